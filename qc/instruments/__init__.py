@@ -1,0 +1,93 @@
+"""Import NanoSight and ZetaView particle-size exports into one `NtaSummary`."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+from qc.instruments import nanosight, zetaview
+from qc.instruments.model import (
+    DEFAULT_WINDOW,
+    ExportFormatError,
+    NtaSummary,
+    ParsedExport,
+    check_window,
+    summarise_export,
+)
+
+__all__ = ["DEFAULT_WINDOW", "InstrumentFileError", "NtaSummary", "summarise"]
+
+# Both vendors write Windows code-page text; ISO-8859-1 decodes any byte, so it never fails.
+ENCODING = "iso-8859-1"
+
+
+class InstrumentFileError(Exception):
+    """An instrument export cannot be read or is not one this package knows.
+
+    `str()` is one plain line: "<path>: <problem>".
+    """
+
+    def __init__(self, path: Path | str, message: str) -> None:
+        super().__init__(path, message)
+        self.path = Path(path)
+        self.message = " ".join(message.split())
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def summarise(
+    path: Path,
+    *,
+    window: tuple[Decimal, Decimal] = DEFAULT_WINDOW,
+    id_pattern: str | None = None,
+) -> NtaSummary:
+    """Detect the export's format, parse it and reduce it to an `NtaSummary`.
+
+    `id_pattern` is searched in the file name; its group 1 (or the whole match) becomes the
+    batch id and overrides the sample name the file records.
+    """
+    check_window(window)
+    path = Path(path)
+    export = _parse(path, _read(path))
+    if id_pattern is not None:
+        batch_id, batch_source = _batch_id_from_name(path, id_pattern), "id pattern"
+    elif export.sample_name:
+        batch_id, batch_source = export.sample_name, "sample name"
+    else:
+        batch_id, batch_source = path.stem, "file name"
+    return summarise_export(
+        export, file=path.name, batch_id=batch_id, batch_id_source=batch_source, window=window
+    )
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_bytes().decode(ENCODING)
+    except OSError as err:
+        raise InstrumentFileError(path, f"cannot read: {err.strerror or err}") from err
+
+
+def _parse(path: Path, text: str) -> ParsedExport:
+    try:
+        if nanosight.looks_like(text):
+            return nanosight.parse(text)
+        if zetaview.looks_like(text):
+            return zetaview.parse(text)
+    except ExportFormatError as err:
+        raise InstrumentFileError(path, str(err)) from err
+    raise InstrumentFileError(path, "not a NanoSight or ZetaView export")
+
+
+def _batch_id_from_name(path: Path, id_pattern: str) -> str:
+    try:
+        match = re.search(id_pattern, path.name)
+    except re.error as err:
+        raise ValueError(f"invalid id pattern {id_pattern!r}: {err}") from err
+    if match is None:
+        raise InstrumentFileError(path, f"file name does not match the id pattern {id_pattern!r}")
+    batch_id = match.group(1) if match.re.groups else match.group(0)
+    if not batch_id:
+        raise InstrumentFileError(path, f"the id pattern {id_pattern!r} captured an empty id")
+    return batch_id

@@ -1,0 +1,249 @@
+"""The vocabulary shared by every part of exoqc: specs, checks, verdicts and the report."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+import numpy.typing as npt
+
+Codes = npt.NDArray[np.int8]
+
+
+class Status(enum.IntEnum):
+    """A check's, a batch's or a run's verdict; a larger value is worse."""
+
+    PASS = 0
+    WARN = 1
+    FAIL = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Reason(enum.IntEnum):
+    """Why a check failed: each asks for a different action in the lab."""
+
+    NONE = 0
+    OUT_OF_SPEC = 1  # a real result outside the limits: an OOS investigation
+    MISSING = 2  # no result where one is required
+    INVALID = 3  # unparseable, wrong unit, not a number, not an allowed word
+    INDETERMINATE = 4  # a censored result (<2) that straddles a limit: retest
+
+    @property
+    def label(self) -> str | None:
+        return None if self is Reason.NONE else self.name.lower()
+
+
+# --- spec ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Numeric action limits (fail outside) and alert limits (warn outside), inclusive.
+
+    Values are exact decimals as written in the spec, in the check's unit.
+    """
+
+    unit: str | None = None
+    min: Decimal | None = None
+    max: Decimal | None = None
+    warn_min: Decimal | None = None
+    warn_max: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """The whole value must equal one entry (case and spacing ignored)."""
+
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Forbidden:
+    """The value fails when an entry occurs in it as whole words."""
+
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Equals:
+    """A yes/no result that must equal the given truth value."""
+
+    value: bool
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """The whole value must match a regular expression."""
+
+    regex: str
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Built in: the batch id is present and unique across every input."""
+
+
+Rule = Limits | Allowed | Forbidden | Equals | Pattern | Identity
+
+IDENTITY_CHECK = "batch_identity"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One criterion of a spec: which column, which rule, whether a value is required."""
+
+    name: str
+    column: str
+    rule: Rule
+    required: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SpecFile:
+    """A spec file as read: where it came from and the sha256 of its bytes."""
+
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A release specification after validation."""
+
+    name: str
+    version: str
+    id_column: str
+    checks: tuple[Check, ...]
+    files: tuple[SpecFile, ...]
+    title: str = ""
+
+
+# --- results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A batch file as read."""
+
+    path: str
+    sha256: str
+    rows: int
+
+
+@dataclass(frozen=True, eq=False)
+class CheckResult:
+    """One check over every batch, as columns aligned with the report's batches.
+
+    `value` is the trimmed cell text (None where the column is absent), `message`
+    says what a person needs to know (None where there is nothing to say), and
+    `note` is said once for the whole check (e.g. an optional column that is absent).
+    """
+
+    check: Check
+    status: Codes
+    reason: Codes
+    value: Sequence[str | None]
+    message: Sequence[str | None]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CheckView:
+    """One check's result for one batch."""
+
+    name: str
+    column: str
+    status: Status
+    reason: Reason
+    value: str | None
+    message: str | None
+
+
+@dataclass(frozen=True)
+class BatchView:
+    """One batch with every check's result, built on demand from the columns."""
+
+    index: int
+    batch_id: str
+    input: str
+    row: int
+    verdict: Status
+    checks: tuple[CheckView, ...]
+
+    def problems(self) -> tuple[CheckView, ...]:
+        """The checks that warned or failed, in spec order."""
+        return tuple(c for c in self.checks if c.status is not Status.PASS)
+
+
+@dataclass(frozen=True)
+class Summary:
+    batches: int
+    passed: int
+    warned: int
+    failed: int
+    verdict: Status
+
+
+@dataclass(frozen=True, eq=False)
+class Report:
+    """Everything a run decided; renderers read it and never recompute a verdict."""
+
+    spec: Spec
+    inputs: tuple[InputFile, ...]
+    batch_ids: Sequence[str]
+    rows: npt.NDArray[np.int64]
+    input_index: npt.NDArray[np.int64]
+    results: tuple[CheckResult, ...]
+    verdicts: Codes
+    tool_version: str
+    generated_at: str
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def summary(self) -> Summary:
+        counts = np.bincount(self.verdicts, minlength=3)
+        worst = Status(int(self.verdicts.max())) if len(self.verdicts) else Status.PASS
+        return Summary(
+            batches=len(self.verdicts),
+            passed=int(counts[Status.PASS]),
+            warned=int(counts[Status.WARN]),
+            failed=int(counts[Status.FAIL]),
+            verdict=worst,
+        )
+
+    def exit_code(self, *, fail_on: Status = Status.FAIL) -> int:
+        """0 when no batch reached `fail_on`, else 1 (exit 2 is for runs that could not judge)."""
+        return 1 if len(self.verdicts) and int(self.verdicts.max()) >= fail_on else 0
+
+    def batch(self, i: int) -> BatchView:
+        checks = tuple(
+            CheckView(
+                name=r.check.name,
+                column=r.check.column,
+                status=Status(int(r.status[i])),
+                reason=Reason(int(r.reason[i])),
+                value=r.value[i],
+                message=r.message[i],
+            )
+            for r in self.results
+        )
+        return BatchView(
+            index=i,
+            batch_id=self.batch_ids[i],
+            input=self.inputs[int(self.input_index[i])].path,
+            row=int(self.rows[i]),
+            verdict=Status(int(self.verdicts[i])),
+            checks=checks,
+        )
+
+    def iter_batches(self, *, at_least: Status = Status.PASS) -> Iterator[BatchView]:
+        """Batches in input order whose verdict is `at_least` or worse."""
+        for i in np.flatnonzero(self.verdicts >= at_least).tolist():
+            yield self.batch(i)

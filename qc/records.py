@@ -1,0 +1,215 @@
+"""Read batch files into one table of text columns, keeping each batch's file and spreadsheet row.
+
+Every cell is read as text: interpreting it is each rule's business. Encodings: UTF-8
+(with or without BOM), UTF-16 with BOM, or Windows-1252 (Excel's 'CSV' on Windows).
+Delimiters: comma, semicolon or tab, detected from the header line. Headers match
+ignoring case and runs of spaces. Entirely empty rows are ignored; row numbers stay
+those of the spreadsheet (header = row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+
+from qc.errors import InputError
+from qc.model import InputFile
+
+DELIMITERS = (",", ";", "\t")
+STDIN = "-"
+
+
+def header_key(name: str) -> str:
+    """How a header is matched: case folded, spaces trimmed and collapsed."""
+    return " ".join(name.split()).casefold()
+
+
+@dataclass(frozen=True, eq=False)
+class Table:
+    """The batches of every input, in file order then row order."""
+
+    inputs: tuple[InputFile, ...]
+    columns: dict[str, pa.ChunkedArray]  # header_key -> cells (null where a file lacks it)
+    present: dict[str, frozenset[int]]  # header_key -> the inputs that have the column
+    duplicated: dict[str, str]  # header_key -> where it appears twice, for the error message
+    rows: npt.NDArray[np.int64]
+    input_index: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@dataclass(frozen=True, eq=False)
+class _Read:
+    file: InputFile
+    frame: pd.DataFrame  # columns keyed by header_key
+    rows: npt.NDArray[np.int64]
+    duplicated: dict[str, str]
+
+
+def load_table(paths: Sequence[str], *, stdin: bytes | None = None) -> Table:
+    """Read every input; InputError (exit 2) names the file and the problem."""
+    reads = [_read(path, stdin) for path in paths]
+    keys: dict[str, None] = {}
+    for r in reads:
+        keys.update(dict.fromkeys(r.frame.columns))
+    columns: dict[str, pa.ChunkedArray] = {}
+    present: dict[str, frozenset[int]] = {}
+    for key in keys:
+        parts = []
+        for r in reads:
+            if key in r.frame.columns:
+                parts.append(_arrow(r.frame[key]))
+            else:
+                parts.append(pa.chunked_array([pa.nulls(len(r.frame), pa.large_string())]))
+        columns[key] = pa.chunked_array([c for p in parts for c in p.chunks], pa.large_string())
+        present[key] = frozenset(i for i, r in enumerate(reads) if key in r.frame.columns)
+    return Table(
+        inputs=tuple(r.file for r in reads),
+        columns=columns,
+        present=present,
+        duplicated={k: v for r in reads for k, v in r.duplicated.items()},
+        rows=np.concatenate([r.rows for r in reads]),
+        input_index=np.concatenate(
+            [np.full(len(r.rows), i, dtype=np.int64) for i, r in enumerate(reads)]),
+    )
+
+
+def _arrow(series: pd.Series) -> pa.ChunkedArray:
+    arrow = pa.chunked_array(series.array.__arrow_array__())  # type: ignore[attr-defined]
+    return arrow.cast(pa.large_string())
+
+
+def _read(path: str, stdin: bytes | None) -> _Read:
+    shown = "<stdin>" if path == STDIN else path
+    raw = stdin if path == STDIN and stdin is not None else _read_bytes(path)
+    text, encoding = _decode(raw, shown)
+    if not text.strip():
+        raise InputError(f"{shown}: the file is empty")
+    delimiter = _sniff(text)
+    header = _header(text, delimiter, shown)
+    frame, duplicated = _parse(raw, text, encoding, delimiter, header, shown)
+    empty = _empty_rows(frame)
+    rows = np.arange(2, len(frame) + 2, dtype=np.int64)[~empty]
+    frame = frame.loc[~empty].reset_index(drop=True)
+    if frame.empty:
+        raise InputError(f"{shown}: no batch rows below the header")
+    file = InputFile(path=shown, sha256=hashlib.sha256(raw).hexdigest(), rows=len(frame))
+    return _Read(file, frame, rows, duplicated)
+
+
+def _read_bytes(path: str) -> bytes:
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise InputError(f"{path}: is a folder, not a batch file")
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
+def _decode(raw: bytes, shown: str) -> tuple[str, str]:
+    """The file's text and the codec name pandas should read it with."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{shown}: invalid UTF-16 text at byte {exc.start}") from None
+    if b"\x00" in raw:
+        raise InputError(f"{shown}: not a text file (it contains NUL bytes)")
+    try:
+        return raw.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        utf8_error = exc.start
+    # Not UTF-8. Excel's Windows 'CSV' is Windows-1252, but a UTF-8 file with one bad
+    # byte must not be read as Windows-1252: its µ and – would silently become mojibake.
+    if _UTF8_MULTIBYTE.search(raw):
+        raise InputError(
+            f"{shown}: invalid UTF-8 at byte {utf8_error} in a file that is otherwise UTF-8")
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{shown}: neither UTF-8 nor Windows-1252 text (byte {exc.start})"
+                         ) from None
+
+
+def _sniff(text: str) -> str:
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    unquoted = re.sub(r'"[^"]*"', "", first)
+    counts = {d: unquoted.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _header(text: str, delimiter: str, shown: str) -> list[str]:
+    try:
+        names = next(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as exc:
+        raise InputError(f"{shown}: line 1: {exc}") from None
+    return names
+
+
+def _parse(raw: bytes, text: str, encoding: str, delimiter: str, header: list[str],
+           shown: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    source: io.BytesIO | io.StringIO = (
+        io.StringIO(text) if encoding == "utf-16" else io.BytesIO(raw))
+    try:
+        frame = pd.read_csv(
+            source,
+            sep=delimiter,
+            header=None,
+            skiprows=1,
+            names=range(len(header)),
+            dtype=str,
+            encoding=None if encoding == "utf-16" else encoding,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{shown}: {_parser_message(str(exc))}") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"{shown}: cannot parse as CSV: {exc}") from None
+    keys = [header_key(h) for h in header]
+    frame.columns = pd.Index(keys)
+    seen: dict[str, int] = {}
+    dupes: dict[str, str] = {}
+    for i, key in enumerate(keys):
+        if key in seen and key not in dupes:
+            dupes[key] = f"{shown}: columns {seen[key] + 1} and {i + 1} are both named {header[i]!r}"
+        seen.setdefault(key, i)
+    # Keep the first of each name; the engine refuses a duplicated column that a check needs.
+    return frame.loc[:, ~frame.columns.duplicated()], dupes
+
+
+def _parser_message(message: str) -> str:
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if found:
+        want, line, saw = found.groups()
+        return f"line {line}: {saw} fields where the header has {want}"
+    return "malformed CSV: " + message.replace("Error tokenizing data. C error: ", "").strip()
+
+
+def _empty_rows(frame: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    empty = np.ones(len(frame), dtype=bool)
+    for key in frame.columns:
+        empty &= (frame[key].str.strip() == "").to_numpy(dtype=bool, na_value=True)
+        if not empty.any():
+            break
+    return empty

@@ -1,0 +1,44 @@
+"""The report formats, registered in one place.
+
+Each format is a module with `render(report, options) -> Iterator[str]`: it reads the
+report, never recomputes a verdict, and yields the text in chunks so that a report of a
+million batches streams to its file. The registry names modules as strings so that the
+command line can list formats without importing rich or pandas.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qc.model import Report
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    color: bool = False
+    verbose: bool = False
+    width: int = 100
+
+
+Renderer = Callable[["Report", RenderOptions], Iterator[str]]
+
+# format name -> module under qc.render
+RENDERERS: dict[str, str] = {
+    "table": "qc.render.table",
+    "json": "qc.render.json_report",
+}
+# report file suffix -> format name
+SUFFIXES: dict[str, str] = {
+    ".json": "json",
+    ".txt": "table",
+}
+
+
+def get_renderer(name: str) -> Renderer:
+    module = importlib.import_module(RENDERERS[name])
+    render: Renderer = module.render
+    return render

@@ -1,0 +1,90 @@
+"""The JSON report: every check of every batch, one batch per line, schema in docs/report-format.md.
+
+Built from string templates with the standard library's C string encoder rather than
+from a million dicts: at a million batches that is the difference between seconds and
+minutes, and it streams in blocks so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from json.encoder import encode_basestring as _enc  # type: ignore[attr-defined]
+from typing import Any
+
+
+from qc.model import Reason, Report, Status
+from qc.render import RenderOptions
+
+REPORT_VERSION = 1
+BLOCK = 20_000
+
+
+def header(report: Report) -> dict[str, Any]:
+    """Everything in the report but the batches."""
+    s = report.summary
+    spec = report.spec
+    return {
+        "report_version": REPORT_VERSION,
+        "tool": {"name": "exoqc", "version": report.tool_version},
+        "spec": {
+            "name": spec.name,
+            "version": spec.version,
+            "title": spec.title,
+            "path": spec.files[0].path,
+            "sha256": spec.files[0].sha256,
+        },
+        "inputs": [{"path": f.path, "sha256": f.sha256, "rows": f.rows} for f in report.inputs],
+        "generated_at": report.generated_at,
+        "summary": {
+            "batches": s.batches,
+            "pass": s.passed,
+            "warn": s.warned,
+            "fail": s.failed,
+            "verdict": s.verdict.label,
+        },
+        "notes": list(report.notes),
+    }
+
+
+def _text(value: str | None) -> str:
+    return "null" if value is None else _enc(value)  # type: ignore[no-any-return]
+
+
+def render(report: Report, options: RenderOptions) -> Iterator[str]:
+    head = json.dumps(header(report), indent=2, ensure_ascii=False)
+    yield head[:-2] + ',\n  "batches": ['
+    n = len(report.verdicts)
+    statuses = [f'"{s.label}"' for s in Status]
+    reasons = [_text(r.label) for r in Reason]
+    prefixes = [
+        [
+            [f'{{"name": {_enc(r.check.name)}, "column": {_enc(r.check.column)}, '
+             f'"status": {statuses[s]}, "reason": {reasons[q]}, "value": ' for q in Reason]
+            for s in Status
+        ]
+        for r in report.results
+    ]
+    inputs = [_enc(f.path) for f in report.inputs]
+    for start in range(0, n, BLOCK):
+        stop = min(start + BLOCK, n)
+        checks = [
+            [
+                f"{pre[s][q]}{_text(v)}, \"message\": {_text(m)}}}"
+                for s, q, v, m in zip(
+                    r.status[start:stop].tolist(), r.reason[start:stop].tolist(),
+                    r.value[start:stop], r.message[start:stop], strict=True)
+            ]
+            for r, pre in zip(report.results, prefixes, strict=True)
+        ]
+        ids = report.batch_ids[start:stop]
+        rows = report.rows[start:stop].tolist()
+        where = report.input_index[start:stop].tolist()
+        verdicts = report.verdicts[start:stop].tolist()
+        lines = [
+            f'\n    {{"batch_id": {_enc(ids[k])}, "input": {inputs[where[k]]}, "row": {rows[k]}, '
+            f'"verdict": {statuses[verdicts[k]]}, "checks": [{", ".join(c[k] for c in checks)}]}}'
+            for k in range(stop - start)
+        ]
+        yield ("," if start else "") + ",".join(lines)
+    yield "\n  ]\n}\n" if n else "]\n}\n"

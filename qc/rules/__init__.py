@@ -1,0 +1,25 @@
+"""The rule registry: one evaluator per rule kind, explicit so that grep finds every one.
+
+An evaluator takes the rule and a column's cells and returns status, reason and
+message columns. Missing cells are the engine's business (see engine.py), not the rule's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from qc.model import Allowed, Equals, Forbidden, Identity, Limits, Pattern
+from qc.rules import identity, limits, text, truth
+from qc.rules.outcome import Outcome
+
+Evaluator = Callable[..., Outcome]
+
+RULES: dict[type[Any], Evaluator] = {
+    Limits: limits.evaluate,
+    Allowed: text.evaluate_allowed,
+    Forbidden: text.evaluate_forbidden,
+    Equals: truth.evaluate,
+    Pattern: text.evaluate_pattern,
+    Identity: identity.evaluate,
+}

@@ -1,0 +1,38 @@
+"""`equals: true|false`: a yes/no result. Accepts true/false, yes/no, y/n, 1/0 in any case;
+anything else (`GMP-like`, `pending`) is invalid, never read as yes.
+
+```yaml
+- name: gmp
+  column: gmp_certified
+  equals: true
+```
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from qc.model import Equals, Reason, Status
+from qc.rules.outcome import Outcome, blank, mark
+from qc.values import Cells
+
+TRUE = ("true", "yes", "y", "1")
+FALSE = ("false", "no", "n", "0")
+
+
+def evaluate(rule: Equals, cells: Cells, **_: object) -> Outcome:
+    folded = pc.utf8_lower(cells.text)
+    yes = pc.is_in(folded, value_set=pa.array(TRUE)).to_numpy(zero_copy_only=False)
+    no = pc.is_in(folded, value_set=pa.array(FALSE)).to_numpy(zero_copy_only=False)
+    wanted, other = (yes, no) if rule.value else (no, yes)
+    out = blank(len(cells))
+    mark(out, other, Status.FAIL, Reason.OUT_OF_SPEC)
+    mark(out, ~yes & ~no, Status.FAIL, Reason.INVALID)
+    expected = "yes" if rule.value else "no"
+    for i in np.flatnonzero(~wanted).tolist():
+        text = cells.text[i].as_py()
+        out.message[i] = (f"{text!r} is not the required {expected}" if other[i]
+                          else f"{text!r} is not a yes/no answer")
+    return out

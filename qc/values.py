@@ -1,0 +1,214 @@
+"""Read cell text as a lab writes it: missing tokens, numbers with units, detection-limit qualifiers.
+
+A numeric cell becomes an interval in the check's unit: `85` is [85, 85], `<0.5` is
+(-inf, 0.5), `≥95` is [95, inf). `parse_one` is the reference reading of one cell;
+`parse_numbers` reads a whole column the same way with Arrow kernels: plain numbers on
+a fast path, only the leftovers through the full grammar. Intervals are floats for
+speed; `exact_interval` re-reads a cell with exact decimals where a float could tie a
+limit (see rules/limits.py).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from qc import units
+from qc.units import Unit
+
+MISSING_TOKENS = ("", "na", "n/a")
+
+# One grammar for both engines (RE2 in Arrow, Python's re in parse_one): a qualifier,
+# a decimal number, an optional `x 10^n` scale, and an optional unit.
+GRAMMAR = (
+    r"^(?P<q><=|>=|≤|≥|<|>)?[ \t]*"
+    r"(?P<m>[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
+    r"(?:[ \t]*[x×][ \t]*10\^(?P<p>[-+]?[0-9]{1,3}))?"
+    r"[ \t]*(?P<u>.*?)$"
+)
+PLAIN = r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
+_GRAMMAR = re.compile(GRAMMAR, re.S)
+_SPACES = ("\u00a0", "\u202f", "\u2007")  # no-break spaces Excel and Word leave behind
+QUALIFIERS = {"": 0, "<": 1, "<=": 2, "≤": 2, ">": 3, ">=": 4, "≥": 4}
+DOUBLE_MAX = Decimal("1.7976931348623157e308")
+
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, eq=False)
+class Cells:
+    """One column's cells: trimmed text (never null) and which ones are missing."""
+
+    text: pa.Array
+    missing: Bools
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    def as_list(self) -> list[str]:
+        return self.text.to_pylist()  # type: ignore[no-any-return]
+
+
+def read_cells(column: pa.Array) -> Cells:
+    """Trim every cell and mark `""`, `NA`, `N/A` (any case) as missing."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    text = pc.utf8_trim_whitespace(pc.fill_null(column, ""))
+    missing = pc.is_in(pc.utf8_lower(text), value_set=pa.array(MISSING_TOKENS))
+    return Cells(text, missing.to_numpy(zero_copy_only=False))
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A value in the check's unit: an exact number or a censored bound."""
+
+    lo: Decimal
+    hi: Decimal
+    lo_open: bool
+    hi_open: bool
+    unit: Unit | None  # the unit written in the cell, when there was one
+
+
+def _prepare(text: str, decimal_comma: bool) -> str:
+    for space in _SPACES:
+        text = text.replace(space, " ")
+    text = text.replace("\u2212", "-")
+    return text.replace(",", ".") if decimal_comma else text
+
+
+def parse_one(text: str, target: Unit | None, *, decimal_comma: bool = False) -> Interval | str:
+    """Read one cell; return its interval in the target unit, or why it cannot be read."""
+    found = _GRAMMAR.match(_prepare(text, decimal_comma))
+    if found is None:
+        if re.fullmatch(r"[-+<>≤≥]?\s*\d+,\d+(?:[eE][-+]?\d+)?", text.strip()):
+            return "a decimal comma is not read unless --decimal , is given"
+        return "not a number"
+    try:
+        value = Decimal(found["m"])
+        if found["p"]:
+            value = value.scaleb(int(found["p"]))
+    except InvalidOperation:
+        return "not a number"
+    if abs(value) > DOUBLE_MAX:
+        return "number too large"
+    written: Unit | None = None
+    if found["u"]:
+        written = units.find(found["u"])
+        if written is None:
+            return f"unknown unit {found['u'].strip()!r}"
+        if target is None:
+            return f"has a unit ({written.symbol}) but the spec gives none"
+        if written.dimension != target.dimension:
+            return f"{written.symbol} is not a unit of {target.dimension} (expected {target.symbol})"
+        value = value * written.factor / target.factor
+        if abs(value) > DOUBLE_MAX:
+            return "number too large"
+    q = QUALIFIERS[found["q"] or ""]
+    inf = Decimal("Infinity")
+    if q in (1, 2):
+        return Interval(-inf, value, True, q == 1, written)
+    if q in (3, 4):
+        return Interval(value, inf, q == 3, True, written)
+    return Interval(value, value, False, False, written)
+
+
+@dataclass(frozen=True, eq=False)
+class Numbers:
+    """A column read as intervals (floats, in the check's unit).
+
+    `valid` is False for missing and unreadable cells; their bounds are NaN.
+    `inexact` marks rows whose float bounds came through a unit or scale conversion.
+    """
+
+    lo: Floats
+    hi: Floats
+    lo_open: Bools
+    hi_open: Bools
+    valid: Bools
+    inexact: Bools
+
+
+def parse_numbers(cells: Cells, target: Unit | None, *, decimal_comma: bool = False) -> Numbers:
+    """Read a column of cells the way `parse_one` reads each, vectorised."""
+    n = len(cells)
+    lo = np.full(n, np.nan)
+    hi = np.full(n, np.nan)
+    lo_open = np.zeros(n, dtype=bool)
+    hi_open = np.zeros(n, dtype=bool)
+    inexact = np.zeros(n, dtype=bool)
+    plain = pc.match_substring_regex(cells.text, PLAIN).to_numpy(zero_copy_only=False)
+    if plain.any():
+        idx = np.flatnonzero(plain)
+        lo[idx] = pc.cast(pc.filter(cells.text, pa.array(plain)), pa.float64()).to_numpy()
+    rest = np.flatnonzero(~plain & ~cells.missing)
+    if rest.size:
+        _parse_rest(cells, rest, target, decimal_comma, lo, hi, lo_open, hi_open, inexact)
+    if plain.any():
+        lo[plain & np.isinf(lo)] = np.nan  # 1e309: beyond the double range, overflow
+        hi[plain] = lo[plain]
+    valid = ~np.isnan(lo) & ~np.isnan(hi)
+    return Numbers(lo, hi, lo_open, hi_open, valid, inexact)
+
+
+def _parse_rest(
+    cells: Cells,
+    rest: npt.NDArray[np.intp],
+    target: Unit | None,
+    decimal_comma: bool,
+    lo: Floats,
+    hi: Floats,
+    lo_open: Bools,
+    hi_open: Bools,
+    inexact: Bools,
+) -> None:
+    text = pc.take(cells.text, pa.array(rest))
+    for space in _SPACES:
+        text = pc.replace_substring(text, space, " ")
+    text = pc.replace_substring(text, "\u2212", "-")
+    if decimal_comma:
+        text = pc.replace_substring(text, ",", ".")
+    parts = pc.extract_regex(text, GRAMMAR)
+    matched = parts.is_valid().to_numpy(zero_copy_only=False)
+    parts = parts.filter(pa.array(matched))
+    rows = rest[matched]
+    if not rows.size:
+        return
+    mantissa = pc.cast(parts.field("m"), pa.float64()).to_numpy()
+    power = parts.field("p").to_numpy(zero_copy_only=False)
+    scaled = power != ""
+    if scaled.any():
+        with np.errstate(over="ignore"):
+            mantissa[scaled] = mantissa[scaled] * 10.0 ** power[scaled].astype(np.float64)
+    codes, spellings = pd.factorize(parts.field("u").to_numpy(zero_copy_only=False))
+    factor = np.array([_factor(s, target) for s in spellings] or [math.nan])[codes]
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = mantissa * factor
+    value[np.isinf(value)] = np.nan  # beyond the double range: overflow, not a bound
+    q = np.array([QUALIFIERS[s] for s in parts.field("q").to_pylist()], dtype=np.int8)
+    lo[rows] = np.where((q == 0) | (q >= 3), value, -np.inf)  # `<`, `≤`: open below
+    hi[rows] = np.where(q <= 2, value, np.inf)  # `>`, `≥`: open above
+    lo_open[rows] = (q != 0) & (q != 4)  # only `≥` includes its lower bound
+    hi_open[rows] = (q != 0) & (q != 2)  # only `≤` includes its upper bound
+    bad = np.isnan(value)
+    lo[rows[bad]] = np.nan
+    hi[rows[bad]] = np.nan
+    inexact[rows] = scaled | (factor != 1.0)
+
+
+def _factor(spelling: str, target: Unit | None) -> float:
+    """The float factor to the target unit for a written unit, NaN when it cannot convert."""
+    if not spelling:
+        return 1.0
+    written = units.find(spelling)
+    if written is None or target is None or written.dimension != target.dimension:
+        return math.nan
+    return float(written.factor / target.factor)
