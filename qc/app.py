@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from dataclasses import dataclass, field
 
 from qc import __version__
 from qc.engine import Options, evaluate
-from qc.model import Report
+from qc.errors import SpecError, UsageError
+from qc.model import Report, Spec
 from qc.records import load_table
 from qc.spec import load_spec
 
@@ -21,6 +23,8 @@ class RunOptions:
     spec: str
     decimal_comma: bool = False
     stdin: bytes | None = field(default=None, repr=False)
+    as_of: str | None = None  # ISO date that `today` means (default: the local date)
+    release: bool = False  # refuse (exit 2) a spec that is not for release
 
 
 def utc_now() -> str:
@@ -30,8 +34,36 @@ def utc_now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
+def parse_as_of(text: str | None) -> dt.date:
+    """The date `today` means: --as-of DATE (ISO), or the local date."""
+    if text is None:
+        return dt.date.today()
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of: {text!r} is not an ISO date such as 2026-03-07") from None
+
+
+def release_problem(spec: Spec, as_of: dt.date) -> str:
+    """Why batches judged against this spec may not be released ("" when they may)."""
+    name = f"spec {spec.name} {spec.version}"
+    if spec.status == "draft":
+        return f"{name} is a draft"
+    if spec.effective_date and dt.date.fromisoformat(spec.effective_date) > as_of:
+        return f"{name} is effective from {spec.effective_date} (as of {as_of.isoformat()})"
+    return ""
+
+
 def run(options: RunOptions) -> Report:
+    as_of = parse_as_of(options.as_of)
     spec = load_spec(options.spec)
+    blocked = release_problem(spec, as_of)
+    if blocked and options.release:
+        raise SpecError(f"{spec.files[0].path}: NOT FOR RELEASE: {blocked}; --release refuses "
+                        "to judge batches against it")
     table = load_table(options.inputs, stdin=options.stdin)
-    return evaluate(spec, table, options=Options(decimal_comma=options.decimal_comma),
-                    tool_version=__version__, generated_at=utc_now())
+    return evaluate(spec, table, options=Options(decimal_comma=options.decimal_comma,
+                                                 as_of=as_of),
+                    tool_version=__version__, generated_at=utc_now(), not_for_release=blocked)

@@ -1,15 +1,20 @@
 """Judge every batch against a spec: pure, vectorised, no I/O.
 
-For each check: find its column, read the cells, let the rule judge the present ones,
-and fail the missing ones unless the check says `required: false`. A batch's verdict
-is its worst check; the built-in `batch_identity` check comes first.
+For each check: find its column (the first of its alternatives that the file has, or a
+derived attribute), read the cells, let the rule judge the present ones, and fail the
+missing ones unless the check says `required: false`. A report-only check is recorded
+and never judged. A batch's verdict is its worst check; the built-in `batch_identity`
+check comes first.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, replace
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from qc.errors import InputError
 from qc.model import (
@@ -24,26 +29,31 @@ from qc.model import (
 )
 from qc.records import Table, header_key
 from qc.rules import RULES
-from qc.rules.outcome import blank, mark
-from qc.values import read_cells
+from qc.rules.outcome import Outcome, blank, mark
+from qc.values import Cells, read_cells
 
 
 @dataclass(frozen=True)
 class Options:
-    """How cells are read."""
+    """How cells are read, and the date `today` means."""
 
     decimal_comma: bool = False
+    as_of: dt.date | None = None
 
 
 def evaluate(spec: Spec, table: Table, *, options: Options = Options(), tool_version: str,
-             generated_at: str) -> Report:
+             generated_at: str, not_for_release: str = "") -> Report:
     """The report for every batch of the table; InputError when the table cannot be judged."""
     identity = Check(IDENTITY_CHECK, spec.id_column, Identity())
-    results = [_judge(check, table, options) for check in (identity, *spec.checks)]
+    as_of = options.as_of or dt.date.today()
+    options = replace(options, as_of=as_of)
+    results = [_judge(check, spec, table, options) for check in (identity, *spec.checks)]
     verdicts = np.zeros(len(table), dtype=np.int8)
     for result in results:
         np.maximum(verdicts, result.status, out=verdicts)
     notes = tuple(r.note for r in results if r.note)
+    if not_for_release:
+        notes = (f"NOT FOR RELEASE: {not_for_release}", *notes)
     return Report(
         spec=spec,
         inputs=table.inputs,
@@ -55,34 +65,105 @@ def evaluate(spec: Spec, table: Table, *, options: Options = Options(), tool_ver
         tool_version=tool_version,
         generated_at=generated_at,
         notes=notes,
+        as_of=as_of.isoformat(),
+        not_for_release=not_for_release,
     )
 
 
-def _judge(check: Check, table: Table, options: Options) -> CheckResult:
+def find_column(check: Check, table: Table) -> tuple[pa.Array | None, list[str], str]:
+    """The check's cells (the first alternative each input has), the inputs that have none
+    of its alternatives, and the header(s) used, for the report."""
+    keys = [header_key(c) for c in check.alternatives]
+    chosen: dict[int, int] = {}  # input -> alternative
+    for i in range(len(table.inputs)):
+        for k, key in enumerate(keys):
+            if i in table.present.get(key, ()):
+                chosen[i] = k
+                break
+    lacking = [f.path for i, f in enumerate(table.inputs) if i not in chosen]
+    used = sorted(set(chosen.values()))
+    for k in used:
+        if keys[k] in table.duplicated:
+            raise InputError(f"{table.duplicated[keys[k]]}; check {check.name!r} cannot tell "
+                             "which to use")
+    if not used:
+        return None, lacking, check.column
+    column = table.columns[keys[used[-1]]]
+    for k in reversed(used[:-1]):
+        rows = np.isin(table.input_index, [i for i, c in chosen.items() if c == k])
+        column = pc.if_else(pa.array(rows), table.columns[keys[k]], column)
+    names = " / ".join(check.alternatives[k] for k in used)
+    return column, lacking, names
+
+
+def _absent(check: Check, table: Table, lacking: list[str], what: str) -> CheckResult | None:
+    """The result of a check whose column is absent from every input (None if present)."""
     n = len(table)
-    key = header_key(check.column)
-    lacking = [f.path for i, f in enumerate(table.inputs) if i not in table.present.get(key, ())]
-    if key in table.duplicated:
-        raise InputError(f"{table.duplicated[key]}; check {check.name!r} cannot tell which to use")
-    if lacking and check.required:
-        raise InputError(f"{lacking[0]}: no column {check.column!r} (needed by check "
-                         f"{check.name!r})")
-    if len(lacking) == len(table.inputs):
-        out = blank(n)
-        note = f"column {check.column!r} is not in the file; optional check {check.name!r} passes"
-        out.message[:] = f"column {check.column!r} is not in the file (optional)"
-        return CheckResult(check, out.status, out.reason, [None] * n, out.message.tolist(), note)
-    cells = read_cells(table.columns[key])
-    evaluator = RULES[type(check.rule)]
-    out = evaluator(check.rule, cells, decimal_comma=options.decimal_comma, rows=table.rows,
-                    inputs=[f.path for f in table.inputs], input_index=table.input_index)
-    missing = cells.missing
-    if missing.any():
-        if check.required:
-            mark(out, missing, Status.FAIL, Reason.MISSING)
-            out.message[missing] = "no value"
-        else:
-            mark(out, missing, Status.PASS, Reason.NONE)
-            out.message[missing] = "no value (optional)"
-    values: list[str | None] = cells.as_list()
+    needed = check.required and not check.report_only
+    if lacking and needed:
+        others = check.alternatives[1:]
+        alt = f" (or {', '.join(repr(o) for o in others)})" if others else ""
+        raise InputError(f"{lacking[0]}: no column {check.column!r}{alt} (needed by {what}"
+                         f"check {check.name!r})")
+    if len(lacking) < len(table.inputs):
+        return None
+    out = blank(n)
+    kind = "report-only" if check.report_only else "optional"
+    verb = "is recorded as absent" if check.report_only else "passes"
+    note = f"column {check.column!r} is not in the file; {kind} check {check.name!r} {verb}"
+    out.message[:] = f"column {check.column!r} is not in the file ({kind})"
+    return CheckResult(check, out.status, out.reason, [None] * n, out.message.tolist(), note)
+
+
+def _judge(check: Check, spec: Spec, table: Table, options: Options) -> CheckResult:
+    derived = spec.derived_named(check.column) if not check.columns else None
+    if derived is not None:
+        from qc.derived_eval import judge_derived  # deferred: only specs with derived
+
+        return judge_derived(check, derived, table, decimal_comma=options.decimal_comma)
+    column, lacking, used = find_column(check, table)
+    absent = _absent(check, table, lacking, "")
+    if absent is not None:
+        return absent
+    assert column is not None
+    if used != check.column:
+        check = replace(check, column=used)
+    cells = read_cells(column)
+    if check.report_only:
+        out = report_only(cells.missing)
+    else:
+        out = RULES[type(check.rule)](
+            check.rule, cells, decimal_comma=options.decimal_comma, rows=table.rows,
+            inputs=[f.path for f in table.inputs], input_index=table.input_index,
+            as_of=options.as_of, lookup=lambda name: _lookup(table, name))
+        apply_missing(out, cells.missing, check.required)
+    values: list[str | None] = list(cells.as_list())
     return CheckResult(check, out.status, out.reason, values, out.message.tolist())
+
+
+def report_only(missing: np.ndarray) -> Outcome:  # type: ignore[type-arg]
+    """Recorded, never judged: every row passes."""
+    out = blank(len(missing))
+    out.message[:] = "report only"
+    out.message[missing] = "report only (no value)"
+    return out
+
+
+def apply_missing(out: Outcome, missing: np.ndarray, required: bool) -> None:  # type: ignore[type-arg]
+    """Missing cells fail as `missing` unless the check is optional."""
+    if not missing.any():
+        return
+    if required:
+        mark(out, missing, Status.FAIL, Reason.MISSING)
+        out.message[missing] = "no value"
+    else:
+        mark(out, missing, Status.PASS, Reason.NONE)
+        out.message[missing] = "no value (optional)"
+
+
+def _lookup(table: Table, name: str) -> Cells | None:
+    key = header_key(name)
+    if key not in table.columns:
+        return None
+    return read_cells(table.columns[key])
+

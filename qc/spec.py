@@ -130,8 +130,11 @@ def _read_file(name_or_path: str, source: Traversable, shown: str) -> bytes:
         raise SpecError(f"{shown}: cannot read spec file: {exc.strerror}") from None
 
 
-def resolve(name_or_path: str) -> Resolved:
-    """Read a spec and every spec it extends; SpecError for a missing file or a cycle."""
+def resolve(name_or_path: str, collect: list[SpecError] | None = None) -> Resolved:
+    """Read a spec and every spec it extends; SpecError for a missing file or a cycle.
+
+    With `collect`, schema problems of each file are appended there instead of raised.
+    """
     chain: list[Source] = []
     ref, folder, builtin_parent = name_or_path, None, False
     via: Source | None = None
@@ -147,7 +150,8 @@ def resolve(name_or_path: str) -> Resolved:
             if via is None:
                 raise
             raise via.where.error(("extends",), str(exc)) from None
-        current = _read_source(raw, shown, parent_folder, identity=identity, builtin=builtin)
+        current = _read_source(raw, shown, parent_folder, identity=identity, builtin=builtin,
+                               collect=collect)
         chain.append(current)
         parent = current.data.get("extends")
         if parent is None:
@@ -156,7 +160,7 @@ def resolve(name_or_path: str) -> Resolved:
 
 
 def _read_source(raw: bytes, shown: str, folder: Traversable | None, *, identity: str = "",
-                 builtin: bool = False) -> Source:
+                 builtin: bool = False, collect: list[SpecError] | None = None) -> Source:
     if len(raw) > MAX_SPEC_BYTES:
         raise SpecError(f"{shown}: spec file is larger than {MAX_SPEC_BYTES // 1024} KiB")
     try:
@@ -165,7 +169,10 @@ def _read_source(raw: bytes, shown: str, folder: Traversable | None, *, identity
         raise SpecError(f"{shown}: spec file is not UTF-8 text (byte {exc.start})") from None
     data, positions = _parse(text, shown)
     where = _Locator(shown, {k: (shown, *v) for k, v in positions.items()})
-    _validate_schema(data, where, SCHEMA_PART)
+    if collect is not None and isinstance(data, dict):
+        collect.extend(schema_problems(data, where, SCHEMA_PART))
+    else:
+        _validate_schema(data, where, SCHEMA_PART)
     return Source(shown, hashlib.sha256(raw).hexdigest(), data, where, folder,
                   identity or shown, builtin)
 

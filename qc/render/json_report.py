@@ -33,7 +33,13 @@ def header(report: Report) -> dict[str, Any]:
             "title": spec.title,
             "path": spec.files[0].path,
             "sha256": spec.files[0].sha256,
+            "files": [{"path": f.path, "sha256": f.sha256} for f in spec.files],
+            "status": spec.status,
+            "effective_date": spec.effective_date,
+            "approved_by": spec.approved_by,
+            "not_for_release": report.not_for_release or None,
         },
+        "as_of": report.as_of or None,
         "inputs": [{"path": f.path, "sha256": f.sha256, "rows": f.rows} for f in report.inputs],
         "generated_at": report.generated_at,
         "summary": {
