@@ -70,7 +70,8 @@ def judge_derived(check: Check, derived: Derived, table: Table, *, decimal_comma
 
     if check.report_only:
         out = blank(n)
-        out.message[:] = [f"report only (from {s})" for s in sources]
+        out.message[:] = [f"report only: {t} from {s}" if t else f"report only (from {s})"
+                          for t, s in zip(texts, sources, strict=True)]
     else:
         rule = check.rule
         assert isinstance(rule, Limits)
@@ -92,7 +93,8 @@ def judge_derived(check: Check, derived: Derived, table: Table, *, decimal_comma
             out.message[missing] = f"no value: an input is empty ({empty})"
         for i in range(n):
             said = out.message[i]
-            out.message[i] = f"{said} (from {sources[i]})" if said else f"from {sources[i]}"
+            out.message[i] = (f"{said} (from {sources[i]})" if said
+                              else f"{texts[i]} from {sources[i]}")
     return CheckResult(check, out.status, out.reason, texts, out.message.tolist())
 
 

@@ -130,7 +130,7 @@ def _judge(check: Check, spec: Spec, table: Table, options: Options) -> CheckRes
         check = replace(check, column=used)
     cells = read_cells(column)
     if check.report_only:
-        out = report_only(cells.missing)
+        out = report_only(cells)
     else:
         out = RULES[type(check.rule)](
             check.rule, cells, decimal_comma=options.decimal_comma, rows=table.rows,
@@ -141,11 +141,11 @@ def _judge(check: Check, spec: Spec, table: Table, options: Options) -> CheckRes
     return CheckResult(check, out.status, out.reason, values, out.message.tolist())
 
 
-def report_only(missing: np.ndarray) -> Outcome:  # type: ignore[type-arg]
-    """Recorded, never judged: every row passes."""
-    out = blank(len(missing))
-    out.message[:] = "report only"
-    out.message[missing] = "report only (no value)"
+def report_only(cells: Cells) -> Outcome:
+    """Recorded, never judged: every row passes; the message repeats the value."""
+    out = blank(len(cells))
+    out.message[:] = [f"report only: {text}" for text in cells.as_list()]
+    out.message[cells.missing] = "report only (no value)"
     return out
 
 
