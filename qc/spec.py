@@ -124,7 +124,8 @@ def _read_file(name_or_path: str, source: Traversable, shown: str) -> bytes:
             raise SpecError(f"{shown}: is a folder, not a spec file")
         return source.read_bytes()
     except FileNotFoundError:
-        hint = f" (built-in specs: {', '.join(BUILTIN)})" if "/" not in name_or_path else ""
+        bare = "/" not in name_or_path and not Path(name_or_path).suffix
+        hint = f" (built-in specs: {', '.join(BUILTIN)})" if bare else ""
         raise SpecError(f"{shown}: spec file not found{hint}") from None
     except OSError as exc:
         raise SpecError(f"{shown}: cannot read spec file: {exc.strerror}") from None

@@ -35,7 +35,10 @@ def validate(ref: str) -> list[str]:
         return [*(str(p) for p in collected), str(exc)]
     if collected:
         return [str(p) for p in collected]
-    data, where = specs.merge(resolved)
+    try:
+        data, where = specs.merge(resolved)
+    except SpecError as exc:
+        return [str(exc)]
     problems = specs.schema_problems(data, where)
     if problems:
         return [str(p) for p in problems]
