@@ -266,6 +266,12 @@ class _Locator:
         self.shown = shown
         self.entries = entries
 
+    def line_col(self, path: tuple[str | int, ...]) -> tuple[int, int]:
+        """(line, column) of a path, for sorting problems in document order."""
+        place = self.place(path).rsplit(":", 2)
+        return (int(place[1]), int(place[2])) if len(place) == 3 and place[2].isdigit() \
+            else (0, 0)
+
     def place(self, path: tuple[str | int, ...]) -> str:
         """`file:line:col` of a path (or of its nearest ancestor that has a position)."""
         found = self.entries.get(path) or self.entries.get(tuple(p for p in path if p != "<key>"))
@@ -311,9 +317,9 @@ def _validator(kind: str) -> Any:
 
 def schema_problems(data: Any, where: _Locator, kind: str = SCHEMA_FULL) -> list[SpecError]:
     """Every schema violation, as located errors, in document order."""
-    errors = sorted(_validator(kind).iter_errors(data),
-                    key=lambda e: [str(p) for p in e.absolute_path])
-    return [where.error(*_describe(e)) for e in errors]
+    described = [_describe(e) for e in _validator(kind).iter_errors(data)]
+    described.sort(key=lambda d: (where.line_col(d[0]), _dotted(d[0])))
+    return [where.error(path, message) for path, message in described]
 
 
 def _validate_schema(data: Any, where: _Locator, kind: str) -> None:
