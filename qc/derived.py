@@ -162,10 +162,10 @@ def _convert(node: ast.AST, names: Mapping[str, str], depth: int, source: str) -
             raise ExpressionError(f"name {node.id!r} is not allowed (write column names "
                                   "that start with '__' in backticks)")
         return Col(node.id)
-    word = _NODE_WORDS.get(type(node))
-    if word is None:
+    described = _NODE_WORDS.get(type(node))
+    if described is None:
         raise ExpressionError(f"{type(node).__name__} is not allowed ({ONLY})")
-    raise ExpressionError(f"{word} not allowed ({ONLY})")
+    raise ExpressionError(f"{described} not allowed ({ONLY})")
 
 
 def columns(node: Node) -> Iterator[str]:

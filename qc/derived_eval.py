@@ -31,7 +31,8 @@ def judge_derived(check: Check, derived: Derived, table: Table, *, decimal_comma
         if key in table.duplicated:
             raise InputError(f"{table.duplicated[key]}; derived attribute {derived.name!r} "
                              "cannot tell which to use")
-        lacking = [f.path for i, f in enumerate(table.inputs) if i not in table.present.get(key, ())]
+        present = table.present.get(key, frozenset())
+        lacking = [f.path for i, f in enumerate(table.inputs) if i not in present]
         if lacking and check.required and not check.report_only:
             raise InputError(f"{lacking[0]}: no column {name!r} (needed by derived attribute "
                              f"{derived.name!r} of check {check.name!r})")
@@ -77,7 +78,8 @@ def judge_derived(check: Check, derived: Derived, table: Table, *, decimal_comma
         assert isinstance(rule, Limits)
         out = limits.judge(rule, result, ~missing, exact, lambda i: texts[i] or "")
         for i in np.flatnonzero(unreadable & ~missing).tolist():
-            bad = [f"{name}: cannot read {raw[name][i]!r}: {parse_one(raw[name][i], None, decimal_comma=decimal_comma)}"
+            bad = [f"{name}: cannot read {raw[name][i]!r}: "
+                   f"{parse_one(raw[name][i], None, decimal_comma=decimal_comma)}"
                    for name in derived.inputs
                    if not cells[name].missing[i] and not nums[name].valid[i]]
             out.message[i] = "; ".join(bad)

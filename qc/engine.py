@@ -30,7 +30,7 @@ from qc.model import (
 from qc.records import Table, header_key
 from qc.rules import RULES
 from qc.rules.outcome import Outcome, blank, mark
-from qc.values import Cells, read_cells
+from qc.values import Bools, Cells, read_cells
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def report_only(cells: Cells) -> Outcome:
     return out
 
 
-def apply_missing(out: Outcome, missing: np.ndarray, required: bool) -> None:  # type: ignore[type-arg]
+def apply_missing(out: Outcome, missing: Bools, required: bool) -> None:
     """Missing cells fail as `missing` unless the check is optional."""
     if not missing.any():
         return

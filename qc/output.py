@@ -63,7 +63,7 @@ def write_outputs(report: Report, planned: Sequence[Planned]) -> None:
     done: list[tuple[str, Path]] = []
     try:
         for item in planned:
-            done.append((_write_temp(report, item), item.path))
+            done.append((_write_temp(report, item), item.path))  # noqa: PERF401 - see finally
         for temp, target in done:
             os.replace(temp, target)
     finally:

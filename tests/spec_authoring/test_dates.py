@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 import spec_helpers
 from conftest import run_cli
 from spec_helpers import HEAD, checks_of, csv

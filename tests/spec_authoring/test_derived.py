@@ -7,13 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import spec_helpers
+from conftest import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from conftest import run_cli
-from qc import derived
-import spec_helpers
 from spec_helpers import HEAD, checks_of, csv
+
+from qc import derived
 
 judge = spec_helpers.judge
 
@@ -28,7 +28,8 @@ checks:
 
 
 def spec_with(expression: str) -> str:
-    return HEAD + f"derived:\n  ratio: {expression}\nchecks:\n  - name: c\n    column: ratio\n    min: 1\n"
+    return (HEAD + f"derived:\n  ratio: {expression}\nchecks:\n  - name: c\n"
+            "    column: ratio\n    min: 1\n")
 
 
 HOSTILE = [

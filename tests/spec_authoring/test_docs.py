@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, run_cli
 
 DOC = ROOT / "docs/spec-format.md"

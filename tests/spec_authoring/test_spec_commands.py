@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
-
 from conftest import ROOT, run_cli
 
 GOOD = """name: t
@@ -154,7 +153,7 @@ checks:
     assert lines[:3] == ["lab 2 · Notation", "status: approved · effective 2026-01-01 · "
                          "approved by QA", "batch id column: batch_id"]
     body = "\n".join(lines)
-    for expected in ("30–150 nm (alert 40–140)", "≤ 1.0 EU/mL", "< 0.25 EU/mL", "> 90 %",
+    for expected in ("30–150 nm (alert 40–140)",  # noqa: RUF001 "≤ 1.0 EU/mL", "< 0.25 EU/mL", "> 90 %",
                      "report only", "one of: no growth, negative", "not: HeLa, HEK293",
                      "ratio = a / b", "≥ 2.0E+9, USP rounding",
                      "date ≥ today (alert ≥ today+30d); optional"):
