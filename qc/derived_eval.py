@@ -76,7 +76,8 @@ def judge_derived(check: Check, derived: Derived, table: Table, *, decimal_comma
     else:
         rule = check.rule
         assert isinstance(rule, Limits)
-        out = limits.judge(rule, result, ~missing, exact, lambda i: texts[i] or "")
+        out = limits.judge(rule, result, ~missing, exact, lambda i: texts[i] or "",
+                           describe=lambda i: _float_row(result, i))
         for i in np.flatnonzero(unreadable & ~missing).tolist():
             bad = [f"{name}: cannot read {raw[name][i]!r}: "
                    f"{parse_one(raw[name][i], None, decimal_comma=decimal_comma)}"
@@ -98,6 +99,14 @@ def judge_derived(check: Check, derived: Derived, table: Table, *, decimal_comma
             out.message[i] = (f"{said} (from {sources[i]})" if said
                               else f"{texts[i]} from {sources[i]}")
     return CheckResult(check, out.status, out.reason, texts, out.message.tolist())
+
+
+def _float_row(nums: Numbers, i: int) -> Interval | str:
+    """A computed row as an Interval of its float bounds, for messages."""
+    if not nums.valid[i]:
+        return "cannot compute"
+    lo, hi = Decimal(repr(float(nums.lo[i]))), Decimal(repr(float(nums.hi[i])))
+    return Interval(lo, hi, bool(nums.lo_open[i]), bool(nums.hi_open[i]), None)
 
 
 def _absent(check: Check, name: str, n: int) -> CheckResult:

@@ -18,8 +18,9 @@ limit is re-read with exact decimals, so `7.6` passes `max: 7.6` and `0.15 µm` 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ import numpy as np
 from qc import units
 from qc.model import Limits, Reason, Status
 from qc.rules.outcome import Outcome, blank, mark
-from qc.values import Bools, Cells, Interval, Numbers, parse_numbers, parse_one
+from qc.values import Bools, Cells, Floats, Interval, Numbers, parse_numbers, parse_one
 
 NEAR = 1e-9  # relative distance to a limit below which a float comparison is re-done exactly
 
@@ -74,9 +75,15 @@ def usp_round(value: Decimal, limit: Decimal) -> Decimal:
     Notices): against NMT 1.0, 1.04 is 1.0 and 1.05 is 1.1."""
     if not value.is_finite():
         return value
-    with localcontext() as ctx:
-        ctx.prec = 400
-        return value.quantize(Decimal(1).scaleb(limit.as_tuple().exponent), ROUND_HALF_UP)  # type: ignore[arg-type]
+    return value.quantize(_quantum(limit), ROUND_HALF_UP, _WIDE)
+
+
+_WIDE = Context(prec=400)  # room for any double's digits at any limit's places
+
+
+@functools.lru_cache(maxsize=256)
+def _quantum(limit: Decimal) -> Decimal:
+    return Decimal(1).scaleb(int(limit.as_tuple().exponent))
 
 
 def judge_interval(iv: Interval, rule: Limits) -> tuple[bool, bool, bool]:
@@ -105,9 +112,11 @@ def evaluate(rule: Limits, cells: Cells, *, decimal_comma: bool = False, **_: ob
 
 
 def judge(rule: Limits, nums: Numbers, present: Bools, exact: Callable[[int], Interval | str],
-          shown: Callable[[int], str]) -> Outcome:
+          shown: Callable[[int], str],
+          describe: Callable[[int], Interval | str] | None = None) -> Outcome:
     """Status, reason and message for intervals `nums`: floats first, vectorised; rows near
-    a limit (or within rounding distance of one) are re-judged with `exact(i)`."""
+    a limit (or within rounding distance of one) are re-judged with `exact(i)`. Messages
+    read each row with `describe(i)` (default: `exact`)."""
     target = units.find(rule.unit) if rule.unit else None
     n = len(nums.lo)
     limits = [rule.lower, rule.upper, rule.warn_min, rule.warn_max]
@@ -135,11 +144,23 @@ def judge(rule: Limits, nums: Numbers, present: Bools, exact: Callable[[int], In
     mark(out, valid & ok & ~calm, Status.WARN, Reason.NONE)
     speak = out.status != Status.PASS
     if rule.rounding == "usp":
-        speak |= valid & (nums.lo == nums.hi)
+        speak |= valid & (nums.lo == nums.hi) & _rounding_changes(nums.lo, limits)
+    read = describe or exact
     for i in np.flatnonzero(speak).tolist():
-        out.message[i] = _message(shown(i), exact(i), rule, target, int(out.status[i]),
+        out.message[i] = _message(shown(i), read(i), rule, target, int(out.status[i]),
                                   int(out.reason[i]))
     return out
+
+
+def _rounding_changes(values: Floats, limits: list[Decimal | None]) -> Bools:
+    """Rows whose value USP rounding may change (not already at every limit's places);
+    a superset, since the message itself is computed exactly."""
+    changes = np.zeros(len(values), dtype=bool)
+    for exponent in {v.as_tuple().exponent for v in limits if v is not None}:
+        scaled = values / 10.0 ** int(exponent)
+        with np.errstate(invalid="ignore"):
+            changes |= np.abs(scaled - np.round(scaled)) > 1e-9 * np.maximum(1.0, np.abs(scaled))
+    return changes
 
 
 def _message(text: str, iv: Interval | str, rule: Limits, target: units.Unit | None,
