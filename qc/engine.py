@@ -21,6 +21,7 @@ from qc.model import (
     IDENTITY_CHECK,
     Check,
     CheckResult,
+    DateLimits,
     Identity,
     Reason,
     Report,
@@ -128,6 +129,8 @@ def _judge(check: Check, spec: Spec, table: Table, options: Options) -> CheckRes
     assert column is not None
     if used != check.column:
         check = replace(check, column=used)
+    if isinstance(check.rule, DateLimits) and check.required and not check.report_only:
+        _require_bound_columns(check, check.rule, table)
     cells = read_cells(column)
     if check.report_only:
         out = report_only(cells)
@@ -159,6 +162,18 @@ def apply_missing(out: Outcome, missing: Bools, required: bool) -> None:
     else:
         mark(out, missing, Status.PASS, Reason.NONE)
         out.message[missing] = "no value (optional)"
+
+
+def _require_bound_columns(check: Check, rule: DateLimits, table: Table) -> None:
+    """A date limit `{column: other}` needs that column in every input (else exit 2)."""
+    for bound in (rule.min, rule.max, rule.warn_min, rule.warn_max):
+        if bound is None or bound.kind != "column":
+            continue
+        present = table.present.get(header_key(bound.column), frozenset())
+        lacking = [f.path for i, f in enumerate(table.inputs) if i not in present]
+        if lacking:
+            raise InputError(f"{lacking[0]}: no column {bound.column!r} (needed by check "
+                             f"{check.name!r})")
 
 
 def _lookup(table: Table, name: str) -> Cells | None:

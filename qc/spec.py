@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from importlib import resources
 from importlib.abc import Traversable
@@ -464,9 +464,15 @@ def _formats(value: Any, where: _Locator, at: tuple[str | int, ...]) -> tuple[st
         return ()
     formats = (value,) if isinstance(value, str) else tuple(value)
     for i, fmt in enumerate(formats):
+        place = at if isinstance(value, str) else (*at, i)
         if "%" not in fmt:
-            place = at if isinstance(value, str) else (*at, i)
             raise where.error(place, f"{fmt!r} is not a strftime format (e.g. \"%d.%m.%Y\")")
+        try:
+            datetime.strptime("", fmt)
+        except ValueError as exc:
+            if "directive" in str(exc) or "stray" in str(exc):
+                raise where.error(place, f"{fmt!r} is not a valid strftime format: {exc}"
+                                  ) from None
     return formats
 
 

@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from qc.errors import SpecError
 from qc.model import DateBound, DateLimits, Reason, Status
 from qc.rules.outcome import Outcome, blank, mark
 from qc.values import Cells
@@ -55,10 +56,13 @@ def formats_of(rule: DateLimits) -> tuple[str, ...]:
 def read_dates(cells: Cells, formats: tuple[str, ...]) -> Dates:
     """Every cell under every format; a cell two formats read differently is ambiguous."""
     text = pd.Series(cells.text.to_numpy(zero_copy_only=False), dtype=object)
-    readings = np.stack([
-        pd.to_datetime(text, format=fmt, errors="coerce").to_numpy().astype("datetime64[D]")
-        for fmt in formats
-    ])
+    try:
+        readings = np.stack([
+            pd.to_datetime(text, format=fmt, errors="coerce").to_numpy().astype("datetime64[D]")
+            for fmt in formats
+        ])
+    except ValueError as exc:  # a directive Python accepts but pandas does not
+        raise SpecError(f"date_format {formats}: {exc}") from None
     ok = ~np.isnat(readings)
     count = ok.sum(axis=0)
     first = readings[np.argmax(ok, axis=0), np.arange(len(text))]

@@ -130,3 +130,20 @@ def test_numeric_limit_on_a_date_needs_type(write: Callable[..., Path]) -> None:
     assert (run.code, run.out) == (
         2, f"{spec}:7:10: checks[0].min: must be a number, not 'today' (dates need type: "
            "date)\n"), run
+
+
+def test_bad_strftime_format_is_a_spec_error(write: Callable[..., Path]) -> None:
+    spec = write("s.yaml", EXPIRY.replace("    type: date\n",
+                                          '    type: date\n    date_format: "%d.%Q"\n'))
+    run = run_cli("spec", "validate", str(spec))
+    assert (run.code, run.out) == (
+        2, f"{spec}:8:18: checks[0].date_format: '%d.%Q' is not a valid strftime format: 'Q' is "
+           "a bad directive in format '%d.%Q'\n"), run
+
+
+def test_absent_limit_column_is_exit_2(judge: Callable[..., object], tmp_path: Path) -> None:
+    spec = HEAD + "checks:\n  - name: s\n    column: expiry\n    type: date\n" \
+                  "    min: {column: made}\n"
+    run = judge(spec, csv("batch_id,expiry", "B1,2026-01-01"))
+    assert (run.code, run.err) == (
+        2, f"exoqc: {tmp_path / 'batches.csv'}: no column 'made' (needed by check 's')\n"), run
