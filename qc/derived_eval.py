@@ -54,7 +54,9 @@ def judge_derived(check: Check, derived: Derived, table: Table, *, decimal_comma
     tree: expr.Node = derived.tree  # type: ignore[assignment]
     with np.errstate(all="ignore"):
         value = expr.evaluate(tree, box, n)
-    computed = ~missing & ~unreadable & ~value.bad & ~np.isnan(value.lo) & ~np.isnan(value.hi)
+    overflow = (value.lo == np.inf) | (value.hi == -np.inf)  # beyond the double range
+    computed = (~missing & ~unreadable & ~value.bad & ~overflow & ~np.isnan(value.lo)
+                & ~np.isnan(value.hi))
     result = Numbers(value.lo, value.hi, value.lo_open, value.hi_open, computed,
                      np.ones(n, dtype=bool))
     texts: list[str | None] = [
@@ -87,6 +89,7 @@ def judge_derived(check: Check, derived: Derived, table: Table, *, decimal_comma
         zero = ~missing & ~unreadable & ~computed
         mark(out, zero, Status.FAIL, Reason.INVALID)
         out.message[zero] = "cannot compute: division by zero (or by a range that includes zero)"
+        out.message[zero & overflow & ~value.bad] = "cannot compute: the value overflows"
         if missing.any():
             if check.required:
                 mark(out, missing, Status.FAIL, Reason.MISSING)

@@ -221,3 +221,23 @@ def test_report_only_derived(judge: Callable[..., object]) -> None:
     first, second = checks_of(run)
     assert first[0]["message"] == "report only: 0.25 from a 1, b 4"
     assert second[0]["status"] == "pass"
+
+
+def test_overflow_is_invalid_and_an_open_divisor_bounds_the_ratio(judge: Callable[..., object]
+                                                                  ) -> None:
+    spec = HEAD + """derived:
+  r: 1e300 * a * 1e300
+  q: a / b
+checks:
+  - name: c
+    column: r
+    min: 1
+  - name: d
+    column: q
+    max: 2
+"""
+    run = judge(spec, csv("batch_id,a,b", "B1,5,>3"))
+    overflow, bounded = checks_of(run)[0]
+    assert (overflow["reason"], overflow["message"]) == (
+        "invalid", "cannot compute: the value overflows (from a 5)")
+    assert (bounded["status"], bounded["value"]) == ("pass", "(0, 1.66667)")
