@@ -331,6 +331,44 @@ def number_text(value: float | Decimal) -> str:
     return f"{v:.4g}" if abs(v) < 1 else f"{v:.6g}"
 
 
+def texts(lo: Any, hi: Any, lo_open: Any, hi_open: Any, ok: Any) -> Any:
+    """`interval_text` over whole columns (an object array; None where not `ok`), formatted
+    in bulk; only bounded ranges such as `(0, 2)` go one by one."""
+    out = np.full(len(lo), None, dtype=object)
+    with np.errstate(invalid="ignore"):
+        point = ok & (lo == hi)
+        below = ok & ~point & (lo == -np.inf) & (hi != np.inf)
+        above = ok & ~point & (hi == np.inf) & (lo != -np.inf)
+    out[point] = _numbers(lo[point])
+    out[below] = np.where(hi_open[below], "<", "≤").astype(object) + _numbers(hi[below])
+    out[above] = np.where(lo_open[above], ">", "≥").astype(object) + _numbers(lo[above])
+    for i in np.flatnonzero(ok & ~point & ~below & ~above).tolist():
+        out[i] = interval_text(float(lo[i]), float(hi[i]), bool(lo_open[i]), bool(hi_open[i]))
+    return out
+
+
+def _numbers(values: Any) -> Any:
+    """`number_text` of every (finite) value, as an object array."""
+    import pyarrow as pa  # deferred: spec loading parses expressions without pyarrow
+    import pyarrow.compute as pc
+
+    out = np.full(len(values), "0", dtype=object)
+    size = np.abs(values)
+    sci = (size != 0) & ((size >= 1e7) | (size < 1e-4))
+    small = (size != 0) & ~sci & (size < 1)
+    plain = (size != 0) & ~sci & ~small
+    if sci.any():
+        text = pa.array(np.char.mod("%.3E", values[sci]))
+        text = pc.replace_substring_regex(text, "0+E", "E")
+        text = pc.replace_substring_regex(text, r"\.E", ".0E")
+        out[sci] = text.to_numpy(zero_copy_only=False)
+    if small.any():
+        out[small] = np.char.mod("%.4g", values[small]).astype(object)
+    if plain.any():
+        out[plain] = np.char.mod("%.6g", values[plain]).astype(object)
+    return out
+
+
 def interval_text(lo: float, hi: float, lo_open: bool, hi_open: bool) -> str:
     """How a derived value is shown: `7.4`, `>1.0E+11`, `≤0.5`, `(0, 2)`."""
     if lo == hi:

@@ -59,14 +59,14 @@ def judge_derived(check: Check, derived: Derived, table: Table, *, decimal_comma
                 & ~np.isnan(value.hi))
     result = Numbers(value.lo, value.hi, value.lo_open, value.hi_open, computed,
                      np.ones(n, dtype=bool))
-    texts: list[str | None] = [
-        expr.interval_text(lo, hi, lo_o, hi_o) if ok else None
-        for lo, hi, lo_o, hi_o, ok in zip(value.lo.tolist(), value.hi.tolist(),
-                                          value.lo_open.tolist(), value.hi_open.tolist(),
-                                          computed.tolist(), strict=True)]
+    shown = expr.texts(value.lo, value.hi, value.lo_open, value.hi_open, computed)
+    texts: list[str | None] = shown.tolist()
     raw = {name: cells[name].as_list() for name in derived.inputs}
-    sources = [", ".join(f"{name} {raw[name][i] or '(empty)'}" for name in derived.inputs)
-               for i in range(n)]
+    sources = np.full(n, "", dtype=object)
+    for k, name in enumerate(derived.inputs):
+        column = np.array(raw[name], dtype=object)
+        column[cells[name].missing] = "(empty)"
+        sources = sources + (", " if k else "") + f"{name} " + column
 
     def exact(i: int) -> Interval | str:
         return _exact_row(tree, {name: raw[name][i] for name in derived.inputs}, decimal_comma)
@@ -97,10 +97,9 @@ def judge_derived(check: Check, derived: Derived, table: Table, *, decimal_comma
                 mark(out, missing, Status.PASS, Reason.NONE)
             empty = ", ".join(derived.inputs)
             out.message[missing] = f"no value: an input is empty ({empty})"
-        for i in range(n):
-            said = out.message[i]
-            out.message[i] = (f"{said} (from {sources[i]})" if said
-                              else f"{texts[i]} from {sources[i]}")
+        said = out.message != None  # noqa: E711 - element-wise on an object array
+        out.message[said] = out.message[said] + " (from " + sources[said] + ")"
+        out.message[~said] = shown[~said] + " from " + sources[~said]
     return CheckResult(check, out.status, out.reason, texts, out.message.tolist())
 
 

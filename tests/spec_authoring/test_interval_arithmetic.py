@@ -64,3 +64,22 @@ def test_result_contains_every_possible_value(a: tuple[float, float, bool, bool]
     lo, hi = float(out.lo[0]), float(out.hi[0])
     slack = 1e-9 * max(1.0, abs(value))
     assert lo - slack <= value <= hi + slack, (a, b, op, x, y, value, out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=1,
+                max_size=20))
+def test_bulk_text_matches_one_by_one(values: list[float]) -> None:
+    v = np.array(values)
+    closed = np.zeros(len(v), dtype=bool)
+    bulk = derived.texts(v, v, closed, closed, ~closed)
+    assert bulk.tolist() == [derived.number_text(x) for x in values]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(interval(), min_size=1, max_size=20))
+def test_bulk_interval_text_matches_one_by_one(items: list[tuple[float, float, bool, bool]]
+                                               ) -> None:
+    lo, hi, lo_open, hi_open = (np.array(column) for column in zip(*items, strict=True))
+    bulk = derived.texts(lo, hi, lo_open, hi_open, np.ones(len(items), dtype=bool))
+    assert bulk.tolist() == [derived.interval_text(*item) for item in items]
