@@ -184,7 +184,7 @@ def show_table(ref: str, width: int = 100) -> str:
     console.print(Text(visible(f"{spec.name} {spec.version}" + (f" · {spec.title}"
                                                                    if spec.title else ""))))
     status = spec.status or "not stated"
-    extra = [f"status: {status}"]
+    extra = [f"status: {status}" + (" (NOT FOR RELEASE)" if spec.status == "draft" else "")]
     if spec.effective_date:
         extra.append(f"effective {spec.effective_date}")
     if spec.approved_by:
