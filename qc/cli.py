@@ -60,7 +60,7 @@ def _guard(func: F) -> F:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "-V", "--version", package_name="exoqc",
-                      message="%(prog)s %(version)s")
+                      message="exoqc %(version)s")
 def main() -> None:
     """Check exosome (EV) product batches against a release specification."""
 

@@ -31,13 +31,13 @@ def plan_outputs(outputs: Sequence[str], inputs: Sequence[str]) -> list[Planned]
     sources = {_same(p) for p in inputs if p != "-"}
     for raw in outputs:
         path = Path(raw)
+        if path.is_dir():
+            raise OutputError(f"{raw}: is a folder; give a file name")
         fmt = SUFFIXES.get(path.suffix.lower())
         if fmt is None:
             known = ", ".join(sorted(SUFFIXES))
             raise OutputError(f"{raw}: unknown report type {path.suffix or '(no suffix)'!r}; "
                               f"use one of {known}")
-        if path.is_dir():
-            raise OutputError(f"{raw}: is a folder; give a file name")
         if _same(raw) in sources:
             raise OutputError(f"{raw}: is one of the inputs; refusing to overwrite it")
         if any(p.path == path for p in planned):
@@ -63,7 +63,9 @@ def write_outputs(report: Report, planned: Sequence[Planned]) -> None:
     done: list[tuple[str, Path]] = []
     try:
         for item in planned:
-            done.append((_write_temp(report, item), item.path))
+            # A loop, not a comprehension: if a later render fails, `done` still lists the
+            # temporary files written so far, so that `finally` removes them.
+            done.append((_write_temp(report, item), item.path))  # noqa: PERF401
         for temp, target in done:
             os.replace(temp, target)
     finally:

@@ -86,7 +86,7 @@ def load_table(paths: Sequence[str], *, stdin: bytes | None = None) -> Table:
 
 
 def _arrow(series: pd.Series) -> pa.ChunkedArray:
-    arrow = pa.chunked_array(series.array.__arrow_array__())  # type: ignore[attr-defined]
+    arrow = pa.chunked_array(series.array.__arrow_array__())
     return arrow.cast(pa.large_string())
 
 
@@ -192,7 +192,8 @@ def _parse(raw: bytes, text: str, encoding: str, delimiter: str, header: list[st
     dupes: dict[str, str] = {}
     for i, key in enumerate(keys):
         if key in seen and key not in dupes:
-            dupes[key] = f"{shown}: columns {seen[key] + 1} and {i + 1} are both named {header[i]!r}"
+            first = seen[key] + 1
+            dupes[key] = f"{shown}: columns {first} and {i + 1} are both named {header[i]!r}"
         seen.setdefault(key, i)
     # Keep the first of each name; the engine refuses a duplicated column that a check needs.
     return frame.loc[:, ~frame.columns.duplicated()], dupes
