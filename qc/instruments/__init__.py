@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+from qc.errors import InputError
 from qc.instruments import nanosight, zetaview
 from qc.instruments.model import (
     DEFAULT_WINDOW,
@@ -16,14 +17,14 @@ from qc.instruments.model import (
     summarise_export,
 )
 
-__all__ = ["DEFAULT_WINDOW", "InstrumentFileError", "NtaSummary", "summarise"]
+__all__ = ["DEFAULT_WINDOW", "InstrumentFileError", "NtaSummary", "is_export", "summarise"]
 
 # Both vendors write Windows code-page text; ISO-8859-1 decodes any byte, so it never fails.
 ENCODING = "iso-8859-1"
 
 
-class InstrumentFileError(Exception):
-    """An instrument export cannot be read or is not one this package knows.
+class InstrumentFileError(InputError):
+    """An instrument export cannot be read or is not one this package knows (exit 2).
 
     `str()` is one plain line: "<path>: <problem>".
     """
@@ -60,6 +61,15 @@ def summarise(
     return summarise_export(
         export, file=path.name, batch_id=batch_id, batch_id_source=batch_source, window=window
     )
+
+
+def is_export(path: Path) -> bool:
+    """True when the file looks like a NanoSight or ZetaView export (False if unreadable)."""
+    try:
+        text = Path(path).read_bytes().decode(ENCODING)
+    except OSError:
+        return False
+    return nanosight.looks_like(text) or zetaview.looks_like(text)
 
 
 def _read(path: Path) -> str:
