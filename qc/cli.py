@@ -11,7 +11,7 @@ import shutil
 import sys
 import traceback
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -176,7 +176,7 @@ def nta(files: tuple[str, ...], outputs: tuple[str, ...], window: str, id_patter
     show = sys.stderr.isatty() and len(files) >= NTA_PROGRESS_FROM
     with progress_bar(len(files), enabled=show) as advance:
         result = run_nta(NtaOptions(files, limits, id_pattern), progress=advance)
-    write_atomically([(p.path, lambda fmt=p.fmt: FORMATS[fmt](result)) for p in planned])
+    write_atomically([(p.path, partial(FORMATS[p.fmt], result)) for p in planned])
     if not quiet:
         color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else 120

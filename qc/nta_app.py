@@ -22,7 +22,8 @@ from qc.model import InputFile
 
 # -o suffix -> summary format
 NTA_SUFFIXES: dict[str, str] = {".csv": "csv", ".json": "json"}
-_WINDOW = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*(?:-|–|—|\.\.)\s*(\d+(?:\.\d*)?)\s*(?:nm)?\s*$")
+_NUMBER = r"(\d+(?:\.\d*)?)"
+_WINDOW = re.compile(rf"^\s*{_NUMBER}\s*(?:-|\u2013|\u2014|\.\.)\s*{_NUMBER}\s*(?:nm)?\s*$")
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,10 @@ class NtaRun:
 
 
 def parse_window(text: str) -> tuple[Decimal, Decimal]:
-    """`30-150`, `30–150`, `30 - 150 nm` -> (30, 150); ValueError when it is not a range."""
+    """`30-150`, `30\u2013150` (en dash), `30 - 150 nm` -> (30, 150).
+
+    ValueError when it is not a range.
+    """
     found = _WINDOW.match(text)
     if found is None:
         raise ValueError(f"{text!r} is not a size range such as 30-150 (nm)")

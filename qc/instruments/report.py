@@ -90,11 +90,9 @@ def notes(run: NtaRun) -> list[str]:
         groups.setdefault(key, []).append(s.file)
     for key, files in groups.items():
         where = "" if len(groups) == 1 else f"{_names(files)}: "
-        parts = []
-        for source, words in SOURCE_WORDS.items():
-            names = [k for k, v in key if v == source]
-            if names:
-                parts.append(f"{words}: {', '.join(names)}")
+        listed = {source: [k for k, v in key if v == source] for source in SOURCE_WORDS}
+        parts = [f"{SOURCE_WORDS[source]}: {', '.join(names)}"
+                 for source, names in listed.items() if names]
         lines.append(where + "; ".join(parts))
     lines.append(f"pct_in_window: number-weighted share of the concentration in bins whose "
                  f"centre lies in {run.window} nm (inclusive)")
@@ -103,9 +101,8 @@ def notes(run: NtaRun) -> list[str]:
         if s.concentration_check == "mismatch":
             lines.append(f"{s.file}: the summed distribution differs from the reported "
                          "concentration by more than 5 %")
-    for files in run.duplicated_ids().values():
-        lines.append(f"the same batch id comes from {_names(files)}; --join refuses "
-                     "a summary with a repeated batch id")
+    lines.extend(f"the same batch id comes from {_names(files)}; --join refuses a summary "
+                 "with a repeated batch id" for files in run.duplicated_ids().values())
     return lines
 
 
