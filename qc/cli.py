@@ -81,9 +81,16 @@ def main() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="List every check of every batch.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; exit code and -o files only.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
+@click.option("-j", "--join", "joins", multiple=True, metavar="FILE",
+              help="Add the columns of FILE to the batches with the same batch id: a CSV with "
+                   "the spec's id column (e.g. from `exoqc nta -o`) or a NanoSight/ZetaView "
+                   "export. Repeatable.")
+@click.option("--id-pattern", metavar="REGEX",
+              help="Batch id of exports given to --join: group 1 of REGEX in the file name.")
 @_guard
 def check(inputs: tuple[str, ...], spec: str, fmt: str, outputs: tuple[str, ...], fail_on: str,
-          decimal: str, verbose: bool, quiet: bool, debug: bool) -> None:
+          decimal: str, verbose: bool, quiet: bool, debug: bool, joins: tuple[str, ...] = (),
+          id_pattern: str | None = None) -> None:
     """Check the batches in INPUT (CSV files, or - for stdin) against SPEC.
 
     \b
@@ -96,10 +103,17 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str, outputs: tuple[str, ...]
     from qc.model import Status
     from qc.output import plan_outputs, write_outputs
 
-    planned = plan_outputs(outputs, inputs)
+    if id_pattern is not None:
+        from qc.nta_app import check_id_pattern
+
+        try:
+            check_id_pattern(id_pattern)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--id-pattern'") from None
+    planned = plan_outputs(outputs, (*inputs, *joins))
     stdin = sys.stdin.buffer.read() if "-" in inputs else None
     report = run(RunOptions(inputs=inputs, spec=spec, decimal_comma=decimal == ",",
-                            stdin=stdin))
+                            stdin=stdin, joins=joins, id_pattern=id_pattern))
     write_outputs(report, planned)
     if not quiet:
         _print(report, fmt, verbose)

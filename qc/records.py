@@ -44,6 +44,7 @@ class Table:
     duplicated: dict[str, str]  # header_key -> where it appears twice, for the error message
     rows: npt.NDArray[np.int64]
     input_index: npt.NDArray[np.int64]
+    joined: tuple[InputFile, ...] = ()  # files whose columns were joined on (qc/join.py)
 
     def __len__(self) -> int:
         return len(self.rows)
