@@ -139,7 +139,8 @@ def render_table(run: NtaRun, *, color: bool, width: int) -> Iterator[str]:
                          ratio=1 if wide else None, min_width=MIN_WIDTHS.get(key))
     for s in run.summaries:
         row = s.as_row()
-        row["software"] = f"{s.instrument} {s.software}".strip()
+        same = s.software.casefold().startswith(s.instrument.casefold())
+        row["software"] = s.software if same else f"{s.instrument} {s.software}".strip()
         cells = []
         for key in headers:
             style = ""
