@@ -84,5 +84,5 @@ def _judge(check: Check, table: Table, options: Options) -> CheckResult:
         else:
             mark(out, missing, Status.PASS, Reason.NONE)
             out.message[missing] = "no value (optional)"
-    values: list[str | None] = cells.as_list()
+    values: list[str | None] = list(cells.as_list())
     return CheckResult(check, out.status, out.reason, values, out.message.tolist())
