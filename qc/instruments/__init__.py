@@ -66,7 +66,7 @@ def summarise(
 def is_export(path: Path) -> bool:
     """True when the file looks like a NanoSight or ZetaView export (False if unreadable)."""
     try:
-        text = Path(path).read_bytes().decode(ENCODING)
+        text = _decode(Path(path).read_bytes())
     except OSError:
         return False
     return nanosight.looks_like(text) or zetaview.looks_like(text)
@@ -74,9 +74,21 @@ def is_export(path: Path) -> bool:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_bytes().decode(ENCODING)
+        return _decode(path.read_bytes())
     except OSError as err:
         raise InstrumentFileError(path, f"cannot read: {err.strerror or err}") from err
+
+
+def _decode(raw: bytes) -> str:
+    # An export re-saved by Excel as "CSV UTF-8" starts with a BOM; read that as UTF-8
+    # so that a µ or an accented sample name survives. Anything else is the vendor's
+    # ISO-8859-1.
+    if raw.startswith(b"\xef\xbb\xbf"):
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+    return raw.decode(ENCODING)
 
 
 def _parse(path: Path, text: str) -> ParsedExport:

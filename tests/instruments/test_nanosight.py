@@ -319,3 +319,13 @@ def test_window_share_is_a_plain_ratio_of_sums(values: list[float], lo: int, spa
     inside = sum(v for i, v in enumerate(values) if lo <= i + 0.5 <= lo + span)
     assert share == pytest.approx(inside / total * 100, rel=1e-9, abs=1e-9)
     assert share is not None and 0 <= share <= 100 + 1e-9
+
+
+def test_an_export_resaved_as_utf8_with_bom_reads_the_same(tmp_path: Path) -> None:
+    lines = ["Sample Name,EXO-µ-1," if line.startswith("Sample Name") else line
+             for line in _lines(NTA32)]
+    path = tmp_path / "resaved.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode("utf-8"))
+    summary = summarise(path)
+    assert summary.batch_id == "EXO-µ-1"
+    assert (summary.mean_nm, summary.mode_nm, summary.d50_nm) == (100.5, 95.3, 96.4)
