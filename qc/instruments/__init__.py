@@ -21,6 +21,7 @@ __all__ = ["DEFAULT_WINDOW", "InstrumentFileError", "NtaSummary", "is_export", "
 
 # Both vendors write Windows code-page text; ISO-8859-1 decodes any byte, so it never fails.
 ENCODING = "iso-8859-1"
+SNIFF_BYTES = 1 << 16  # how much of a file `is_export` reads
 
 
 class InstrumentFileError(InputError):
@@ -64,11 +65,17 @@ def summarise(
 
 
 def is_export(path: Path) -> bool:
-    """True when the file looks like a NanoSight or ZetaView export (False if unreadable)."""
+    """True when the file looks like a NanoSight or ZetaView export (False if unreadable).
+
+    Only the head is read: both formats say what they are in their first lines, and a
+    batch CSV of a million rows should not be scanned line by line to find out.
+    """
     try:
-        text = _decode(Path(path).read_bytes())
+        with Path(path).open("rb") as fh:
+            head = fh.read(SNIFF_BYTES)
     except OSError:
         return False
+    text = _decode(head).rpartition("\n")[0] if len(head) == SNIFF_BYTES else _decode(head)
     return nanosight.looks_like(text) or zetaview.looks_like(text)
 
 
