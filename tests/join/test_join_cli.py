@@ -10,6 +10,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from conftest import ROOT, run_cli
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qc.errors import InputError
 from qc.join import JoinSource, join_inputs
@@ -246,3 +248,37 @@ def test_join_inputs_needs_the_id_in_the_main_table() -> None:
     del table.columns["batch_id"]
     with pytest.raises(InputError, match=r"^main\.csv: no column 'lot' to join j\.csv on$"):
         join_inputs(table, [_source(["A"])], "lot")
+
+
+_ID = st.sampled_from(["A", "a ", " B", "b", "C", "d", "E"])
+_VALUE = st.one_of(st.none(), st.sampled_from(["", "1", "2", " 2 ", "x"]))
+
+
+@given(main=st.lists(st.one_of(st.none(), _ID), min_size=1, max_size=12),
+       join=st.dictionaries(st.sampled_from(["a", "b", "c", "d", "z"]),
+                            st.sampled_from(["1", "2", "x"]), max_size=5),
+       shared=st.lists(_VALUE, min_size=12, max_size=12))
+def test_join_matches_a_plain_python_join(main: list[str | None], join: dict[str, str],
+                                          shared: list[str | None]) -> None:
+    own = shared[: len(main)]
+    table = _table(main, y=own)
+    ids = [f" {k.upper()}" for k in join]  # case and spaces differ from the keys
+    lookup = join
+
+    def key(v: str | None) -> str | None:
+        return None if v is None else v.strip().lower()
+
+    expected = [lookup.get(key(i)) if key(i) is not None else None for i in main]
+    conflict = any(e is not None and o is not None and e.strip() != o.strip()
+                   for e, o in zip(expected, own, strict=True))
+    source = _source(ids, y=list(join.values()), z=list(join.values()))
+    if conflict:
+        with pytest.raises(InputError, match=r"column 'y' is also in main\.csv"):
+            join_inputs(table, [source], "batch_id")
+        return
+    out, notes = join_inputs(table, [source], "batch_id")
+    assert out.columns["z"].to_pylist() == expected
+    assert out.columns["y"].to_pylist() == [o if o is not None else e
+                                            for o, e in zip(own, expected, strict=True)]
+    unknown = [k for k in join if k not in {key(i) for i in main}]
+    assert len(notes) == (1 if unknown else 0)
