@@ -130,11 +130,12 @@ class Spec:
 
 @dataclass(frozen=True)
 class InputFile:
-    """A batch file as read."""
+    """A batch file (role "batches") or a file joined onto the batches (role "join"), as read."""
 
     path: str
     sha256: str
     rows: int
+    role: str = "batches"
 
 
 @dataclass(frozen=True, eq=False)
@@ -205,6 +206,7 @@ class Report:
     tool_version: str
     generated_at: str
     notes: tuple[str, ...] = field(default=())
+    joins: tuple[InputFile, ...] = field(default=())  # files joined onto the batches (--join)
 
     @property
     def summary(self) -> Summary:

@@ -33,7 +33,8 @@ def header(report: Report) -> dict[str, Any]:
             "path": spec.files[0].path,
             "sha256": spec.files[0].sha256,
         },
-        "inputs": [{"path": f.path, "sha256": f.sha256, "rows": f.rows} for f in report.inputs],
+        "inputs": [{"path": f.path, "sha256": f.sha256, "rows": f.rows, "role": f.role}
+                   for f in (*report.inputs, *report.joins)],
         "generated_at": report.generated_at,
         "summary": {
             "batches": s.batches,

@@ -60,6 +60,8 @@ def _take(items: Iterator[BatchView], limit: int) -> Iterator[BatchView]:
 def _title(report: Report) -> Text:
     spec = report.spec
     files = ", ".join(visible(f.path) for f in report.inputs)
+    if report.joins:
+        files += " · joined: " + ", ".join(visible(f.path) for f in report.joins)
     return Text(f"exoqc {report.tool_version} · spec {visible(spec.name)} {visible(spec.version)}"
                 f" · {files}", style="dim")
 

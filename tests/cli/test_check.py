@@ -312,7 +312,7 @@ def test_json_report_shape(write: Write) -> None:
     assert report["spec"]["name"] == "test-spec"
     assert report["spec"]["version"] == "1.0"
     assert report["spec"]["sha256"] == hashlib.sha256(spec_path.read_bytes()).hexdigest()
-    assert report["inputs"] == [{"path": str(csv), "rows": 2,
+    assert report["inputs"] == [{"path": str(csv), "rows": 2, "role": "batches",
                                  "sha256": hashlib.sha256(csv.read_bytes()).hexdigest()}]
     assert report["generated_at"] == "2025-11-24T16:00:00Z"
     assert report["summary"] == {"batches": 2, "pass": 1, "warn": 0, "fail": 1, "verdict": "fail"}
