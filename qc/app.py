@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import time
@@ -23,6 +24,8 @@ class RunOptions:
     spec: str
     decimal_comma: bool = False
     stdin: bytes | None = field(default=None, repr=False)
+    joins: tuple[str, ...] = ()  # --join: summary CSVs or instrument exports
+    id_pattern: str | None = None  # batch id of instrument exports given to --join
     as_of: str | None = None  # ISO date that `today` means (default: the local date)
     release: bool = False  # refuse (exit 2) a spec that is not for release
 
@@ -37,6 +40,9 @@ def utc_now() -> str:
 def parse_as_of(text: str | None) -> dt.date:
     """The date `today` means: --as-of DATE (ISO), or the local date."""
     if text is None:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        if epoch and epoch.isdigit():  # reproducible runs: the same date as generated_at
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
         return dt.date.today()
     try:
         if len(text) != 10:
@@ -64,6 +70,15 @@ def run(options: RunOptions) -> Report:
         raise SpecError(f"{spec.files[0].path}: NOT FOR RELEASE: {blocked}; --release refuses "
                         "to judge batches against it")
     table = load_table(options.inputs, stdin=options.stdin)
-    return evaluate(spec, table, options=Options(decimal_comma=options.decimal_comma,
-                                                 as_of=as_of),
-                    tool_version=__version__, generated_at=utc_now(), not_for_release=blocked)
+    join_notes: tuple[str, ...] = ()
+    if options.joins:
+        from qc.join import join_inputs, load_joins
+
+        sources = load_joins(options.joins, spec.id_column, id_pattern=options.id_pattern)
+        table, join_notes = join_inputs(table, sources, spec.id_column)
+    report = evaluate(spec, table, options=Options(decimal_comma=options.decimal_comma,
+                                                   as_of=as_of),
+                      tool_version=__version__, generated_at=utc_now(), not_for_release=blocked)
+    if not options.joins:
+        return report
+    return dataclasses.replace(report, joins=table.joined, notes=join_notes + report.notes)

@@ -10,6 +10,7 @@ check comes first.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -140,7 +141,7 @@ def _judge(check: Check, spec: Spec, table: Table, options: Options) -> CheckRes
             inputs=[f.path for f in table.inputs], input_index=table.input_index,
             as_of=options.as_of, lookup=lambda name: _lookup(table, name))
         apply_missing(out, cells.missing, check.required)
-    values: list[str | None] = list(cells.as_list())
+    values: Sequence[str | None] = cells.as_list()
     return CheckResult(check, out.status, out.reason, values, out.message.tolist())
 
 

@@ -44,6 +44,7 @@ class Table:
     duplicated: dict[str, str]  # header_key -> where it appears twice, for the error message
     rows: npt.NDArray[np.int64]
     input_index: npt.NDArray[np.int64]
+    joined: tuple[InputFile, ...] = ()  # files whose columns were joined on (qc/join.py)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -137,7 +138,7 @@ def _decode(raw: bytes, shown: str) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         utf8_error = exc.start
     # Not UTF-8. Excel's Windows 'CSV' is Windows-1252, but a UTF-8 file with one bad
-    # byte must not be read as Windows-1252: its µ and en dash would turn to mojibake.
+    # byte must not be read as Windows-1252: its µ and en dash would silently become mojibake.
     if _UTF8_MULTIBYTE.search(raw):
         raise InputError(
             f"{shown}: invalid UTF-8 at byte {utf8_error} in a file that is otherwise UTF-8")
@@ -192,8 +193,8 @@ def _parse(raw: bytes, text: str, encoding: str, delimiter: str, header: list[st
     dupes: dict[str, str] = {}
     for i, key in enumerate(keys):
         if key in seen and key not in dupes:
-            dupes[key] = (f"{shown}: columns {seen[key] + 1} and {i + 1} are both named "
-                          f"{header[i]!r}")
+            first = seen[key] + 1
+            dupes[key] = f"{shown}: columns {first} and {i + 1} are both named {header[i]!r}"
         seen.setdefault(key, i)
     # Keep the first of each name; the engine refuses a duplicated column that a check needs.
     return frame.loc[:, ~frame.columns.duplicated()], dupes

@@ -231,6 +231,8 @@ def merge(resolved: Resolved) -> tuple[dict[str, Any], _Locator]:
         for path, place in source.where.entries.items():
             if len(path) >= 2 and path[0] == "checks" and path[1] == i:
                 entries[("checks", j, *path[2:])] = place
+    if () in root.where.entries:
+        entries[()] = root.where.entries[()]
     if checks:
         data["checks"] = [c[0] for c in checks]
         entries.setdefault(("checks",), root.where.entries.get(("checks",), (root.shown, 0, 0)))
@@ -284,7 +286,8 @@ class _Locator:
         return f"{found[0]}:{found[1]}:{found[2]}"
 
     def error(self, path: tuple[str | int, ...], message: str) -> SpecError:
-        key = _dotted(path)
+        # An unknown key is named in the message; the location is the mapping that holds it.
+        key = _dotted(path[:-2] if path[-1:] == ("<key>",) else path)
         return SpecError(f"{self.place(path)}: {key + ': ' if key else ''}{message}")
 
 
@@ -557,8 +560,10 @@ def _limits(item: Mapping[str, Any], ctx: _Context, at: tuple[str | int, ...]) -
     for key in LIMIT_KEYS:
         value = item.get(key)
         if value is not None and not isinstance(value, Decimal):
-            raise where.error((*at, key), f"must be a number, not {_show(value)} (dates need "
-                              "type: date)")
+            datelike = isinstance(value, dict) or (
+                isinstance(value, str) and re.match(r"\s*(today|\d{4}-\d{2}-\d{2})", value))
+            hint = " (dates need type: date)" if datelike else ""
+            raise where.error((*at, key), f"must be a number, not {_show(value)}{hint}")
         if value is not None and not value.is_finite():
             raise where.error((*at, key), f"must be a finite number, not {value}")
         values[key] = value

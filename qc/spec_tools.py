@@ -102,7 +102,7 @@ def _never_fails(check: Check) -> list[tuple[tuple[str | int, ...], str]]:
 
 
 def criterion(rule: Rule) -> str:
-    """A check's criterion in lab notation: `30–150 nm (alert 40–140)`, `< 0.25 EU/mL`."""  # noqa: RUF002
+    """A check's criterion in lab notation: `30–150 nm (alert 40–140)`, `< 0.25 EU/mL`."""
     if isinstance(rule, Limits):
         return _limits_text(rule)
     if isinstance(rule, DateLimits):
@@ -123,7 +123,7 @@ def criterion(rule: Rule) -> str:
 def _range(lo: Any, hi: Any, lo_strict: bool, hi_strict: bool) -> str:
     if lo is not None and hi is not None:
         if not lo_strict and not hi_strict:
-            return f"{lo}–{hi}"  # noqa: RUF001 - the en dash of a range, as labs write it
+            return f"{lo}–{hi}"
         return f"{'>' if lo_strict else '≥'} {lo} and {'<' if hi_strict else '≤'} {hi}"
     if lo is not None:
         return f"{'>' if lo_strict else '≥'} {lo}"

@@ -39,7 +39,8 @@ def header(report: Report) -> dict[str, Any]:
             "not_for_release": report.not_for_release or None,
         },
         "as_of": report.as_of or None,
-        "inputs": [{"path": f.path, "sha256": f.sha256, "rows": f.rows} for f in report.inputs],
+        "inputs": [{"path": f.path, "sha256": f.sha256, "rows": f.rows, "role": f.role}
+                   for f in (*report.inputs, *report.joins)],
         "generated_at": report.generated_at,
         "summary": {
             "batches": s.batches,

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Run, run_cli
+
+from tests.conftest import Run, run_cli
 
 HEAD = 'name: t\nversion: "1"\nid_column: batch_id\n'
 

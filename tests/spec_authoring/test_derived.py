@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 import spec_helpers
-from conftest import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from spec_helpers import HEAD, checks_of, csv
 
 from qc import derived
+from tests.conftest import run_cli
 
 judge = spec_helpers.judge
 

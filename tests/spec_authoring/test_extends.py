@@ -9,8 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import spec_helpers
-from conftest import run_cli
 from spec_helpers import checks_of, csv
+
+from tests.conftest import run_cli
 
 judge = spec_helpers.judge
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import run_cli
+from tests.conftest import run_cli
 
 SPEC = """name: t
 version: "3"

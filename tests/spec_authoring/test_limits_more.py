@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 import spec_helpers
-from conftest import run_cli
 from spec_helpers import HEAD, checks_of, csv
+
+from tests.conftest import run_cli
 
 judge = spec_helpers.judge
 
