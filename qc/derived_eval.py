@@ -100,7 +100,11 @@ def judge_derived(check: Check, derived: Derived, table: Table, *, decimal_comma
         said = out.message != None  # noqa: E711 - element-wise on an object array
         out.message[said] = out.message[said] + " (from " + sources[said] + ")"
         out.message[~said] = shown[~said] + " from " + sources[~said]
-    return CheckResult(check, out.status, out.reason, texts, out.message.tolist())
+    note = ""
+    if header_key(derived.name) in table.columns:
+        note = (f"derived attribute {derived.name!r} is computed from "
+                f"{', '.join(derived.inputs)}; the file's column of the same name is not used")
+    return CheckResult(check, out.status, out.reason, texts, out.message.tolist(), note)
 
 
 def _float_row(nums: Numbers, i: int) -> Interval | str:

@@ -3,6 +3,7 @@ arithmetic over censored inputs, missing/invalid inputs, and the exact re-check.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -241,3 +242,13 @@ checks:
     assert (overflow["reason"], overflow["message"]) == (
         "invalid", "cannot compute: the value overflows (from a 5)")
     assert (bounded["status"], bounded["value"]) == ("pass", "(0, 1.66667)")
+
+
+def test_a_derived_name_shadows_a_file_column_with_a_note(judge: Callable[..., object]) -> None:
+    spec = HEAD + "derived:\n  r: a / b\nchecks:\n  - name: c\n    column: r\n    min: 1\n"
+    run = judge(spec, csv("batch_id,a,b,R", "B1,4,2,0.1"))
+    assert run.code == 0, run
+    assert checks_of(run)[0][0]["value"] == "2"
+    assert json.loads(run.out)["notes"] == [
+        "derived attribute 'r' is computed from a, b; the file's column of the same name is not "
+        "used"]
