@@ -100,13 +100,15 @@ def judge_interval(iv: Interval, rule: Limits) -> tuple[bool, bool, bool]:
 def evaluate(rule: Limits, cells: Cells, *, decimal_comma: bool = False, **_: object) -> Outcome:
     target = units.find(rule.unit) if rule.unit else None
     nums = parse_numbers(cells, target, decimal_comma=decimal_comma)
-    text = cells.text
-
-    def exact(i: int) -> Interval | str:
-        return parse_one(text[i].as_py(), target, decimal_comma=decimal_comma)
+    texts: list[str] = []  # the cells as Python text, read once when rows need re-reading
 
     def shown(i: int) -> str:
-        return str(text[i].as_py())
+        if not texts:
+            texts.extend(cells.as_list())
+        return texts[i]
+
+    def exact(i: int) -> Interval | str:
+        return parse_one(shown(i), target, decimal_comma=decimal_comma)
 
     return judge(rule, nums, ~cells.missing, exact, shown)
 
