@@ -148,3 +148,13 @@ def test_absent_limit_column_is_exit_2(judge: Callable[..., object], tmp_path: P
     run = judge(spec, csv("batch_id,expiry", "B1,2026-01-01"))
     assert (run.code, run.err) == (
         2, f"exoqc: {tmp_path / 'batches.csv'}: no column 'made' (needed by check 's')\n"), run
+
+
+def test_source_date_epoch_fixes_today(write: Callable[..., Path]) -> None:
+    spec = write("s.yaml", EXPIRY)
+    data = write("d.csv", csv("batch_id,expiry", "B1,2025-12-01"))
+    run = run_cli("check", str(data), "--spec", str(spec), "-f", "json",
+                  env={"SOURCE_DATE_EPOCH": "1764000000"})  # 2025-11-24T16:00:00Z
+    assert json.loads(run.out)["as_of"] == "2025-11-24"
+    assert checks_of(run)[0][0]["message"] == (
+        "2025-12-01 is before the alert limit today+30d (2025-12-24)")
