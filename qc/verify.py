@@ -1,0 +1,224 @@
+"""`exoqc verify`: prove a JSON report still matches its inputs, its spec and exoqc's verdicts.
+
+Re-hashes every input and spec file the report names, re-runs the evaluation with the
+options the report records, and compares the summary and every check of every batch.
+Differences are results (exit 1); a file that cannot be found or read means the report
+cannot be verified at all (VerifyError, exit 2).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qc import __version__
+from qc.errors import ExoqcError
+
+BUILTIN_PREFIX = "builtin:"
+CHECK_FIELDS = ("name", "column", "status", "reason", "value", "message")
+SUMMARY_FIELDS = ("batches", "pass", "warn", "fail", "verdict")
+MAX_LISTED = 200  # differences listed before "and N more"
+
+
+class VerifyError(ExoqcError):
+    """A report cannot be verified: it, or a file it names, is missing or unreadable."""
+
+
+@dataclass(frozen=True)
+class Verification:
+    report: str
+    batches: int
+    differences: tuple[str, ...]
+    notes: tuple[str, ...]
+    signature: bool  # a signature was checked (and is good unless listed in differences)
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+
+def verify_report(path: str, *, inputs_dir: str | None = None,
+                  public_key: str | None = None) -> Verification:
+    data = _read_report(path)
+    try:
+        doc = json.loads(data)
+    except ValueError as exc:
+        raise VerifyError(f"{path}: not a JSON report: {exc}") from None
+    prov = doc.get("provenance") if isinstance(doc, dict) else None
+    if not isinstance(prov, dict) or not isinstance(prov.get("options"), dict):
+        raise VerifyError(f"{path}: not an exoqc JSON report with provenance (written by "
+                          "exoqc check -o REPORT.json, version 0.1 or later with attribution)")
+    differences: list[str] = []
+    notes: list[str] = []
+    if public_key is not None:
+        from qc.signing import check_signature
+
+        bad = check_signature(Path(path), data, public_key)
+        if bad:
+            differences.append(bad)
+    recorded_version = (doc.get("tool") or {}).get("version")
+    if recorded_version != __version__:
+        notes.append(f"the report was written by exoqc {recorded_version}, this is "
+                     f"exoqc {__version__}; verdicts may differ between versions")
+    options: Mapping[str, Any] = prov["options"]
+    located, missing = _locate_all(doc, options, inputs_dir)
+    if missing:
+        raise VerifyError(f"{path}: cannot verify: " + "; ".join(missing))
+    for shown, (found, want) in located.items():
+        got = _sha256(found)
+        if got != want:
+            differences.append(f"{shown}: sha256 changed (report {want[:16]}…, file "
+                               f"{found} now {got[:16]}…)")
+    try:
+        fresh = _rerun(options, located)
+    except ExoqcError as exc:
+        if differences:
+            differences.append(f"re-evaluation failed: {exc}")
+            return Verification(path, 0, tuple(differences), tuple(notes), public_key is not None)
+        raise VerifyError(f"{path}: cannot re-run the evaluation: {exc}") from None
+    differences.extend(_compare(doc, fresh))
+    batches = len(doc.get("batches") or [])
+    return Verification(path, batches, tuple(differences), tuple(notes), public_key is not None)
+
+
+def _read_report(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise VerifyError(f"{path}: report not found") from None
+    except IsADirectoryError:
+        raise VerifyError(f"{path}: is a folder, not a report") from None
+    except OSError as exc:
+        raise VerifyError(f"{path}: cannot read report: {exc.strerror}") from None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise VerifyError(f"{path}: cannot read: {exc.strerror}") from None
+    return digest.hexdigest()
+
+
+def _locate(recorded: str, inputs_dir: str | None) -> Path | None:
+    """A recorded file: under --inputs by its name first, else at its recorded path."""
+    if recorded.startswith(BUILTIN_PREFIX):
+        from qc.spec import specs_dir
+
+        builtin = specs_dir() / f"{recorded.removeprefix(BUILTIN_PREFIX)}.yaml"
+        return Path(str(builtin)) if builtin.is_file() else None
+    candidates = [Path(recorded)]
+    if inputs_dir is not None:
+        candidates.insert(0, Path(inputs_dir) / Path(recorded).name)
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def _locate_all(doc: Mapping[str, Any], options: Mapping[str, Any], inputs_dir: str | None
+                ) -> tuple[dict[str, tuple[Path, str]], list[str]]:
+    """{shown name: (file found, recorded sha256)} for spec files then inputs; what is missing."""
+    spec = doc.get("spec") or {}
+    spec_files = spec.get("files") or [{"path": spec.get("path"), "sha256": spec.get("sha256")}]
+    wanted: list[tuple[str, str, str]] = [
+        ("spec", str(f.get("path")), str(f.get("sha256"))) for f in spec_files]
+    wanted += [("input", str(f.get("path")), str(f.get("sha256")))
+               for f in doc.get("inputs") or []]
+    located: dict[str, tuple[Path, str]] = {}
+    missing: list[str] = []
+    for kind, recorded, sha in wanted:
+        if recorded == "<stdin>":
+            missing.append("an input was read from stdin and cannot be read again")
+            continue
+        found = _locate(recorded, inputs_dir)
+        if found is None:
+            where = f" (nor {Path(recorded).name} under {inputs_dir})" if inputs_dir else ""
+            missing.append(f"{kind} file {recorded} not found{where}")
+        else:
+            located[f"{kind} {recorded}"] = (found, sha)
+    return located, missing
+
+
+def _rerun(options: Mapping[str, Any], located: Mapping[str, tuple[Path, str]]) -> dict[str, Any]:
+    from qc.app import RunOptions, run
+    from qc.render import RenderOptions
+    from qc.render.json_report import render
+
+    spec = str(options.get("spec"))
+    if f"spec {spec}" in located:  # a spec file, found by path or under --inputs
+        spec = str(located[f"spec {spec}"][0])
+    # else a built-in name (recorded as builtin:NAME, whose hash was compared above)
+    inputs = tuple(str(located[f"input {p}"][0]) for p in options.get("inputs") or [])
+    kwargs: dict[str, Any] = {"inputs": inputs, "spec": spec,
+                              "decimal_comma": options.get("decimal") == ","}
+    as_of = options.get("as_of")
+    if as_of is not None:
+        if "as_of" not in {f.name for f in dataclasses.fields(RunOptions)}:
+            raise VerifyError(f"the report was made with --as-of {as_of}, which this exoqc "
+                              "cannot re-run")
+        kwargs["as_of"] = as_of
+    report = run(RunOptions(**kwargs))
+    text = "".join(render(report, RenderOptions()))
+    fresh: dict[str, Any] = json.loads(text)
+    return fresh
+
+
+def _compare(doc: Mapping[str, Any], fresh: Mapping[str, Any]) -> list[str]:
+    out = list(_compare_head(doc, fresh))
+    batches = list(_compare_batches(doc, fresh))
+    if len(batches) > MAX_LISTED:
+        batches = [*batches[:MAX_LISTED], f"… and {len(batches) - MAX_LISTED} more differences"]
+    return out + batches
+
+
+def _was(a: Any, b: Any) -> str:
+    return f"report says {json.dumps(a, ensure_ascii=False)}, re-evaluation gives " \
+           f"{json.dumps(b, ensure_ascii=False)}"
+
+
+def _compare_head(doc: Mapping[str, Any], fresh: Mapping[str, Any]) -> Iterator[str]:
+    for key in ("name", "version"):
+        a, b = (doc.get("spec") or {}).get(key), fresh["spec"][key]
+        if a != b:
+            yield f"spec {key}: {_was(a, b)}"
+    summary = doc.get("summary") or {}
+    for key in SUMMARY_FIELDS:
+        if summary.get(key) != fresh["summary"][key]:
+            yield f"summary {key}: {_was(summary.get(key), fresh['summary'][key])}"
+    if doc.get("notes") != fresh["notes"]:
+        yield f"notes: {_was(doc.get('notes'), fresh['notes'])}"
+
+
+def _compare_batches(doc: Mapping[str, Any], fresh: Mapping[str, Any]) -> Iterator[str]:
+    mine: Sequence[Any] = doc.get("batches") or []
+    theirs: Sequence[Any] = fresh["batches"]
+    if len(mine) != len(theirs):
+        yield f"batches: the report lists {len(mine)}, re-evaluation gives {len(theirs)}"
+    names = [f.get("path") for f in doc.get("inputs") or []]
+    fresh_names = [f["path"] for f in fresh["inputs"]]
+    for k, (a, b) in enumerate(zip(mine, theirs, strict=False)):
+        if not isinstance(a, dict):
+            yield f"batch {k + 1}: not a batch record"
+            continue
+        label = f"batch {a.get('batch_id')!r} ({a.get('input')} row {a.get('row')})"
+        for key in ("batch_id", "row", "verdict"):
+            if a.get(key) != b[key]:
+                yield f"{label}: {key} edited: {_was(a.get(key), b[key])}"
+        where = names.index(a.get("input")) if a.get("input") in names else -1
+        if where != fresh_names.index(b["input"]):
+            yield f"{label}: input edited: the batch comes from {b['input']}"
+        checks: Sequence[Any] = a.get("checks") or []
+        if len(checks) != len(b["checks"]):
+            yield (f"{label}: lists {len(checks)} checks, re-evaluation gives "
+                   f"{len(b['checks'])}")
+        for c, d in zip(checks, b["checks"], strict=False):
+            for key in CHECK_FIELDS:
+                got = c.get(key) if isinstance(c, dict) else None
+                if got != d[key]:
+                    yield f"{label}: check {d['name']!r}: {key} edited: {_was(got, d[key])}"
