@@ -81,7 +81,9 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
             differences.append(f"re-evaluation failed: {exc}")
             return Verification(path, 0, tuple(differences), tuple(notes), public_key is not None)
         raise VerifyError(f"{path}: cannot re-run the evaluation: {exc}") from None
-    differences.extend(_compare(doc, fresh))
+    # With the same files, any difference is an edit of the report (or another exoqc).
+    word = "differs" if differences else "edited"
+    differences.extend(_compare(doc, fresh, word))
     batches = len(doc.get("batches") or [])
     return Verification(path, batches, tuple(differences), tuple(notes), public_key is not None)
 
@@ -169,9 +171,9 @@ def _rerun(options: Mapping[str, Any], located: Mapping[str, tuple[Path, str]]) 
     return fresh
 
 
-def _compare(doc: Mapping[str, Any], fresh: Mapping[str, Any]) -> list[str]:
+def _compare(doc: Mapping[str, Any], fresh: Mapping[str, Any], word: str) -> list[str]:
     out = list(_compare_head(doc, fresh))
-    batches = list(_compare_batches(doc, fresh))
+    batches = list(_compare_batches(doc, fresh, word))
     if len(batches) > MAX_LISTED:
         batches = [*batches[:MAX_LISTED], f"… and {len(batches) - MAX_LISTED} more differences"]
     return out + batches
@@ -195,7 +197,8 @@ def _compare_head(doc: Mapping[str, Any], fresh: Mapping[str, Any]) -> Iterator[
         yield f"notes: {_was(doc.get('notes'), fresh['notes'])}"
 
 
-def _compare_batches(doc: Mapping[str, Any], fresh: Mapping[str, Any]) -> Iterator[str]:
+def _compare_batches(doc: Mapping[str, Any], fresh: Mapping[str, Any], word: str
+                     ) -> Iterator[str]:
     mine: Sequence[Any] = doc.get("batches") or []
     theirs: Sequence[Any] = fresh["batches"]
     if len(mine) != len(theirs):
@@ -209,10 +212,10 @@ def _compare_batches(doc: Mapping[str, Any], fresh: Mapping[str, Any]) -> Iterat
         label = f"batch {a.get('batch_id')!r} ({a.get('input')} row {a.get('row')})"
         for key in ("batch_id", "row", "verdict"):
             if a.get(key) != b[key]:
-                yield f"{label}: {key} edited: {_was(a.get(key), b[key])}"
+                yield f"{label}: {key} {word}: {_was(a.get(key), b[key])}"
         where = names.index(a.get("input")) if a.get("input") in names else -1
         if where != fresh_names.index(b["input"]):
-            yield f"{label}: input edited: the batch comes from {b['input']}"
+            yield f"{label}: input {word}: the batch comes from {b['input']}"
         checks: Sequence[Any] = a.get("checks") or []
         if len(checks) != len(b["checks"]):
             yield (f"{label}: lists {len(checks)} checks, re-evaluation gives "
@@ -221,4 +224,4 @@ def _compare_batches(doc: Mapping[str, Any], fresh: Mapping[str, Any]) -> Iterat
             for key in CHECK_FIELDS:
                 got = c.get(key) if isinstance(c, dict) else None
                 if got != d[key]:
-                    yield f"{label}: check {d['name']!r}: {key} edited: {_was(got, d[key])}"
+                    yield f"{label}: check {d['name']!r}: {key} {word}: {_was(got, d[key])}"
