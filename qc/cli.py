@@ -245,7 +245,9 @@ def audit_verify(path: str) -> None:
     if not result.problems:
         click.echo(f"intact: {path}: {result.lines} entries, head sha256 {result.head}")
         _exit(0)
-    click.echo(f"BROKEN: {path}: {len(result.problems)} problems in {result.lines} lines:")
+    noun = "problem" if len(result.problems) == 1 else "problems"
+    click.echo(f"BROKEN: {path}: {len(result.problems)} {noun} in {result.lines} "
+               f"line{'' if result.lines == 1 else 's'}:")
     for problem in result.problems:
         click.echo(f"  - {problem}")
     _exit(1)
