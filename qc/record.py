@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,7 +72,10 @@ def record_run(audit_log: str, options: RunOptions, report: Report | None, *, ex
 
     p = report.provenance if report is not None and report.provenance else provenance(options)
     entry: dict[str, Any] = {
-        "time": report.generated_at if report is not None else utc_now(),
+        # An audit trail is contemporaneous: the wall clock, even when SOURCE_DATE_EPOCH
+        # pins the report's own stamp (kept as generated_at) for reproducibility.
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "generated_at": report.generated_at if report is not None else utc_now(),
         "operator": p.operator,
         "host": p.host,
         "command": list(p.command),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,8 +62,11 @@ def test_each_run_appends_one_chained_line() -> None:
     assert [e["seq"] for e in entries] == [1, 2, 3]
     assert [e["prev"] for e in entries] == [GENESIS, _sha(lines[0][:-1]), _sha(lines[1][:-1])]
     first = entries[0]
-    assert {k: first[k] for k in ("time", "operator", "host", "exit_code", "summary")} == {
-        "time": "2023-11-14T22:13:20Z", "operator": "op0", "host": "lab-1", "exit_code": 1,
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", first["time"])
+    assert first["time"] != "2023-11-14T22:13:20Z"  # the wall clock, not SOURCE_DATE_EPOCH
+    keys = ("generated_at", "operator", "host", "exit_code", "summary")
+    assert {k: first[k] for k in keys} == {
+        "generated_at": "2023-11-14T22:13:20Z", "operator": "op0", "host": "lab-1", "exit_code": 1,
         "summary": {"batches": 2, "pass": 1, "warn": 0, "fail": 1, "verdict": "fail"}}
     assert first["command"] == ["exoqc", "check", "batches.csv", "-s", "spec.yaml", "-o",
                                 "r0.json", "--operator", "op0", "--audit-log", "audit.log",
