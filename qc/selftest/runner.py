@@ -68,6 +68,7 @@ def run_case(folder: Path, case: Mapping[str, Any]) -> dict[str, Any]:
         "summary": {"batches": s.batches, "pass": s.passed, "warn": s.warned,
                     "fail": s.failed, "verdict": s.verdict.label},
         "batches": batches,
+        "notes": list(report.notes),
     }
 
 
