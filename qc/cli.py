@@ -130,16 +130,19 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str, outputs: tuple[str, ...]
                          fail_on=fail_on, operator=operator, command=_command_line())
     signer = plan_record(options, planned, sign_key=sign_key, audit_log=audit_log)
     stdin = sys.stdin.buffer.read() if "-" in inputs else None
+    report = None
+    written: list[Any] = []
     try:
         report = run(replace(options, stdin=stdin))
+        write_outputs(report, planned)
+        written = [p.path for p in planned]
+        if signer is not None:
+            written += sign_reports(signer, planned)
     except ExoqcError as exc:
-        if audit_log:
-            record_run(audit_log, options, None, exit_code=2, written=(), error=str(exc))
+        if audit_log:  # a run that reached no verdict is part of the record too
+            record_run(audit_log, options, report, exit_code=2, written=written,
+                       error=str(exc))
         raise
-    write_outputs(report, planned)
-    written = [p.path for p in planned]
-    if signer is not None:
-        written += sign_reports(signer, planned)
     if not quiet:
         _print(report, fmt, verbose)
     status = Status.WARN if fail_on == "warn" else Status.FAIL

@@ -119,7 +119,11 @@ def _locate(recorded: str, inputs_dir: str | None) -> Path | None:
         return Path(str(builtin)) if builtin.is_file() else None
     candidates = [Path(recorded)]
     if inputs_dir is not None:
-        candidates.insert(0, Path(inputs_dir) / Path(recorded).name)
+        # under DIR by the recorded relative path first (keeps same-named files apart)
+        under = [Path(inputs_dir) / Path(recorded).name]
+        if not Path(recorded).is_absolute():
+            under.insert(0, Path(inputs_dir) / recorded)
+        candidates = [*under, *candidates]
     return next((c for c in candidates if c.is_file()), None)
 
 

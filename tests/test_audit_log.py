@@ -219,3 +219,21 @@ def test_parallel_runs_keep_a_valid_chain_with_every_run(tmp_path: Path) -> None
     entries = [json.loads(line) for line in Path("audit.log").read_text("utf-8").splitlines()]
     assert sorted(e["operator"] for e in entries) == sorted(f"job{i}" for i in range(n))
     assert [e["seq"] for e in entries] == list(range(1, n + 1))
+
+
+def test_a_refused_signature_is_recorded_with_the_report_written(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from qc import verify as verify_module
+
+    def failing(path: str, **_: object) -> verify_module.Verification:
+        return verify_module.Verification(path, 2, ("summary fail: simulated",), (), False)
+
+    assert run_cli("keygen", "qa").code == 0
+    monkeypatch.setattr(verify_module, "verify_report", failing)
+    result = run_cli("check", "batches.csv", "-s", "spec.yaml", "-o", "r.json", "--sign-key",
+                     "qa", "--audit-log", "audit.log", "-q")
+    assert result.code == 2
+    entry = json.loads(Path("audit.log").read_text("utf-8"))
+    assert (entry["exit_code"], entry["summary"]["verdict"], entry["error"]) == (
+        2, "fail", "r.json: not signed: the report does not verify: summary fail: simulated")
+    assert entry["reports"] == [{"path": "r.json", "sha256": _sha(Path("r.json").read_bytes())}]
