@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from qc import __version__
 from qc.errors import ExoqcError
+from qc.model import Report
 
 BUILTIN_PREFIX = "builtin:"
 CHECK_FIELDS = ("name", "column", "status", "reason", "value", "message")
 SUMMARY_FIELDS = ("batches", "pass", "warn", "fail", "verdict")
 MAX_LISTED = 200  # differences listed before "and N more"
+MARKER = b',\n  "batches": ['  # where exoqc's JSON header ends and the batch lines begin
 
 
 class VerifyError(ExoqcError):
@@ -45,28 +48,26 @@ class Verification:
 def verify_report(path: str, *, inputs_dir: str | None = None,
                   public_key: str | None = None) -> Verification:
     data = _read_report(path)
-    try:
-        doc = json.loads(data)
-    except ValueError as exc:
-        raise VerifyError(f"{path}: not a JSON report: {exc}") from None
-    prov = doc.get("provenance") if isinstance(doc, dict) else None
+    head, body = _parse(data, path)
+    prov = head.get("provenance")
     if not isinstance(prov, dict) or not isinstance(prov.get("options"), dict):
         raise VerifyError(f"{path}: not an exoqc JSON report with provenance (written by "
                           "exoqc check -o REPORT.json, version 0.1 or later with attribution)")
     differences: list[str] = []
     notes: list[str] = []
+    signed = public_key is not None
     if public_key is not None:
         from qc.signing import check_signature
 
         bad = check_signature(Path(path), data, public_key)
         if bad:
             differences.append(bad)
-    recorded_version = (doc.get("tool") or {}).get("version")
+    recorded_version = (head.get("tool") or {}).get("version")
     if recorded_version != __version__:
         notes.append(f"the report was written by exoqc {recorded_version}, this is "
                      f"exoqc {__version__}; verdicts may differ between versions")
     options: Mapping[str, Any] = prov["options"]
-    located, missing = _locate_all(doc, options, inputs_dir)
+    located, missing = _locate_all(head, options, inputs_dir)
     if missing:
         raise VerifyError(f"{path}: cannot verify: " + "; ".join(missing))
     for shown, (found, want) in located.items():
@@ -75,17 +76,46 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
             differences.append(f"{shown}: sha256 changed (report {want[:16]}…, file "
                                f"{found} now {got[:16]}…)")
     try:
-        fresh = _rerun(options, located)
+        report = _rerun(options, located)
     except ExoqcError as exc:
         if differences:
             differences.append(f"re-evaluation failed: {exc}")
-            return Verification(path, 0, tuple(differences), tuple(notes), public_key is not None)
+            return Verification(path, 0, tuple(differences), tuple(notes), signed)
         raise VerifyError(f"{path}: cannot re-run the evaluation: {exc}") from None
+    fresh = _as_recorded(report, head) or report
+    batches = len(report.verdicts)
+    if _same_bytes(fresh, data):  # the fast, common case: exactly what exoqc would write
+        return Verification(path, batches, tuple(differences), tuple(notes), signed)
     # With the same files, any difference is an edit of the report (or another exoqc).
     word = "differs" if differences else "edited"
-    differences.extend(_compare(doc, fresh, word))
-    batches = len(doc.get("batches") or [])
-    return Verification(path, batches, tuple(differences), tuple(notes), public_key is not None)
+    changes = _compare(head, body, data, fresh, word)
+    if not changes:
+        notes.append("the report's bytes are not exactly as exoqc writes them (reformatted?), "
+                     "but every value matches")
+    differences.extend(changes)
+    return Verification(path, batches, tuple(differences), tuple(notes), signed)
+
+
+def _parse(data: bytes, path: str) -> tuple[dict[str, Any], int | None]:
+    """The report's header and the offset of its batch lines when it is laid out as exoqc
+    writes it (one batch per line, after the header); else the whole document and None."""
+    at = data.find(MARKER)
+    rest = data[at + len(MARKER):at + len(MARKER) + 7] if at >= 0 else b""
+    if rest.startswith((b'\n    {"', b"]\n}\n")):
+        try:
+            head = json.loads(data[:at] + b"\n}")
+        except ValueError:
+            head = None
+        if isinstance(head, dict):
+            return head, at + len(MARKER)
+    try:
+        doc = json.loads(data)
+    except ValueError as exc:
+        raise VerifyError(f"{path}: not a JSON report: {exc}") from None
+    if not isinstance(doc, dict):
+        raise VerifyError(f"{path}: not an exoqc JSON report with provenance (written by "
+                          "exoqc check -o REPORT.json, version 0.1 or later with attribution)")
+    return doc, None
 
 
 def _read_report(path: str) -> bytes:
@@ -151,10 +181,8 @@ def _locate_all(doc: Mapping[str, Any], options: Mapping[str, Any], inputs_dir: 
     return located, missing
 
 
-def _rerun(options: Mapping[str, Any], located: Mapping[str, tuple[Path, str]]) -> dict[str, Any]:
+def _rerun(options: Mapping[str, Any], located: Mapping[str, tuple[Path, str]]) -> Report:
     from qc.app import RunOptions, run
-    from qc.render import RenderOptions
-    from qc.render.json_report import render
 
     spec = str(options.get("spec"))
     if f"spec {spec}" in located:  # a spec file, found by path or under --inputs
@@ -169,18 +197,117 @@ def _rerun(options: Mapping[str, Any], located: Mapping[str, tuple[Path, str]]) 
             raise VerifyError(f"the report was made with --as-of {as_of}, which this exoqc "
                               "cannot re-run")
         kwargs["as_of"] = as_of
-    report = run(RunOptions(**kwargs))
-    text = "".join(render(report, RenderOptions()))
-    fresh: dict[str, Any] = json.loads(text)
-    return fresh
+    return run(RunOptions(**kwargs))
 
 
-def _compare(doc: Mapping[str, Any], fresh: Mapping[str, Any], word: str) -> list[str]:
-    out = list(_compare_head(doc, fresh))
-    batches = list(_compare_batches(doc, fresh, word))
+def _as_recorded(report: Report, head: Mapping[str, Any]) -> Report | None:
+    """The fresh report with what a re-run cannot reproduce taken from the record: the
+    attribution, the time stamp, the tool version and the file names as recorded (files
+    may have been found elsewhere). None when the record's shape does not allow it."""
+    from qc.model import Provenance
+
+    try:
+        prov = head["provenance"]
+        opts = prov["options"]
+        provenance = Provenance(
+            operator=str(prov["operator"]), host=str(prov["host"]),
+            command=tuple(str(a) for a in prov["command"]),
+            versions=tuple((str(k), str(v)) for k, v in prov["versions"].items()),
+            spec=str(opts["spec"]), inputs=tuple(str(i) for i in opts["inputs"]),
+            decimal=str(opts["decimal"]), fail_on=str(opts["fail_on"]),
+            as_of=None if opts.get("as_of") is None else str(opts["as_of"]))
+        inputs = [str(f["path"]) for f in head["inputs"]]
+        files = [str(f["path"]) for f in head["spec"]["files"]]
+        stamp, version = str(head["generated_at"]), str(head["tool"]["version"])
+    except (KeyError, TypeError, AttributeError):
+        return None
+    if len(inputs) != len(report.inputs) or len(files) != len(report.spec.files):
+        return None
+    spec = dataclasses.replace(report.spec, files=tuple(
+        dataclasses.replace(f, path=p) for f, p in zip(report.spec.files, files, strict=True)))
+    return dataclasses.replace(
+        report, spec=spec, generated_at=stamp, tool_version=version, provenance=provenance,
+        inputs=tuple(dataclasses.replace(f, path=p)
+                     for f, p in zip(report.inputs, inputs, strict=True)))
+
+
+def _chunks(report: Report) -> Iterator[bytes]:
+    from qc.render import RenderOptions
+    from qc.render.json_report import render
+
+    for chunk in render(report, RenderOptions()):
+        yield chunk.encode("utf-8")
+
+
+def _same_bytes(report: Report, data: bytes) -> bool:
+    pos = 0
+    for chunk in _chunks(report):
+        if data[pos:pos + len(chunk)] != chunk:
+            return False
+        pos += len(chunk)
+    return pos == len(data)
+
+
+def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    rest = b""
+    for chunk in chunks:
+        rest += chunk
+        *done, rest = rest.split(b"\n")
+        yield from done
+    yield rest
+
+
+def _batch_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The batch records of an exoqc-laid-out report body: one per line."""
+    for line in _lines(chunks):
+        if line.startswith(b"    {"):
+            yield line.strip().removesuffix(b",")
+
+
+def _compare(head: Mapping[str, Any], body: int | None, data: bytes, fresh: Report,
+             word: str) -> list[str]:
+    from qc.render.json_report import header
+
+    fresh_head = json.loads(json.dumps(header(fresh)))
+    out = list(_compare_head(head, fresh_head))
+    names = [f.get("path") for f in head.get("inputs") or []]
+    fresh_names = [f.path for f in fresh.inputs]
+    counts = [0, 0]
+    pairs: Iterable[tuple[Any, Any]]
+    if body is None:  # not laid out as exoqc writes it: compare the parsed documents
+        mine = head.get("batches") or []
+        theirs = json.loads(b"".join(_chunks(fresh)))["batches"]
+        pairs = zip(mine, theirs, strict=False)
+        counts = [len(mine), len(theirs)]
+    else:  # one batch per line: stream both, parse only the lines whose bytes differ
+        step = 1 << 23
+        recorded = _batch_lines(data[i:i + step] for i in range(body, len(data), step))
+        rendered = _batch_lines(itertools.islice(_chunks(fresh), 1, None))  # skip the header
+        pairs = _pairs(recorded, rendered, counts)
+    batches = list(_compare_batches(pairs, names, fresh_names, word))
+    if counts[0] != counts[1]:
+        batches.insert(0, f"batches: the report lists {counts[0]}, re-evaluation gives "
+                          f"{counts[1]}")
     if len(batches) > MAX_LISTED:
         batches = [*batches[:MAX_LISTED], f"… and {len(batches) - MAX_LISTED} more differences"]
     return out + batches
+
+
+def _pairs(recorded: Iterator[bytes], rendered: Iterator[bytes], counts: list[int]
+           ) -> Iterator[tuple[Any, Any]]:
+    """(recorded, fresh) batch records whose bytes differ, parsed; counts every line."""
+    for a, b in itertools.zip_longest(recorded, rendered):
+        counts[0] += a is not None
+        counts[1] += b is not None
+        if a is not None and b is not None and a != b:
+            yield _load(a), json.loads(b)
+
+
+def _load(line: bytes) -> Any:
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None
 
 
 def _was(a: Any, b: Any) -> str:
@@ -201,24 +328,19 @@ def _compare_head(doc: Mapping[str, Any], fresh: Mapping[str, Any]) -> Iterator[
         yield f"notes: {_was(doc.get('notes'), fresh['notes'])}"
 
 
-def _compare_batches(doc: Mapping[str, Any], fresh: Mapping[str, Any], word: str
-                     ) -> Iterator[str]:
-    mine: Sequence[Any] = doc.get("batches") or []
-    theirs: Sequence[Any] = fresh["batches"]
-    if len(mine) != len(theirs):
-        yield f"batches: the report lists {len(mine)}, re-evaluation gives {len(theirs)}"
-    names = [f.get("path") for f in doc.get("inputs") or []]
-    fresh_names = [f["path"] for f in fresh["inputs"]]
-    for k, (a, b) in enumerate(zip(mine, theirs, strict=False)):
+def _compare_batches(pairs: Iterable[tuple[Any, Any]], names: Sequence[Any],
+                     fresh_names: Sequence[str], word: str) -> Iterator[str]:
+    for a, b in pairs:
         if not isinstance(a, dict):
-            yield f"batch {k + 1}: not a batch record"
+            yield (f"batch {b['batch_id']!r} ({b['input']} row {b['row']}): the report's "
+                   "record is not valid JSON")
             continue
         label = f"batch {a.get('batch_id')!r} ({a.get('input')} row {a.get('row')})"
         for key in ("batch_id", "row", "verdict"):
             if a.get(key) != b[key]:
                 yield f"{label}: {key} {word}: {_was(a.get(key), b[key])}"
         where = names.index(a.get("input")) if a.get("input") in names else -1
-        if where != fresh_names.index(b["input"]):
+        if where != fresh_names.index(b["input"]) if b["input"] in fresh_names else -2:
             yield f"{label}: input {word}: the batch comes from {b['input']}"
         checks: Sequence[Any] = a.get("checks") or []
         if len(checks) != len(b["checks"]):

@@ -190,3 +190,36 @@ def test_a_recorded_as_of_this_exoqc_cannot_rerun_exits_2() -> None:
     assert (result.code, result.err) == (2, (
         "exoqc: r.json: cannot re-run the evaluation: the report was made with --as-of "
         "2026-01-01, which this exoqc cannot re-run\n"))
+
+
+def test_an_edit_in_place_is_found_line_by_line() -> None:
+    _check()
+    data = Path("r.json").read_bytes()
+    line = next(x for x in data.split(b"\n") if b'"batch_id": "B-2"' in x)
+    Path("r.json").write_bytes(data.replace(line, line.replace(b'"verdict": "fail"',
+                                                               b'"verdict": "pass"')))
+    result = run_cli("verify", "r.json")
+    assert (result.code, result.out) == (1, (
+        "NOT VERIFIED: r.json: 1 difference:\n"
+        "  - batch 'B-2' (batches.csv row 3): verdict edited: report says \"pass\", "
+        're-evaluation gives "fail"\n'))
+
+
+def test_a_truncated_report_is_caught() -> None:
+    _check()
+    data = Path("r.json").read_bytes()
+    Path("r.json").write_bytes(data[:-60])
+    result = run_cli("verify", "r.json")
+    assert (result.code, result.out) == (1, (
+        "NOT VERIFIED: r.json: 1 difference:\n"
+        "  - batch 'B-3' (batches.csv row 4): the report's record is not valid JSON\n"))
+
+
+def test_a_reformatted_report_with_the_same_values_verifies_with_a_note() -> None:
+    _check()
+    doc = json.loads(Path("r.json").read_text("utf-8"))
+    Path("r.json").write_text(json.dumps(doc, indent=4), "utf-8")
+    result = run_cli("verify", "r.json")
+    assert (result.code, result.err) == (0, (
+        "exoqc: note: the report's bytes are not exactly as exoqc writes them (reformatted?), "
+        "but every value matches\n"))
