@@ -9,6 +9,7 @@ cannot be verified at all (VerifyError, exit 2).
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
 import itertools
 import json
@@ -193,10 +194,13 @@ def _rerun(options: Mapping[str, Any], located: Mapping[str, tuple[Path, str]]) 
                               "decimal_comma": options.get("decimal") == ","}
     as_of = options.get("as_of")
     if as_of is not None:
-        if "as_of" not in {f.name for f in dataclasses.fields(RunOptions)}:
+        field = next((f for f in dataclasses.fields(RunOptions) if f.name == "as_of"), None)
+        if field is None:
             raise VerifyError(f"the report was made with --as-of {as_of}, which this exoqc "
                               "cannot re-run")
-        kwargs["as_of"] = as_of
+        # recorded as ISO text; RunOptions may hold a date
+        kwargs["as_of"] = (datetime.date.fromisoformat(str(as_of))
+                           if "date" in str(field.type) else as_of)
     return run(RunOptions(**kwargs))
 
 
@@ -340,7 +344,7 @@ def _compare_batches(pairs: Iterable[tuple[Any, Any]], names: Sequence[Any],
             if a.get(key) != b[key]:
                 yield f"{label}: {key} {word}: {_was(a.get(key), b[key])}"
         where = names.index(a.get("input")) if a.get("input") in names else -1
-        if where != fresh_names.index(b["input"]) if b["input"] in fresh_names else -2:
+        if where != fresh_names.index(b["input"]):  # files may be found under other paths
             yield f"{label}: input {word}: the batch comes from {b['input']}"
         checks: Sequence[Any] = a.get("checks") or []
         if len(checks) != len(b["checks"]):
