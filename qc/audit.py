@@ -62,7 +62,11 @@ def check_writable(path: str) -> None:
 
 def append(path: str, entry: Mapping[str, Any]) -> str:
     """Append one entry under an exclusive lock; return the new line's sha256."""
-    import fcntl
+    try:
+        import fcntl
+    except ImportError:
+        raise OutputError(f"{path}: the audit log needs POSIX file locking (Linux, macOS)"
+                          ) from None
 
     try:
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)

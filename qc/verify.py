@@ -199,8 +199,11 @@ def _rerun(options: Mapping[str, Any], located: Mapping[str, tuple[Path, str]]) 
             raise VerifyError(f"the report was made with --as-of {as_of}, which this exoqc "
                               "cannot re-run")
         # recorded as ISO text; RunOptions may hold a date
-        kwargs["as_of"] = (datetime.date.fromisoformat(str(as_of))
-                           if "date" in str(field.type) else as_of)
+        try:
+            kwargs["as_of"] = (datetime.date.fromisoformat(str(as_of))
+                               if "date" in str(field.type) else as_of)
+        except ValueError:
+            raise VerifyError(f"the recorded --as-of {as_of!r} is not a date") from None
     return run(RunOptions(**kwargs))
 
 
