@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, run_cli
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from qc.audit import GENESIS
 
@@ -237,3 +239,30 @@ def test_a_refused_signature_is_recorded_with_the_report_written(
     assert (entry["exit_code"], entry["summary"]["verdict"], entry["error"]) == (
         2, "fail", "r.json: not signed: the report does not verify: summary fail: simulated")
     assert entry["reports"] == [{"path": "r.json", "sha256": _sha(Path("r.json").read_bytes())}]
+
+
+def _log_bytes() -> bytes:
+    import tempfile
+
+    from qc.audit import append
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = str(Path(folder) / "a.log")
+        for i in range(3):
+            append(path, {"operator": f"op{i}", "exit_code": i, "note": "µ ü"})
+        return Path(path).read_bytes()
+
+
+LOG = _log_bytes()
+
+
+@given(st.integers(0, len(LOG) - 1), st.integers(0, 255))
+@settings(max_examples=300, deadline=None)
+def test_any_changed_byte_is_caught(tmp_path_factory: pytest.TempPathFactory, at: int,
+                                    value: int) -> None:
+    from qc.audit import verify
+
+    assume(LOG[at] != value)
+    path = tmp_path_factory.mktemp("log") / "a.log"
+    path.write_bytes(LOG[:at] + bytes([value]) + LOG[at + 1:])
+    assert verify(str(path)).problems
