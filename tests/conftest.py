@@ -46,6 +46,13 @@ def write(tmp_path: Path) -> Callable[[str, str | bytes], Path]:
     return _write
 
 
+@pytest.fixture(autouse=True)
+def _stable_attribution(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reports record who ran them and where: make that the same on every machine."""
+    monkeypatch.setenv("EXOQC_HOST", "test-host")
+    monkeypatch.setenv("EXOQC_OPERATOR", "test-operator")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true",
                      help="Rewrite tests/golden/* from the current output instead of comparing.")
