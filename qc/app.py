@@ -21,6 +21,7 @@ class RunOptions:
     spec: str
     decimal_comma: bool = False
     stdin: bytes | None = field(default=None, repr=False)
+    sheet: str | None = None  # the sheet of Excel inputs; None: the first
 
 
 def utc_now() -> str:
@@ -32,6 +33,6 @@ def utc_now() -> str:
 
 def run(options: RunOptions) -> Report:
     spec = load_spec(options.spec)
-    table = load_table(options.inputs, stdin=options.stdin)
+    table = load_table(options.inputs, stdin=options.stdin, sheet=options.sheet)
     return evaluate(spec, table, options=Options(decimal_comma=options.decimal_comma),
                     tool_version=__version__, generated_at=utc_now())

@@ -69,8 +69,9 @@ def main() -> None:
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("-s", "--spec", required=True, metavar="SPEC",
               help="A built-in spec (clinical, research) or a spec file (YAML or JSON).")
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="What to print on stdout.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "github"]),
+              default=None, help="What to print on stdout [default: table; under GitHub Actions "
+                                 "(GITHUB_ACTIONS=true) the table and the github annotations].")
 @click.option("-o", "--output", "outputs", multiple=True, metavar="PATH",
               help="Also write a report file; its format follows the suffix "
                    f"({', '.join(sorted(SUFFIXES))}). Repeatable.")
@@ -78,13 +79,16 @@ def main() -> None:
               show_default=True, help="The verdict that makes the exit code 1.")
 @click.option("--decimal", type=click.Choice([".", ","]), default=".", show_default=True,
               help="The decimal separator of the batch files (',' reads 0,3 as 0.3).")
+@click.option("--sheet", metavar="NAME", default=None,
+              help="The sheet to read in Excel inputs (.xlsx, .xlsm) [default: the first].")
 @click.option("-v", "--verbose", is_flag=True, help="List every check of every batch.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; exit code and -o files only.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
 @_guard
-def check(inputs: tuple[str, ...], spec: str, fmt: str, outputs: tuple[str, ...], fail_on: str,
-          decimal: str, verbose: bool, quiet: bool, debug: bool) -> None:
-    """Check the batches in INPUT (CSV files, or - for stdin) against SPEC.
+def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[str, ...],
+          fail_on: str, decimal: str, sheet: str | None, verbose: bool, quiet: bool,
+          debug: bool) -> None:
+    """Check the batches in INPUT (CSV or Excel files, or - for CSV on stdin) against SPEC.
 
     \b
     Exit codes:
@@ -99,10 +103,11 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str, outputs: tuple[str, ...]
     planned = plan_outputs(outputs, inputs)
     stdin = sys.stdin.buffer.read() if "-" in inputs else None
     report = run(RunOptions(inputs=inputs, spec=spec, decimal_comma=decimal == ",",
-                            stdin=stdin))
+                            stdin=stdin, sheet=sheet))
     write_outputs(report, planned)
     if not quiet:
-        _print(report, fmt, verbose)
+        for name in _stdout_formats(fmt):
+            _print(report, name, verbose)
     status = Status.WARN if fail_on == "warn" else Status.FAIL
     _exit(report.exit_code(fail_on=status))
 
@@ -122,6 +127,16 @@ def _print(report: Any, fmt: str, verbose: bool) -> None:
         # `exoqc check ... | head`: the reader left; the exit code still tells the verdict.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+
+
+def _stdout_formats(fmt: str | None) -> tuple[str, ...]:
+    """The formats printed on stdout: the one asked for; by default the table, and under
+    GitHub Actions the workflow-command annotations after it."""
+    if fmt is not None:
+        return (fmt,)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        return ("table", "github")
+    return ("table",)
 
 
 def _exit(code: int) -> NoReturn:

@@ -84,5 +84,11 @@ def _judge(check: Check, table: Table, options: Options) -> CheckResult:
         else:
             mark(out, missing, Status.PASS, Reason.NONE)
             out.message[missing] = "no value (optional)"
+    uncalculated = table.uncalculated.get(key)
+    if uncalculated is not None and uncalculated.any():
+        # An Excel formula never calculated has no value to judge: invalid, never a pass.
+        mark(out, uncalculated, Status.FAIL, Reason.INVALID)
+        out.message[uncalculated] = ("formula with no cached value: open the workbook in "
+                                     "Excel and save it, or export the values")
     values: list[str | None] = cells.as_list()
     return CheckResult(check, out.status, out.reason, values, out.message.tolist())

@@ -1,0 +1,264 @@
+"""Read one sheet of an Excel workbook (.xlsx, .xlsm) as the text a technician sees.
+
+The reader is python-calamine (Rust): it imports in milliseconds and reads a 10,000-row
+sheet about ten times faster than openpyxl (see docs/ci.md, "Excel inputs"). This module
+is imported only when an Excel file is read, never on CSV runs.
+
+Cells become text: the integer 85 is `85` (not `85.0`), other numbers their shortest
+round-trip form (`0.1`), booleans `true`/`false`, dates `2026-03-07` (a date-time at
+midnight is a date), empty cells empty. A formula cell shows its cached value, the one
+Excel computed when the file was saved. A formula with no cached value (a workbook
+written by a program and never opened in Excel) reads as empty through calamine, so the
+sheet's XML is scanned for `<f>` cells without a `<v>`: those cells are reported so the
+engine can judge them `invalid`, never `missing` and never a pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from xml.etree.ElementTree import Element, ParseError, iterparse
+
+from qc.errors import InputError
+
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
+_HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
+_CELL_REF = re.compile(r"([A-Z]+)([0-9]+)")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The non-empty rows of a sheet as text, below its header row.
+
+    `rows[i]` is the spreadsheet row number of `cells[i]`; `uncalculated` holds
+    (index into cells, column index) for each formula that has no cached value, and
+    `formulas` its formula text, in the same order.
+    """
+
+    name: str
+    header: list[str]
+    header_row: int
+    cells: list[list[str]]
+    rows: list[int]
+    uncalculated: list[tuple[int, int]]
+    formulas: list[str]
+
+
+def cell_text(value: object) -> str:
+    """A cell value as a technician sees it in Excel (before number formats)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds" if value.microsecond == 0
+                               else "microseconds")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value)
+
+
+def read_sheet(raw: bytes, shown: str, sheet: str | None) -> Sheet:
+    """The chosen sheet (or the first) of a workbook; InputError names file and problem."""
+    import python_calamine
+
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(raw))
+    except python_calamine.PasswordError:
+        raise InputError(f"{shown}: the workbook is password-protected") from None
+    except Exception as exc:  # calamine raises several unrelated types for a broken file
+        raise InputError(f"{shown}: cannot read as an Excel workbook: {_one_line(exc)}"
+                         ) from None
+    names = list(book.sheet_names)
+    if not names:
+        raise InputError(f"{shown}: the workbook has no sheets")
+    if sheet is None:
+        index, name = 0, names[0]
+    elif sheet in names:
+        index, name = names.index(sheet), sheet
+    else:
+        raise InputError(f"{shown}: no sheet {sheet!r}; the sheets are: "
+                         + ", ".join(repr(n) for n in names))
+    try:
+        grid = book.get_sheet_by_index(index).to_python(skip_empty_area=False)
+    except Exception as exc:
+        raise InputError(f"{shown}: sheet {name!r}: cannot read: {_one_line(exc)}") from None
+    pending = _uncalculated(raw, shown, index)
+    return _table(grid, shown, name, pending)
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _table(grid: Sequence[Sequence[object]], shown: str, name: str,
+           pending: dict[tuple[int, int], str]) -> Sheet:
+    """Header = the first non-empty row; every later non-empty row is a batch."""
+    texts = ([cell_text(v).strip() for v in row] for row in grid)
+    header: list[str] | None = None
+    header_row = 0
+    cells: list[list[str]] = []
+    rows: list[int] = []
+    uncalculated: list[tuple[int, int]] = []
+    formulas: list[str] = []
+    by_row: dict[int, list[int]] = {}
+    for r, c in pending:
+        by_row.setdefault(r, []).append(c)
+    for r, row in enumerate(texts, start=1):
+        marks = by_row.get(r, [])
+        if header is None:
+            if any(row) or marks:
+                if marks:
+                    raise InputError(f"{shown}: sheet {name!r}: header cell "
+                                     f"{_ref(r, marks[0])} is a formula with no cached value")
+                header = _trim(row)
+                header_row = r
+            continue
+        if not any(row) and not marks:
+            continue
+        width = len(header)
+        extra = next((c for c in range(width, len(row)) if row[c]), None)
+        if extra is None:
+            extra = next((c for c in marks if c >= width), None)
+        if extra is not None:
+            raise InputError(f"{shown}: sheet {name!r}: cell {_ref(r, extra)} has a value but "
+                             "its column has no header")
+        row = (row + [""] * width)[:width]
+        for c in sorted(marks):
+            uncalculated.append((len(cells), c))
+            formulas.append(pending[(r, c)])
+            row[c] = pending[(r, c)]  # shown as the formula it is, judged invalid
+        cells.append(row)
+        rows.append(r)
+    if header is None:
+        raise InputError(f"{shown}: sheet {name!r} is empty")
+    return Sheet(name, header, header_row, cells, rows, uncalculated, formulas)
+
+
+def _trim(header: list[str]) -> list[str]:
+    """The header without its empty cells on the right."""
+    end = len(header)
+    while end and not header[end - 1]:
+        end -= 1
+    return header[:end]
+
+
+def _ref(row: int, col: int) -> str:
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(ord("A") + rem) + letters
+    return f"{letters}{row}"
+
+
+def _col(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - ord("A") + 1
+    return n - 1
+
+
+# --- formulas without a cached value ----------------------------------------------------
+
+
+def _uncalculated(raw: bytes, shown: str, index: int) -> dict[tuple[int, int], str]:
+    """{(row, column index): formula} for the formula cells of sheet `index` that carry
+    no cached value. Excel always stores the value it computed; a program that writes
+    formulas (openpyxl, pandas, many LIMS exporters) stores none, and calamine then
+    reads the cell as empty."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            part = _sheet_part(zf, index)
+            if part is None:
+                return {}
+            data = zf.read(part)
+    except (zipfile.BadZipFile, KeyError, ParseError, OSError) as exc:
+        raise InputError(f"{shown}: cannot read as an Excel workbook: {_one_line(exc)}"
+                         ) from None
+    if not _HAS_FORMULA.search(data):
+        return {}  # the common case: values only, no need to parse the XML
+    try:
+        return dict(_scan(data))
+    except ParseError as exc:
+        raise InputError(f"{shown}: cannot read as an Excel workbook: {_one_line(exc)}"
+                         ) from None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _sheet_part(zf: zipfile.ZipFile, index: int) -> str | None:
+    """The zip member holding the index-th sheet, found through the workbook's relations."""
+    book = _parse(zf.read("xl/workbook.xml"))
+    sheets = [el for el in book.iter() if _local(el.tag) == "sheet"]
+    if index >= len(sheets):
+        return None
+    rid = sheets[index].get(f"{{{_REL_NS}}}id") or sheets[index].get(f"{{{_STRICT_REL_NS}}}id")
+    rels = _parse(zf.read("xl/_rels/workbook.xml.rels"))
+    for rel in rels.iter():
+        if _local(rel.tag) == "Relationship" and rel.get("Id") == rid:
+            target = rel.get("Target", "")
+            if target.startswith("/"):
+                return target.lstrip("/")
+            return posixpath.normpath(posixpath.join("xl", target))
+    return None
+
+
+def _parse(data: bytes) -> Element:
+    root: Element | None = None
+    for _, el in iterparse(io.BytesIO(data), events=("end",)):
+        root = el
+    assert root is not None
+    return root
+
+
+def _scan(data: bytes) -> Iterator[tuple[tuple[int, int], str]]:
+    row = 0
+    col = -1
+    for event, el in iterparse(io.BytesIO(data), events=("start", "end")):
+        tag = _local(el.tag)
+        if event == "start":
+            if tag == "row":
+                row = int(el.get("r") or row + 1)
+                col = -1
+            elif tag == "c":
+                found = _CELL_REF.fullmatch(el.get("r") or "")
+                col = _col(found.group(1)) if found else col + 1
+                if found:
+                    row = int(found.group(2))
+            continue
+        if tag == "row":
+            el.clear()  # keep memory flat on long sheets
+        if tag != "c":
+            continue
+        formula = value = None
+        for child in el:
+            name = _local(child.tag)
+            if name == "f":
+                formula = child
+            elif name == "v":
+                value = child
+        # A formula whose result is text may cache an empty string (t="str", <v></v>):
+        # that is a value, the empty text. Anything else with no value was never computed.
+        cached = value is not None and (bool(value.text) or el.get("t") == "str")
+        if formula is not None and not cached:
+            yield (row, col), "=" + (formula.text or "…")
+        el.clear()
