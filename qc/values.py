@@ -37,6 +37,8 @@ GRAMMAR = (
 PLAIN = r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
 _GRAMMAR = re.compile(GRAMMAR, re.S)
 _SPACES = ("\u00a0", "\u202f", "\u2007")  # no-break spaces Excel and Word leave behind
+# `0,3`, `2,1E+11`, `<0,5 EU/mL`: a decimal comma (read only with --decimal ,)
+_DECIMAL_COMMA = re.compile(r"(?:<=|>=|[<>≤≥])?\s*[-+\u2212]?\d+,\d+(?:[eE][-+]?\d+)?(?!\d)")
 QUALIFIERS = {"": 0, "<": 1, "<=": 2, "≤": 2, ">": 3, ">=": 4, "≥": 4}
 DOUBLE_MAX = Decimal("1.7976931348623157e308")
 
@@ -87,10 +89,10 @@ def _prepare(text: str, decimal_comma: bool) -> str:
 
 def parse_one(text: str, target: Unit | None, *, decimal_comma: bool = False) -> Interval | str:
     """Read one cell; return its interval in the target unit, or why it cannot be read."""
+    if not decimal_comma and _DECIMAL_COMMA.match(text.strip()):
+        return "a decimal comma is not read unless --decimal , is given"
     found = _GRAMMAR.match(_prepare(text, decimal_comma))
     if found is None:
-        if re.fullmatch(r"[-+<>≤≥]?\s*\d+,\d+(?:[eE][-+]?\d+)?", text.strip()):
-            return "a decimal comma is not read unless --decimal , is given"
         return "not a number"
     try:
         value = Decimal(found["m"])

@@ -19,7 +19,7 @@ from qc.render.text import visible
 MAX_ROWS = 500  # GitHub caps a step summary at 1 MiB; the JUnit and CSV reports list all
 ICONS = {Status.PASS: "✅", Status.WARN: "⚠️", Status.FAIL: "❌"}
 _NEWLINES = re.compile(r"\r\n|\r|\n")
-_PUNCT = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+_PUNCT = re.compile(r"([\\`*_\[\]|~])")
 
 
 def cell(text: str) -> str:
