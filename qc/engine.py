@@ -84,11 +84,11 @@ def _judge(check: Check, table: Table, options: Options) -> CheckResult:
         else:
             mark(out, missing, Status.PASS, Reason.NONE)
             out.message[missing] = "no value (optional)"
-    uncalculated = table.uncalculated.get(key)
-    if uncalculated is not None and uncalculated.any():
-        # An Excel formula never calculated has no value to judge: invalid, never a pass.
-        mark(out, uncalculated, Status.FAIL, Reason.INVALID)
-        out.message[uncalculated] = ("formula with no cached value: open the workbook in "
-                                     "Excel and save it, or export the values")
+    broken = table.broken.get(key)
+    if broken:
+        # An Excel formula never calculated, or an error value: invalid, never a pass.
+        rows = np.fromiter(broken, dtype=np.intp, count=len(broken))
+        mark(out, rows, Status.FAIL, Reason.INVALID)
+        out.message[rows] = list(broken.values())
     values: list[str | None] = cells.as_list()
     return CheckResult(check, out.status, out.reason, values, out.message.tolist())

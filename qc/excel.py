@@ -29,9 +29,9 @@ from qc.errors import InputError
 
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
-_HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
+# A formula element, or an error-typed cell (t="e"): the only cells calamine misreads.
+_INTEREST = re.compile(rb"<(?:\w+:)?f[\s/>]|\st\s*=\s*[\"']e[\"']")
 _SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData[\s>]")
-_F_OPEN = _HAS_FORMULA
 _C_OPEN = re.compile(rb"<(?:\w+:)?c[\s/>]")
 _C_CLOSE = re.compile(rb"</(?:\w+:)?c\s*>")
 _REF_ATTR = re.compile(rb"\sr\s*=\s*[\"']([A-Z]+[0-9]+)[\"']")
@@ -45,9 +45,9 @@ _CELL_REF = re.compile(r"([A-Z]+)([0-9]+)")
 class Sheet:
     """The non-empty rows of a sheet as text, below its header row.
 
-    `rows[i]` is the spreadsheet row number of `cells[i]`; `uncalculated` holds
-    (index into cells, column index) for each formula that has no cached value, and
-    `formulas` its formula text, in the same order.
+    `rows[i]` is the spreadsheet row number of `cells[i]`. `broken` maps (index into
+    cells, column index) to why a cell cannot be judged: a formula with no cached value
+    or an Excel error value (`#N/A`, `#DIV/0!`), which calamine both reads as empty.
     """
 
     name: str
@@ -55,8 +55,13 @@ class Sheet:
     header_row: int
     cells: list[list[str]]
     rows: list[int]
-    uncalculated: list[tuple[int, int]]
-    formulas: list[str]
+    broken: dict[tuple[int, int], str]
+
+
+# What exoqc says about a cell that holds no value it can judge.
+UNCALCULATED = ("formula with no cached value: open the workbook in Excel and save it, or "
+                "export the values")
+EXCEL_ERROR = "Excel error value {}: the formula could not be calculated"
 
 
 def cell_text(value: object) -> str:
@@ -108,7 +113,7 @@ def read_sheet(raw: bytes, shown: str, sheet: str | None) -> Sheet:
         grid = book.get_sheet_by_index(index).to_python(skip_empty_area=False)
     except Exception as exc:
         raise InputError(f"{shown}: sheet {name!r}: cannot read: {_one_line(exc)}") from None
-    pending = _uncalculated(raw, shown, index)
+    pending = _broken_cells(raw, shown, index)
     return _table(grid, shown, name, pending)
 
 
@@ -117,15 +122,14 @@ def _one_line(exc: Exception) -> str:
 
 
 def _table(grid: Sequence[Sequence[object]], shown: str, name: str,
-           pending: dict[tuple[int, int], str]) -> Sheet:
+           pending: dict[tuple[int, int], tuple[str, str]]) -> Sheet:
     """Header = the first non-empty row; every later non-empty row is a batch."""
     texts = ([v.strip() if type(v) is str else cell_text(v) for v in row] for row in grid)
     header: list[str] | None = None
     header_row = 0
     cells: list[list[str]] = []
     rows: list[int] = []
-    uncalculated: list[tuple[int, int]] = []
-    formulas: list[str] = []
+    broken: dict[tuple[int, int], str] = {}
     by_row: dict[int, list[int]] = {}
     for r, c in pending:
         by_row.setdefault(r, []).append(c)
@@ -135,7 +139,7 @@ def _table(grid: Sequence[Sequence[object]], shown: str, name: str,
             if any(row) or marks:
                 if marks:
                     raise InputError(f"{shown}: sheet {name!r}: header cell "
-                                     f"{_ref(r, marks[0])} is a formula with no cached value")
+                                     f"{_ref(r, marks[0])}: {pending[(r, marks[0])][1]}")
                 header = _trim(row)
                 header_row = r
             continue
@@ -149,15 +153,14 @@ def _table(grid: Sequence[Sequence[object]], shown: str, name: str,
             raise InputError(f"{shown}: sheet {name!r}: cell {_ref(r, extra)} has a value but "
                              "its column has no header")
         row = (row + [""] * width)[:width]
-        for c in sorted(marks):
-            uncalculated.append((len(cells), c))
-            formulas.append(pending[(r, c)])
-            row[c] = pending[(r, c)]  # shown as the formula it is, judged invalid
+        for c in marks:
+            # Shown as what it is (the formula, the error), judged invalid by the engine.
+            row[c], broken[(len(cells), c)] = pending[(r, c)]
         cells.append(row)
         rows.append(r)
     if header is None:
         raise InputError(f"{shown}: sheet {name!r} is empty")
-    return Sheet(name, header, header_row, cells, rows, uncalculated, formulas)
+    return Sheet(name, header, header_row, cells, rows, broken)
 
 
 def _trim(header: list[str]) -> list[str]:
@@ -184,14 +187,14 @@ def _col(letters: str) -> int:
     return n - 1
 
 
-# --- formulas without a cached value ----------------------------------------------------
+# --- cells calamine reads as empty but that are not ---------------------------------------
 
 
-def _uncalculated(raw: bytes, shown: str, index: int) -> dict[tuple[int, int], str]:
-    """{(row, column index): formula} for the formula cells of sheet `index` that carry
-    no cached value. Excel always stores the value it computed; a program that writes
-    formulas (openpyxl, pandas, many LIMS exporters) stores none, and calamine then
-    reads the cell as empty."""
+def _broken_cells(raw: bytes, shown: str, index: int) -> dict[tuple[int, int], tuple[str, str]]:
+    """{(row, column index): (text shown, why)} for the cells of sheet `index` that hold
+    no value to judge although calamine reads them as empty: formulas with no cached
+    value (Excel always stores the value it computed; a program that writes formulas,
+    such as openpyxl, pandas or a LIMS exporter, stores none) and error values."""
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
             part = _sheet_part(zf, index)
@@ -201,8 +204,8 @@ def _uncalculated(raw: bytes, shown: str, index: int) -> dict[tuple[int, int], s
     except (zipfile.BadZipFile, KeyError, ParseError, OSError) as exc:
         raise InputError(f"{shown}: cannot read as an Excel workbook: {_one_line(exc)}"
                          ) from None
-    if not _HAS_FORMULA.search(data):
-        return {}  # the common case: values only, no need to parse the XML
+    if not _INTEREST.search(data):
+        return {}  # the common case: plain values, no need to look further
     try:
         return dict(_scan(data))
     except ParseError as exc:
@@ -239,30 +242,36 @@ def _parse(data: bytes) -> Element:
     return root
 
 
-def _scan(data: bytes) -> Iterator[tuple[tuple[int, int], str]]:
-    """The formula cells without a cached value, found from each `<f` in `<sheetData>`.
+def _scan(data: bytes) -> Iterator[tuple[tuple[int, int], tuple[str, str]]]:
+    """The broken cells, found by jumping from each `<f` or `t="e"` in `<sheetData>`.
 
-    Formulas are usually few, so the scan jumps from formula to formula rather than
+    Formulas and errors are usually few, so the scan jumps between them rather than
     parsing every cell (ten times faster on a 10,000-row sheet). In XML text a `<` is
-    always escaped, so every `<` in sheetData opens or closes an element. A formula cell
-    without an `r` reference (never written by Excel) falls back to a full parse.
+    always escaped, so every `<` in sheetData opens or closes an element. A cell
+    without an `r` reference (Excel always writes one) falls back to a full parse.
     """
     begin = _SHEET_DATA.search(data)
     if begin is None:
         return
     stop = data.rfind(b"sheetData")
     pos = begin.end()
-    while (found := _F_OPEN.search(data, pos, stop)) is not None:
-        j = found.start()
+    while (found := _INTEREST.search(data, pos, stop)) is not None:
+        j = found.start() + 1
         while j > 0:
             j = data.rfind(b"<", 0, j)
             if _C_OPEN.match(data, j):
                 break
-        end = _C_CLOSE.search(data, found.end(), stop)
-        if j <= 0 or end is None:
-            raise ParseError(f"a formula outside a cell at byte {found.start()}")
-        cell = data[j:end.end()]
-        pos = end.end()
+        gt = data.find(b">", j)
+        if j <= 0 or gt < 0:
+            raise ParseError(f"a formula or error outside a cell at byte {found.start()}")
+        if data[gt - 1:gt] == b"/":  # <c r="D2" t="e"/>: a cell with no children
+            pos = gt + 1
+        else:
+            end = _C_CLOSE.search(data, gt, stop)
+            if end is None:
+                raise ParseError(f"a cell that does not end, at byte {j}")
+            pos = end.end()
+        cell = data[j:pos]
         head = cell[:cell.index(b">")]
         ref = _REF_ATTR.search(head)
         where = _CELL_REF.fullmatch(ref.group(1).decode("ascii")) if ref else None
@@ -270,19 +279,35 @@ def _scan(data: bytes) -> Iterator[tuple[tuple[int, int], str]]:
             yield from _scan_slowly(data)
             return
         kind = _TYPE_ATTR.search(head)
-        formula = _F.search(cell)
-        value = _V.search(cell)
-        # A formula whose result is text may cache an empty string (t="str", <v></v>):
-        # that is a value, the empty text. Anything else with no value was never computed.
-        cached = value is not None and (bool(value.group(1))
-                                        or (kind is not None and kind.group(1) == b"str"))
-        if not cached:
-            text = formula.group(1) if formula is not None and formula.group(1) else b"..."
-            shown = "=" + unescape(text.decode("utf-8"), {"&quot;": '"', "&apos;": "'"})
-            yield (int(where.group(2)), _col(where.group(1))), shown
+        f = _F.search(cell)
+        v = _V.search(cell)
+        judged = _judge(None if kind is None else kind.group(1).decode("ascii"),
+                        None if f is None else _text(f.group(1)),
+                        None if v is None else _text(v.group(1)))
+        if judged is not None:
+            yield (int(where.group(2)), _col(where.group(1))), judged
 
 
-def _scan_slowly(data: bytes) -> Iterator[tuple[tuple[int, int], str]]:
+def _text(raw: bytes | None) -> str:
+    return unescape((raw or b"").decode("utf-8"), {"&quot;": '"', "&apos;": "'"})
+
+
+def _judge(kind: str | None, formula: str | None, value: str | None
+           ) -> tuple[str, str] | None:
+    """(text shown, why) for a cell with no value to judge; None for a sound cell."""
+    if kind == "e":
+        error = value or "#VALUE!"
+        return error, EXCEL_ERROR.format(error)
+    if formula is None:
+        return None
+    # A formula whose result is text may cache the empty text (t="str", <v></v>): that is
+    # a value. Anything else with no value was never computed.
+    if value or (value is not None and kind == "str"):
+        return None
+    return "=" + (formula or "..."), UNCALCULATED
+
+
+def _scan_slowly(data: bytes) -> Iterator[tuple[tuple[int, int], tuple[str, str]]]:
     """The same as _scan, by parsing every element (for cells without an `r` reference)."""
     row = 0
     col = -1
@@ -309,7 +334,8 @@ def _scan_slowly(data: bytes) -> Iterator[tuple[tuple[int, int], str]]:
                 formula = child
             elif name == "v":
                 value = child
-        cached = value is not None and (bool(value.text) or el.get("t") == "str")
-        if formula is not None and not cached:
-            yield (row, col), "=" + (formula.text or "...")
+        judged = _judge(el.get("t"), None if formula is None else formula.text or "",
+                        None if value is None else value.text or "")
+        if judged is not None:
+            yield (row, col), judged
         el.clear()

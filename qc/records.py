@@ -44,8 +44,9 @@ class Table:
     duplicated: dict[str, str]  # header_key -> where it appears twice, for the error message
     rows: npt.NDArray[np.int64]
     input_index: npt.NDArray[np.int64]
-    # header_key -> the cells that are Excel formulas with no cached value (judged invalid)
-    uncalculated: dict[str, npt.NDArray[np.bool_]] = field(default_factory=dict)
+    # header_key -> {cell index: why}: Excel cells with no value to judge (a formula never
+    # calculated, an error value such as #N/A); the engine judges them invalid.
+    broken: dict[str, dict[int, str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -57,7 +58,7 @@ class _Read:
     frame: pd.DataFrame  # columns keyed by header_key
     rows: npt.NDArray[np.int64]
     duplicated: dict[str, str]
-    uncalculated: dict[str, npt.NDArray[np.bool_]] = field(default_factory=dict)
+    broken: dict[str, dict[int, str]] = field(default_factory=dict)
 
 
 def load_table(paths: Sequence[str], *, stdin: bytes | None = None,
@@ -89,12 +90,19 @@ def load_table(paths: Sequence[str], *, stdin: bytes | None = None,
         rows=np.concatenate([r.rows for r in reads]),
         input_index=np.concatenate(
             [np.full(len(r.rows), i, dtype=np.int64) for i, r in enumerate(reads)]),
-        uncalculated={
-            key: np.concatenate([r.uncalculated.get(key, np.zeros(len(r.rows), dtype=bool))
-                                 for r in reads])
-            for key in {k for r in reads for k in r.uncalculated}
-        },
+        broken=_offset_broken(reads),
     )
+
+
+def _offset_broken(reads: Sequence[_Read]) -> dict[str, dict[int, str]]:
+    """Each file's broken cells, indexed into the concatenated table."""
+    broken: dict[str, dict[int, str]] = {}
+    offset = 0
+    for r in reads:
+        for key, cells in r.broken.items():
+            broken.setdefault(key, {}).update({offset + i: why for i, why in cells.items()})
+        offset += len(r.rows)
+    return broken
 
 
 def _arrow(series: pd.Series) -> pa.ChunkedArray:
@@ -178,13 +186,12 @@ def _read_excel(raw: bytes, shown: str, sheet: str | None) -> _Read:
     width = len(got.header)
     frame = pd.DataFrame(got.cells, columns=range(width), dtype=str)
     frame, duplicated = _keyed(frame, got.header, shown)
-    uncalculated: dict[str, npt.NDArray[np.bool_]] = {}
+    broken: dict[str, dict[int, str]] = {}
     keys = [header_key(h) for h in got.header]
-    for (i, c), _formula in zip(got.uncalculated, got.formulas, strict=True):
-        mask = uncalculated.setdefault(keys[c], np.zeros(len(got.cells), dtype=bool))
-        mask[i] = True
+    for (i, c), why in got.broken.items():
+        broken.setdefault(keys[c], {})[i] = why
     file = InputFile(path=shown, sha256=hashlib.sha256(raw).hexdigest(), rows=len(got.cells))
-    return _Read(file, frame, np.array(got.rows, dtype=np.int64), duplicated, uncalculated)
+    return _Read(file, frame, np.array(got.rows, dtype=np.int64), duplicated, broken)
 
 
 def _read_bytes(path: str) -> bytes:

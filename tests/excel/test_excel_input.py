@@ -188,6 +188,43 @@ def test_formula_uses_its_cached_value(tmp_path: Path, spec: Path) -> None:
     assert checks(rep, 1)["size"] == ("fail", "out_of_spec", "180")
 
 
+def test_excel_error_values_are_invalid_never_missing(tmp_path: Path, spec: Path) -> None:
+    path = workbook(tmp_path / "lab.xlsx", {"QC": [
+        [*HEADER, "raw"],
+        ["XL-1", "=E2/0", "yes", "=NA()", 0],
+        ["XL-2", 100, "yes", "=E3", 0],
+    ]})
+    cache(path, "B2", "#DIV/0!", kind="e")  # what Excel stores for a failed formula
+    cache(path, "D2", "#N/A", kind="e")
+    cache(path, "D3", "70")
+    with zipfile.ZipFile(path) as zf:  # an error typed in as a constant, no formula
+        members = {n: zf.read(n) for n in zf.namelist()}
+    xml = members["xl/worksheets/sheet1.xml"].decode()
+    xml = xml.replace('<c r="E3" t="n"><v>0</v></c>', '<c r="E3" t="e"/>')
+    members["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    rep = report(["check", str(path), "--spec", str(spec)])
+    got = [[(c["name"], c["status"], c["reason"], c["value"], c["message"]) for c in b["checks"]
+            if c["status"] != "pass"] for b in rep["batches"]]
+    assert got == [
+        [("size", "fail", "invalid", "#DIV/0!",
+          "Excel error value #DIV/0!: the formula could not be calculated"),
+         ("potency", "fail", "invalid", "#N/A",
+          "Excel error value #N/A: the formula could not be calculated")],
+        [],
+    ]
+    from qc.excel import read_sheet
+
+    sheet = read_sheet(path.read_bytes(), "lab.xlsx", None)
+    assert sheet.cells[1] == ["XL-2", "100", "yes", "70", "#VALUE!"]
+    assert sheet.broken == {
+        (0, 1): ("Excel error value #DIV/0!: the formula could not be calculated"),
+        (0, 3): ("Excel error value #N/A: the formula could not be calculated"),
+        (1, 4): ("Excel error value #VALUE!: the formula could not be calculated")}
+
+
 def test_sheet_option_reads_another_sheet(tmp_path: Path, spec: Path) -> None:
     path = workbook(tmp_path / "lab.xlsm", {
         "Cover": [["Release QC"], ["batch list on sheet Results"]],
@@ -306,3 +343,35 @@ def test_cell_text(value: object, text: str) -> None:
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_cell_text_of_a_float_reads_back_as_the_same_number(value: float) -> None:
     assert float(cell_text(value)) == value
+
+
+SHEET_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+<row r="1"><c r="A1" t="inlineStr"><is><t>a &lt;f&gt; t="e"</t></is></c>
+<c r="B1"><v>1</v></c></row>
+<row r="2"><c r="A2"><f>B1*2</f><v>2</v></c>
+<c r="B2"><f t="shared" ref="B2:B3" si="0">A2&amp;"x"</f></c>
+<c r="C2" t="str"><f>""</f><v></v></c><c r="D2" t="e"/><c r="E2" t="e"><f>1/0</f><v>#DIV/0!</v></c></row>
+<row r="3"><c r="B3"><f t="shared" si="0"/><v/></c><c r="AA3" s="1"/></row>
+</sheetData><extLst><ext><x14:dataValidations xmlns:x14="x"><x14:dataValidation><x14:formula1>
+<xm:f xmlns:xm="y">Lists!$A$1:$A$3</xm:f></x14:formula1></x14:dataValidation></x14:dataValidations>
+</ext></extLst></worksheet>"""
+
+
+def test_formula_and_error_scan_agrees_with_a_full_parse() -> None:
+    from qc.excel import EXCEL_ERROR, UNCALCULATED, _scan, _scan_slowly
+
+    expected = {
+        (2, 1): ('=A2&"x"', UNCALCULATED),
+        (2, 3): ("#VALUE!", EXCEL_ERROR.format("#VALUE!")),
+        (2, 4): ("#DIV/0!", EXCEL_ERROR.format("#DIV/0!")),
+        (3, 1): ("=...", UNCALCULATED),
+    }
+    assert dict(_scan(SHEET_XML)) == expected
+    assert dict(_scan_slowly(SHEET_XML)) == expected
+    # Without cell references the scan falls back to the full parse, which counts the
+    # cells of a row: B3, now the first cell of row 3, is in column A.
+    no_refs = re.sub(rb' r="[A-Z]+[0-9]+"', b"", SHEET_XML)
+    positional = {**expected, (3, 0): expected[(3, 1)]}
+    del positional[(3, 1)]
+    assert dict(_scan(no_refs)) == positional
