@@ -351,7 +351,8 @@ SHEET_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
 <c r="B1"><v>1</v></c></row>
 <row r="2"><c r="A2"><f>B1*2</f><v>2</v></c>
 <c r="B2"><f t="shared" ref="B2:B3" si="0">A2&amp;"x"</f></c>
-<c r="C2" t="str"><f>""</f><v></v></c><c r="D2" t="e"/><c r="E2" t="e"><f>1/0</f><v>#DIV/0!</v></c></row>
+<c r="C2" t="str"><f>""</f><v></v></c><c r="D2" t="e"/>
+<c r="E2" t="e"><f>1/0</f><v>#DIV/0!</v></c></row>
 <row r="3"><c r="B3"><f t="shared" si="0"/><v/></c><c r="AA3" s="1"/></row>
 </sheetData><extLst><ext><x14:dataValidations xmlns:x14="x"><x14:dataValidation><x14:formula1>
 <xm:f xmlns:xm="y">Lists!$A$1:$A$3</xm:f></x14:formula1></x14:dataValidation></x14:dataValidations>
