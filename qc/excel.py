@@ -8,9 +8,10 @@ Cells become text: the integer 85 is `85` (not `85.0`), other numbers their shor
 round-trip form (`0.1`), booleans `true`/`false`, dates `2026-03-07` (a date-time at
 midnight is a date), empty cells empty. A formula cell shows its cached value, the one
 Excel computed when the file was saved. A formula with no cached value (a workbook
-written by a program and never opened in Excel) reads as empty through calamine, so the
-sheet's XML is scanned for `<f>` cells without a `<v>`: those cells are reported so the
-engine can judge them `invalid`, never `missing` and never a pass.
+written by a program and never opened in Excel) and an error value (`#N/A`) both read as
+empty through calamine, so when a sheet has formulas or error cells its XML is scanned
+for them: those cells are reported so the engine judges them `invalid`, never `missing`
+and never a pass.
 """
 
 from __future__ import annotations
@@ -106,6 +107,9 @@ def read_sheet(raw: bytes, shown: str, sheet: str | None) -> Sheet:
         index, name = 0, names[0]
     elif sheet in names:
         index, name = names.index(sheet), sheet
+    elif [n.casefold() for n in names].count(sheet.casefold()) == 1:  # Excel ignores case
+        index = [n.casefold() for n in names].index(sheet.casefold())
+        name = names[index]
     else:
         raise InputError(f"{shown}: no sheet {sheet!r}; the sheets are: "
                          + ", ".join(repr(n) for n in names))

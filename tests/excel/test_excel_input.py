@@ -233,6 +233,8 @@ def test_sheet_option_reads_another_sheet(tmp_path: Path, spec: Path) -> None:
     rep = report(["check", str(path), "--spec", str(spec), "--sheet", "Results"])
     assert [(b["batch_id"], b["row"], b["verdict"]) for b in rep["batches"]] == [
         ("XL-9", 2, "pass")]
+    rep = report(["check", str(path), "--spec", str(spec), "--sheet", "results"])
+    assert [b["batch_id"] for b in rep["batches"]] == ["XL-9"]  # Excel ignores case too
     run = run_cli("check", str(path), "--spec", str(spec))  # the first sheet, Cover
     assert (run.code, run.err) == (2, f"exoqc: {path}: no column 'batch_id' (needed by "
                                       "check 'batch_identity')\n")
