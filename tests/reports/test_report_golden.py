@@ -1,6 +1,6 @@
-"""Every report format through the CLI, against golden files in tests/golden/.
+"""Every report format through the CLI, against golden files in tests/golden/ci/.
 
-One command reads two inputs (tests/golden/inputs/lab1.csv, lab2.csv) and writes four
+One command reads two inputs (tests/golden/ci/inputs/lab1.csv, lab2.csv) and writes four
 reports with repeated -o while printing the GitHub annotations on stdout; each output is
 compared whole with its golden file. The run is made deterministic by
 SOURCE_DATE_EPOCH, by relative paths from a temporary working folder, and by writing the
@@ -10,7 +10,7 @@ To regenerate the golden files after an intended change, run
 
     EXOQC_UPDATE_GOLDEN=1 /work/venv/bin/python -m pytest tests/reports/test_report_golden.py
 
-and review the diff of tests/golden/ before committing it.
+and review the diff of tests/golden/ci/ before committing it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import pytest
 from qc import __version__
 from tests.conftest import ROOT, run_cli
 
-GOLDEN = ROOT / "tests" / "golden"
+GOLDEN = ROOT / "tests" / "golden" / "ci"
 INPUTS = GOLDEN / "inputs"
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
 OUTPUTS = {
