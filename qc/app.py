@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ class RunOptions:
     decimal_comma: bool = False
     stdin: bytes | None = field(default=None, repr=False)
     sheet: str | None = None  # the sheet of Excel inputs; None: the first
+    joins: tuple[str, ...] = ()  # --join: summary CSVs or instrument exports
+    id_pattern: str | None = None  # batch id of instrument exports given to --join
 
 
 def utc_now() -> str:
@@ -34,5 +37,14 @@ def utc_now() -> str:
 def run(options: RunOptions) -> Report:
     spec = load_spec(options.spec)
     table = load_table(options.inputs, stdin=options.stdin, sheet=options.sheet)
-    return evaluate(spec, table, options=Options(decimal_comma=options.decimal_comma),
-                    tool_version=__version__, generated_at=utc_now())
+    join_notes: tuple[str, ...] = ()
+    if options.joins:
+        from qc.join import join_inputs, load_joins
+
+        sources = load_joins(options.joins, spec.id_column, id_pattern=options.id_pattern)
+        table, join_notes = join_inputs(table, sources, spec.id_column)
+    report = evaluate(spec, table, options=Options(decimal_comma=options.decimal_comma),
+                      tool_version=__version__, generated_at=utc_now())
+    if not options.joins:
+        return report
+    return dataclasses.replace(report, joins=table.joined, notes=join_notes + report.notes)

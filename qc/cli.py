@@ -11,7 +11,7 @@ import shutil
 import sys
 import traceback
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -60,7 +60,7 @@ def _guard(func: F) -> F:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "-V", "--version", package_name="exoqc",
-                      message="%(prog)s %(version)s")
+                      message="exoqc %(version)s")
 def main() -> None:
     """Check exosome (EV) product batches against a release specification."""
 
@@ -84,10 +84,16 @@ def main() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="List every check of every batch.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; exit code and -o files only.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
+@click.option("-j", "--join", "joins", multiple=True, metavar="FILE",
+              help="Add the columns of FILE to the batches with the same batch id: a CSV with "
+                   "the spec's id column (e.g. from `exoqc nta -o`) or a NanoSight/ZetaView "
+                   "export. Repeatable.")
+@click.option("--id-pattern", metavar="REGEX",
+              help="Batch id of exports given to --join: group 1 of REGEX in the file name.")
 @_guard
 def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[str, ...],
           fail_on: str, decimal: str, sheet: str | None, verbose: bool, quiet: bool,
-          debug: bool) -> None:
+          debug: bool, joins: tuple[str, ...] = (), id_pattern: str | None = None) -> None:
     """Check the batches in INPUT (CSV or Excel files, or - for CSV on stdin) against SPEC.
 
     \b
@@ -100,10 +106,17 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[st
     from qc.model import Status
     from qc.output import plan_outputs, write_outputs
 
-    planned = plan_outputs(outputs, inputs)
+    if id_pattern is not None:
+        from qc.nta_app import check_id_pattern
+
+        try:
+            check_id_pattern(id_pattern)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--id-pattern'") from None
+    planned = plan_outputs(outputs, (*inputs, *joins))
     stdin = sys.stdin.buffer.read() if "-" in inputs else None
     report = run(RunOptions(inputs=inputs, spec=spec, decimal_comma=decimal == ",",
-                            stdin=stdin, sheet=sheet))
+                            stdin=stdin, sheet=sheet, joins=joins, id_pattern=id_pattern))
     write_outputs(report, planned)
     if not quiet:
         for name in _stdout_formats(fmt):
@@ -144,3 +157,60 @@ def _exit(code: int) -> NoReturn:
 
 
 assert set(SUFFIXES.values()) <= set(RENDERERS)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option("-o", "--output", "outputs", multiple=True, metavar="PATH",
+              help="Also write the summary: .csv (one row per file) or .json (with which "
+                   "statistics were reported and which computed). Repeatable.")
+@click.option("--window", default="30-150", show_default=True, metavar="LOW-HIGH",
+              help="Size window in nm for pct_in_window (bin centres, edges inclusive).")
+@click.option("--id-pattern", metavar="REGEX",
+              help="Take the batch id from the file name: group 1 of REGEX (or the whole "
+                   "match). Default: the export's Sample Name, else the file name stem.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing; exit code and -o files only.")
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
+@_guard
+def nta(files: tuple[str, ...], outputs: tuple[str, ...], window: str, id_pattern: str | None,
+        quiet: bool, debug: bool) -> None:
+    """Summarise NanoSight (NTA 3.x CSV) and ZetaView (.txt) particle-size exports.
+
+    One row per FILE: batch id, instrument, dilution, concentration, mean, mode, D10/D50/D90
+    (the file's own averages) and the share of particles in the size window (computed from
+    the distribution). Exit 2 when a file is not such an export.
+    """
+    from qc.instruments.report import FORMATS, render_table
+    from qc.nta_app import (
+        NTA_SUFFIXES,
+        NtaOptions,
+        check_id_pattern,
+        parse_window,
+        progress_bar,
+        run_nta,
+    )
+    from qc.output import plan_outputs, write_atomically
+
+    try:
+        limits = parse_window(window)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--window'") from None
+    if id_pattern is not None:
+        try:
+            check_id_pattern(id_pattern)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--id-pattern'") from None
+    planned = plan_outputs(outputs, files, NTA_SUFFIXES)
+    show = sys.stderr.isatty() and len(files) >= NTA_PROGRESS_FROM
+    with progress_bar(len(files), enabled=show) as advance:
+        result = run_nta(NtaOptions(files, limits, id_pattern), progress=advance)
+    write_atomically([(p.path, partial(FORMATS[p.fmt], result)) for p in planned])
+    if not quiet:
+        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else 120
+        for chunk in render_table(result, color=color, width=max(width, 60)):
+            sys.stdout.write(chunk)
+        sys.stdout.flush()
+
+
+NTA_PROGRESS_FROM = 10  # files: fewer are read before a progress bar would show

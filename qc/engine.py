@@ -7,6 +7,7 @@ is its worst check; the built-in `batch_identity` check comes first.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,5 +91,5 @@ def _judge(check: Check, table: Table, options: Options) -> CheckResult:
         rows = np.fromiter(broken, dtype=np.intp, count=len(broken))
         mark(out, rows, Status.FAIL, Reason.INVALID)
         out.message[rows] = list(broken.values())
-    values: list[str | None] = cells.as_list()
+    values: Sequence[str | None] = cells.as_list()
     return CheckResult(check, out.status, out.reason, values, out.message.tolist())

@@ -44,6 +44,7 @@ class Table:
     duplicated: dict[str, str]  # header_key -> where it appears twice, for the error message
     rows: npt.NDArray[np.int64]
     input_index: npt.NDArray[np.int64]
+    joined: tuple[InputFile, ...] = ()  # files whose columns were joined on (qc/join.py)
     # header_key -> {cell index: why}: Excel cells with no value to judge (a formula never
     # calculated, an error value such as #N/A); the engine judges them invalid.
     broken: dict[str, dict[int, str]] = field(default_factory=dict)
@@ -106,7 +107,7 @@ def _offset_broken(reads: Sequence[_Read]) -> dict[str, dict[int, str]]:
 
 
 def _arrow(series: pd.Series) -> pa.ChunkedArray:
-    arrow = pa.chunked_array(series.array.__arrow_array__())  # type: ignore[attr-defined]
+    arrow = pa.chunked_array(series.array.__arrow_array__())
     return arrow.cast(pa.large_string())
 
 
@@ -223,7 +224,7 @@ def _decode(raw: bytes, shown: str) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         utf8_error = exc.start
     # Not UTF-8. Excel's Windows 'CSV' is Windows-1252, but a UTF-8 file with one bad
-    # byte must not be read as Windows-1252: its µ and – would silently become mojibake.
+    # byte must not be read as Windows-1252: its µ and en dash would silently become mojibake.
     if _UTF8_MULTIBYTE.search(raw):
         raise InputError(
             f"{shown}: invalid UTF-8 at byte {utf8_error} in a file that is otherwise UTF-8")
@@ -285,7 +286,8 @@ def _keyed(frame: pd.DataFrame, header: list[str], shown: str
     dupes: dict[str, str] = {}
     for i, key in enumerate(keys):
         if key in seen and key not in dupes:
-            dupes[key] = f"{shown}: columns {seen[key] + 1} and {i + 1} are both named {header[i]!r}"
+            first = seen[key] + 1
+            dupes[key] = f"{shown}: columns {first} and {i + 1} are both named {header[i]!r}"
         seen.setdefault(key, i)
     # Keep the first of each name; the engine refuses a duplicated column that a check needs.
     return frame.loc[:, ~frame.columns.duplicated()], dupes

@@ -1,4 +1,4 @@
-"""Read cell text as a lab writes it: missing tokens, numbers with units, detection-limit qualifiers.
+"""Read cell text as a lab writes it: missing tokens, numbers with units, censored values.
 
 A numeric cell becomes an interval in the check's unit: `85` is [85, 85], `<0.5` is
 (-inf, 0.5), `≥95` is [95, inf). `parse_one` is the reference reading of one cell;
@@ -36,6 +36,7 @@ GRAMMAR = (
 )
 PLAIN = r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
 _GRAMMAR = re.compile(GRAMMAR, re.S)
+_DECIMAL_COMMA = re.compile(r"[<>≤≥]?=?\s*[-+\u2212]?[0-9]+,[0-9]+(?:[eE][-+]?[0-9]+)?(?:\s|$)")
 _SPACES = ("\u00a0", "\u202f", "\u2007")  # no-break spaces Excel and Word leave behind
 # `0,3`, `2,1E+11`, `<0,5 EU/mL`: a decimal comma (read only with --decimal ,)
 _DECIMAL_COMMA = re.compile(r"(?:<=|>=|[<>≤≥])?\s*[-+\u2212]?\d+,\d+(?:[eE][-+]?\d+)?(?!\d)")
@@ -110,7 +111,8 @@ def parse_one(text: str, target: Unit | None, *, decimal_comma: bool = False) ->
         if target is None:
             return f"has a unit ({written.symbol}) but the spec gives none"
         if written.dimension != target.dimension:
-            return f"{written.symbol} is not a unit of {target.dimension} (expected {target.symbol})"
+            return (f"{written.symbol} is not a unit of {target.dimension} "
+                    f"(expected {target.symbol})")
         value = value * written.factor / target.factor
         if abs(value) > DOUBLE_MAX:
             return "number too large"
@@ -184,7 +186,8 @@ def _parse_rest(
     rows = rest[matched]
     if not rows.size:
         return
-    mantissa = pc.cast(parts.field("m"), pa.float64()).to_numpy()
+    mantissa = pc.cast(parts.field("m"), pa.float64()).to_numpy(zero_copy_only=False,
+                                                                 writable=True)
     power = parts.field("p").to_numpy(zero_copy_only=False)
     scaled = power != ""
     if scaled.any():

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from json.encoder import encode_basestring as _enc  # type: ignore[attr-defined]
+from json.encoder import encode_basestring as _enc
 from typing import Any
-
 
 from qc.model import Reason, Report, Status
 from qc.render import RenderOptions
@@ -34,7 +33,8 @@ def header(report: Report) -> dict[str, Any]:
             "path": spec.files[0].path,
             "sha256": spec.files[0].sha256,
         },
-        "inputs": [{"path": f.path, "sha256": f.sha256, "rows": f.rows} for f in report.inputs],
+        "inputs": [{"path": f.path, "sha256": f.sha256, "rows": f.rows, "role": f.role}
+                   for f in (*report.inputs, *report.joins)],
         "generated_at": report.generated_at,
         "summary": {
             "batches": s.batches,
@@ -48,7 +48,7 @@ def header(report: Report) -> dict[str, Any]:
 
 
 def _text(value: str | None) -> str:
-    return "null" if value is None else _enc(value)  # type: ignore[no-any-return]
+    return "null" if value is None else _enc(value)
 
 
 def render(report: Report, options: RenderOptions) -> Iterator[str]:

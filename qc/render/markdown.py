@@ -44,6 +44,8 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
     yield f"- Spec: {cell(spec.name)} {cell(spec.version)}{title}\n"
     for f in report.inputs:
         yield f"- Input: {cell(f.path)} ({f.rows} rows, sha256 `{f.sha256[:12]}`)\n"
+    for f in report.joins:
+        yield f"- Joined: {cell(f.path)} ({f.rows} rows, sha256 `{f.sha256[:12]}`)\n"
     yield f"- exoqc {cell(report.tool_version)}, {cell(report.generated_at)}\n"
     for note in report.notes:
         yield f"- Note: {cell(note)}\n"

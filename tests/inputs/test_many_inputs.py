@@ -49,7 +49,7 @@ def test_stdin_is_read_as_csv_and_shown_as_stdin(write: Write, spec: Path) -> No
                   stdin=data)
     assert (run.code, run.err) == (1, "")
     rep = as_json(run.out)
-    assert rep["inputs"] == [
+    assert [{k: i[k] for k in ("path", "sha256", "rows")} for i in rep["inputs"]] == [
         {"path": "<stdin>", "sha256": hashlib.sha256(data).hexdigest(), "rows": 2},
         {"path": str(other), "sha256": hashlib.sha256(other.read_bytes()).hexdigest(),
          "rows": 1}]
