@@ -8,9 +8,11 @@ tool version as `<version>`.
 
 To regenerate the golden files after an intended change, run
 
-    EXOQC_UPDATE_GOLDEN=1 /work/venv/bin/python -m pytest tests/reports/test_report_golden.py
+    pytest tests/reports/test_report_golden.py --update-golden
 
-and review the diff of tests/golden/ci/ before committing it.
+and review the diff of tests/golden/ci/ before committing it. The comparison is byte for
+byte (the CSV report's CRLF line ends included), so it does not use the text-mode
+`golden` fixture of tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -62,9 +64,10 @@ def produced(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("golden", [*OUTPUTS.values(), "annotations.txt"])
-def test_matches_golden(produced: dict[str, str], golden: str) -> None:
+def test_matches_golden(produced: dict[str, str], golden: str,
+                        request: pytest.FixtureRequest) -> None:
     path = GOLDEN / golden
-    if os.environ.get("EXOQC_UPDATE_GOLDEN"):
+    if request.config.getoption("--update-golden"):
         path.write_bytes(produced[golden].encode("utf-8"))
     assert produced[golden] == path.read_bytes().decode("utf-8")
 

@@ -1,7 +1,7 @@
 """Measure the two Excel readers exoqc could use: import time and the time to read a
 10,000-row workbook. Not a test (pytest does not collect it); rerun with
 
-    /work/venv/bin/python tests/excel/bench_excel_readers.py [ROWS]
+    python benchmarks/bench_excel_readers.py [ROWS]
 
 Each measurement runs in a fresh interpreter so that import caches do not help; the
 figures are the best of three. docs/ci.md records the result and the choice.
@@ -66,7 +66,7 @@ def build(path: Path, rows: int, formulas: bool) -> None:
 
 
 def measure(code: str) -> tuple[int, int]:
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[1]
     best = (10**9, 10**9)
     for _ in range(3):
         out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
