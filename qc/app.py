@@ -31,6 +31,7 @@ class RunOptions:
     spec: str
     decimal_comma: bool = False
     stdin: bytes | None = field(default=None, repr=False)
+    sheet: str | None = None  # the sheet of Excel inputs; None: the first
     joins: tuple[str, ...] = ()  # --join: summary CSVs or instrument exports
     id_pattern: str | None = None  # batch id of instrument exports given to --join
     fail_on: str = "fail"
@@ -47,7 +48,7 @@ def utc_now() -> str:
 
 def run(options: RunOptions) -> Report:
     spec = load_spec(options.spec)
-    table = load_table(options.inputs, stdin=options.stdin)
+    table = load_table(options.inputs, stdin=options.stdin, sheet=options.sheet)
     join_notes: tuple[str, ...] = ()
     if options.joins:
         from qc.join import join_inputs, load_joins
@@ -75,6 +76,9 @@ def provenance(options: RunOptions) -> Provenance:
         decimal="," if options.decimal_comma else ".",
         fail_on=options.fail_on,
         as_of=None if as_of is None else str(as_of),
+        sheet=options.sheet,
+        joins=options.joins,
+        id_pattern=options.id_pattern,
     )
 
 

@@ -83,8 +83,9 @@ def main() -> None:
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("-s", "--spec", required=True, metavar="SPEC",
               help="A built-in spec (clinical, research) or a spec file (YAML or JSON).")
-@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="What to print on stdout.")
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "github"]),
+              default=None, help="What to print on stdout [default: table; under GitHub Actions "
+                                 "(GITHUB_ACTIONS=true) the table and the github annotations].")
 @click.option("-o", "--output", "outputs", multiple=True, metavar="PATH",
               help="Also write a report file; its format follows the suffix "
                    f"({', '.join(sorted(SUFFIXES))}). Repeatable.")
@@ -92,6 +93,8 @@ def main() -> None:
               show_default=True, help="The verdict that makes the exit code 1.")
 @click.option("--decimal", type=click.Choice([".", ","]), default=".", show_default=True,
               help="The decimal separator of the batch files (',' reads 0,3 as 0.3).")
+@click.option("--sheet", metavar="NAME", default=None,
+              help="The sheet to read in Excel inputs (.xlsx, .xlsm) [default: the first].")
 @click.option("-v", "--verbose", is_flag=True, help="List every check of every batch.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; exit code and -o files only.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
@@ -110,11 +113,11 @@ def main() -> None:
 @click.option("--audit-log", metavar="PATH",
               help="Append a hash-chained record of this run to PATH (see exoqc audit verify).")
 @_guard
-def check(inputs: tuple[str, ...], spec: str, fmt: str, outputs: tuple[str, ...], fail_on: str,
-          decimal: str, verbose: bool, quiet: bool, debug: bool, joins: tuple[str, ...],
-          id_pattern: str | None, operator: str | None, sign_key: str | None,
-          audit_log: str | None) -> None:
-    """Check the batches in INPUT (CSV files, or - for stdin) against SPEC.
+def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[str, ...],
+          fail_on: str, decimal: str, sheet: str | None, verbose: bool, quiet: bool,
+          debug: bool, joins: tuple[str, ...], id_pattern: str | None, operator: str | None,
+          sign_key: str | None, audit_log: str | None) -> None:
+    """Check the batches in INPUT (CSV or Excel files, or - for CSV on stdin) against SPEC.
 
     \b
     Exit codes:
@@ -141,7 +144,7 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str, outputs: tuple[str, ...]
         raise click.BadParameter("must not be empty", param_hint="'--operator'")
     planned = plan_outputs(outputs, (*inputs, *joins))
     options = RunOptions(inputs=inputs, spec=spec, decimal_comma=decimal == ",",
-                         joins=joins, id_pattern=id_pattern, fail_on=fail_on,
+                         sheet=sheet, joins=joins, id_pattern=id_pattern, fail_on=fail_on,
                          operator=operator, command=_command_line())
     signer = plan_record(options, planned, sign_key=sign_key, audit_log=audit_log)
     stdin = sys.stdin.buffer.read() if "-" in inputs else None
@@ -159,7 +162,8 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str, outputs: tuple[str, ...]
                        error=str(exc))
         raise
     if not quiet:
-        _print(report, fmt, verbose)
+        for name in _stdout_formats(fmt):
+            _print(report, name, verbose)
     status = Status.WARN if fail_on == "warn" else Status.FAIL
     code = report.exit_code(fail_on=status)
     if audit_log:
@@ -182,6 +186,16 @@ def _print(report: Any, fmt: str, verbose: bool) -> None:
         # `exoqc check ... | head`: the reader left; the exit code still tells the verdict.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+
+
+def _stdout_formats(fmt: str | None) -> tuple[str, ...]:
+    """The formats printed on stdout: the one asked for; by default the table, and under
+    GitHub Actions the workflow-command annotations after it."""
+    if fmt is not None:
+        return (fmt,)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        return ("table", "github")
+    return ("table",)
 
 
 def _exit(code: int) -> NoReturn:

@@ -85,5 +85,11 @@ def _judge(check: Check, table: Table, options: Options) -> CheckResult:
         else:
             mark(out, missing, Status.PASS, Reason.NONE)
             out.message[missing] = "no value (optional)"
+    broken = table.broken.get(key)
+    if broken:
+        # An Excel formula never calculated, or an error value: invalid, never a pass.
+        rows = np.fromiter(broken, dtype=np.intp, count=len(broken))
+        mark(out, rows, Status.FAIL, Reason.INVALID)
+        out.message[rows] = list(broken.values())
     values: Sequence[str | None] = cells.as_list()
     return CheckResult(check, out.status, out.reason, values, out.message.tolist())

@@ -209,6 +209,9 @@ class Provenance:
     decimal: str = "."
     fail_on: str = "fail"
     as_of: str | None = None
+    sheet: str | None = None
+    joins: tuple[str, ...] = ()
+    id_pattern: str | None = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -190,8 +190,11 @@ def _rerun(options: Mapping[str, Any], located: Mapping[str, tuple[Path, str]]) 
         spec = str(located[f"spec {spec}"][0])
     # else a built-in name (recorded as builtin:NAME, whose hash was compared above)
     inputs = tuple(str(located[f"input {p}"][0]) for p in options.get("inputs") or [])
+    joins = tuple(str(located[f"input {p}"][0]) for p in options.get("joins") or [])
     kwargs: dict[str, Any] = {"inputs": inputs, "spec": spec,
-                              "decimal_comma": options.get("decimal") == ","}
+                              "decimal_comma": options.get("decimal") == ",",
+                              "sheet": options.get("sheet"), "joins": joins,
+                              "id_pattern": options.get("id_pattern")}
     as_of = options.get("as_of")
     if as_of is not None:
         field = next((f for f in dataclasses.fields(RunOptions) if f.name == "as_of"), None)

@@ -61,7 +61,8 @@ def test_json_report_records_who_what_where(write: Callable[[str, str | bytes], 
         "time": "2023-11-14T22:13:20Z",
         "command": ["exoqc", *args],
         "options": {"spec": str(spec), "inputs": [str(csv)], "decimal": ".",
-                    "fail_on": "warn", "as_of": None},
+                    "fail_on": "warn", "as_of": None,
+                    "sheet": None, "joins": [], "id_pattern": None},
     }
     assert list(prov["versions"]) == ["exoqc", "python", "numpy", "pandas", "pyarrow",
                                       "jsonschema", "click", "rich"]

@@ -67,6 +67,9 @@ def provenance(report: Report) -> dict[str, Any] | None:
             "decimal": p.decimal,
             "fail_on": p.fail_on,
             "as_of": p.as_of,
+            "sheet": p.sheet,
+            "joins": list(p.joins),
+            "id_pattern": p.id_pattern,
         },
     }
 
