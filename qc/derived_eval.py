@@ -48,9 +48,16 @@ def judge_derived(check: Check, derived: Derived, table: Table, *, decimal_comma
 
     missing = np.zeros(n, dtype=bool)
     unreadable = np.zeros(n, dtype=bool)
+    broken: dict[int, str] = {}  # spreadsheet cells with no value (uncalculated formula, error)
     for name in derived.inputs:
         missing |= cells[name].missing
         unreadable |= ~cells[name].missing & ~nums[name].valid
+        for row, why in table.broken.get(header_key(name), {}).items():
+            broken.setdefault(row, f"{name}: {why}")
+    if broken:
+        rows = np.fromiter(broken, dtype=np.intp, count=len(broken))
+        unreadable[rows] = True
+        missing[rows] = False
     tree: expr.Node = derived.tree  # type: ignore[assignment]
     with np.errstate(all="ignore"):
         value = expr.evaluate(tree, box, n)
@@ -85,7 +92,7 @@ def judge_derived(check: Check, derived: Derived, table: Table, *, decimal_comma
                    f"{parse_one(raw[name][i], None, decimal_comma=decimal_comma)}"
                    for name in derived.inputs
                    if not cells[name].missing[i] and not nums[name].valid[i]]
-            out.message[i] = "; ".join(bad)
+            out.message[i] = broken.get(i) or "; ".join(bad)
         zero = ~missing & ~unreadable & ~computed
         mark(out, zero, Status.FAIL, Reason.INVALID)
         out.message[zero] = "cannot compute: division by zero (or by a range that includes zero)"

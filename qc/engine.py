@@ -141,6 +141,7 @@ def _judge(check: Check, spec: Spec, table: Table, options: Options) -> CheckRes
             inputs=[f.path for f in table.inputs], input_index=table.input_index,
             as_of=options.as_of, lookup=lambda name: _lookup(table, name))
         apply_missing(out, cells.missing, check.required)
+        mark_broken(out, table, check)
     values: Sequence[str | None] = cells.as_list()
     return CheckResult(check, out.status, out.reason, values, out.message.tolist())
 
@@ -163,6 +164,28 @@ def apply_missing(out: Outcome, missing: Bools, required: bool) -> None:
     else:
         mark(out, missing, Status.PASS, Reason.NONE)
         out.message[missing] = "no value (optional)"
+
+
+def mark_broken(out: Outcome, table: Table, check: Check) -> None:
+    """Cells a spreadsheet could not give a value for (a formula never calculated, an error
+    value) are invalid, never a pass; rows are those of the inputs that use each header."""
+    for name in check.alternatives:
+        broken = table.broken.get(header_key(name))
+        if not broken:
+            continue
+        rows = np.fromiter(broken, dtype=np.intp, count=len(broken))
+        keep = [_uses(table, check, name, int(table.input_index[r])) for r in rows.tolist()]
+        rows = rows[np.array(keep, dtype=bool)]
+        mark(out, rows, Status.FAIL, Reason.INVALID)
+        out.message[rows] = [broken[r] for r in rows.tolist()]
+
+
+def _uses(table: Table, check: Check, name: str, i: int) -> bool:
+    """Whether input i reads `name` for this check (its first present alternative)."""
+    for alternative in check.alternatives:
+        if i in table.present.get(header_key(alternative), ()):
+            return header_key(alternative) == header_key(name)
+    return False
 
 
 def _require_bound_columns(check: Check, rule: DateLimits, table: Table) -> None:

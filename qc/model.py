@@ -265,6 +265,28 @@ class Summary:
     verdict: Status
 
 
+@dataclass(frozen=True)
+class Provenance:
+    """Who ran which command, where, with which software: a report's attribution (ALCOA+).
+
+    `versions` pairs a component with its version, exoqc first. The options are those
+    that decide the verdict, as given on the command line (`as_of` only when used).
+    """
+
+    operator: str
+    host: str
+    command: tuple[str, ...]
+    versions: tuple[tuple[str, str], ...]
+    spec: str
+    inputs: tuple[str, ...]
+    decimal: str = "."
+    fail_on: str = "fail"
+    as_of: str | None = None
+    sheet: str | None = None
+    joins: tuple[str, ...] = ()
+    id_pattern: str | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class Report:
     """Everything a run decided; renderers read it and never recompute a verdict."""
@@ -280,6 +302,7 @@ class Report:
     generated_at: str
     notes: tuple[str, ...] = field(default=())
     joins: tuple[InputFile, ...] = field(default=())  # files joined onto the batches (--join)
+    provenance: Provenance | None = None
     as_of: str = ""  # the date `today` meant in this run (ISO)
     not_for_release: str = ""  # why the spec may not release batches ("" = it may)
 

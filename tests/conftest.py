@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,27 @@ def write(tmp_path: Path) -> Callable[[str, str | bytes], Path]:
         return path
 
     return _write
+
+
+STABLE_ENV = {"EXOQC_HOST": "test-host", "EXOQC_OPERATOR": "test-operator"}
+
+
+def mask_versions(text: str) -> str:
+    """Output with what differs between installations (the exoqc version, and the library
+    versions a report records) masked, so that a golden file pins exoqc's behaviour only."""
+    from qc import __version__
+
+    text = text.replace(__version__, "VERSION")
+    return re.sub(r'("versions": )\{[^}]*\}', r'\1{"...": "..."}', text)  # still JSON
+
+
+@pytest.fixture(autouse=True)
+def _stable_attribution(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reports record who ran them and where: make that the same on every machine."""
+    for name, value in STABLE_ENV.items():
+        monkeypatch.setenv(name, value)
+    # Under GitHub Actions the default output gains annotations; tests that want them set it.
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

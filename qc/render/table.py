@@ -17,6 +17,7 @@ from rich.text import Text
 
 from qc.model import BatchView, Report, Status
 from qc.render import RenderOptions
+from qc.render.attribution import attribution_line
 from qc.render.text import visible
 
 STYLES = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
@@ -40,6 +41,9 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
     if report.not_for_release:
         console.print(Text(f"*** NOT FOR RELEASE: {visible(report.not_for_release)} ***",
                            style="bold reverse red"))
+    attribution = attribution_line(report)
+    if attribution:
+        console.print(Text(visible(attribution), style="dim"))
     console.print(_summary(report))
     shown = Status.PASS if options.verbose else Status.WARN
     batches = list(_take(report.iter_batches(at_least=shown), MAX_ROWS + 1))
