@@ -158,3 +158,19 @@ def test_source_date_epoch_fixes_today(write: Callable[..., Path]) -> None:
     assert json.loads(run.out)["as_of"] == "2025-11-24"
     assert checks_of(run)[0][0]["message"] == (
         "2025-12-01 is before the alert limit today+30d (2025-12-24)")
+
+
+def test_verify_reruns_a_date_check_as_of_the_recorded_day(write: Callable[..., Path],
+                                                           tmp_path: Path) -> None:
+    """Without --as-of, the day `today` meant is recorded, so `exoqc verify` reproduces it."""
+    spec = write("s.yaml", EXPIRY)
+    data = write("d.csv", csv("batch_id,expiry", "B1,2025-12-01"))
+    report = tmp_path / "r.json"
+    env = {"SOURCE_DATE_EPOCH": "1764000000"}  # 2025-11-24
+    made = run_cli("check", str(data), "--spec", str(spec), "-o", str(report), "-q", env=env)
+    assert made.code == 0, made
+    doc = json.loads(report.read_text())
+    assert doc["provenance"]["options"]["as_of"] == "2025-11-24"
+    verified = run_cli("verify", str(report))  # today is another day
+    assert verified.code == 0, verified
+    assert verified.out.startswith(f"verified: {report}: 1 batches"), verified
