@@ -30,11 +30,13 @@ Renderer = Callable[["Report", RenderOptions], Iterator[str]]
 RENDERERS: dict[str, str] = {
     "table": "qc.render.table",
     "json": "qc.render.json_report",
+    "html": "qc.render.html",
 }
 # report file suffix -> format name
 SUFFIXES: dict[str, str] = {
     ".json": "json",
     ".txt": "table",
+    ".html": "html",
 }
 
 

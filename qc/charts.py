@@ -1,0 +1,218 @@
+"""SVG charts for the HTML pages: results across batches, and control charts.
+
+matplotlib (Agg, no display) draws each chart to an SVG string that the page inlines.
+It is imported only here, and this module only when an HTML page is asked for. Output
+is deterministic: ids come from a fixed salt per chart (unique within a page), the date
+and creator metadata are left out, and text stays text (`svg.fonttype: none`), so no
+glyph definitions repeat between charts. No text from the data is drawn: points are
+numbered, and the page says which batch each number is. Only spec names, units,
+numbers and validated dates reach matplotlib, so no cell can be read as mathtext.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+
+# Colours are paired with marker shapes, so a chart reads in grey print too.
+PASS = "#1f5f99"
+WARN = "#b86e00"
+FAIL = "#c0182c"
+SIGNAL = "#7b3fa0"
+LIMIT = "#c0182c"
+ALERT_BAND = "#f6d58e"
+CONTROL = "#4d4d4d"
+WIDTH, HEIGHT = 7.2, 2.6  # inches; the page scales the SVG to its column
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The spec's limits of one check, as floats in the check's unit."""
+
+    min: float | None = None
+    max: float | None = None
+    warn_min: float | None = None
+    warn_max: float | None = None
+
+
+@dataclass(frozen=True)
+class Points:
+    """One value per batch, in plotting order. Censored values: lo or hi is infinite."""
+
+    lo: Floats
+    hi: Floats
+    valid: Bools
+
+
+def _figure() -> tuple[Any, Any]:
+    from matplotlib.figure import Figure  # Agg-backed; no pyplot, no display
+
+    fig = Figure(figsize=(WIDTH, HEIGHT), dpi=72)
+    ax = fig.add_axes((0.09, 0.2, 0.70, 0.7))
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(labelsize=8)
+    ax.grid(axis="y", color="#e6e6e6", linewidth=0.6)
+    ax.set_axisbelow(True)
+    return fig, ax
+
+
+def _svg(fig: Any, salt: str) -> str:
+    import matplotlib
+
+    rc = {"svg.hashsalt": salt, "svg.fonttype": "none", "font.family": "DejaVu Sans"}
+    with matplotlib.rc_context(rc):
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE: the SVG goes inline
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.S)
+    return re.sub(r'<svg ([^>]*?)width="[^"]*" height="[^"]*"',
+                  r'<svg \1role="img" focusable="false"', svg, count=1)
+
+
+def _use_log(values: Sequence[float]) -> bool:
+    finite = [v for v in values if np.isfinite(v)]
+    return bool(finite) and min(finite) > 0 and max(finite) / min(finite) >= 100
+
+
+def _limits(ax: Any, limits: Limits, x_end: float) -> None:
+    spans = []
+    if limits.min is not None and limits.warn_min is not None and limits.warn_min > limits.min:
+        spans.append((limits.min, limits.warn_min))
+    if limits.max is not None and limits.warn_max is not None and limits.warn_max < limits.max:
+        spans.append((limits.warn_max, limits.max))
+    for lo, hi in spans:
+        ax.axhspan(lo, hi, color=ALERT_BAND, alpha=0.55, linewidth=0, label=None)
+    for value, name in ((limits.min, "min"), (limits.max, "max")):
+        if value is not None:
+            ax.axhline(value, color=LIMIT, linewidth=1.2, linestyle="--")
+            _label(ax, value, f"{name} {value:g}", LIMIT)
+    for value in (limits.warn_min, limits.warn_max):
+        if value is not None:
+            ax.axhline(value, color=WARN, linewidth=0.8, linestyle=":")
+
+
+def _label(ax: Any, value: float, text: str, color: str) -> None:
+    """A line's name at the right end of the plot, just above the line."""
+    ax.annotate(text, (1.0, value), xycoords=("axes fraction", "data"), xytext=(-3, 1.5),
+                textcoords="offset points", ha="right", va="bottom", fontsize=7, color=color)
+
+
+def _censored(ax: Any, x: Floats, pts: Points, color: str, label: str | None) -> None:
+    """Open markers at the bound: pointing down for `<x`, up for `>x`."""
+    below = pts.valid & np.isinf(pts.lo) & np.isfinite(pts.hi)
+    above = pts.valid & np.isinf(pts.hi) & np.isfinite(pts.lo)
+    if below.any():
+        ax.scatter(x[below], pts.hi[below], marker="v", facecolors="none", edgecolors=color,
+                   s=36, linewidths=1.2, zorder=4, label=label)
+        label = None
+    if above.any():
+        ax.scatter(x[above], pts.lo[above], marker="^", facecolors="none", edgecolors=color,
+                   s=36, linewidths=1.2, zorder=4, label=label)
+
+
+def _x_axis(ax: Any, n: int, labels: Sequence[str] | None) -> None:
+    ax.set_xlim(0.3, n + 0.7)
+    if labels is not None and n:
+        step = max(1, n // 8)
+        ticks = list(range(1, n + 1, step))
+        ax.set_xticks(ticks, [labels[t - 1] for t in ticks], rotation=30, ha="right")
+    else:
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=10, integer=True))
+        ax.set_xlabel("batch no.", fontsize=8)
+
+
+def _y_axis(ax: Any) -> None:
+    """Tick labels that carry their own exponent (2e+10), never a detached offset text."""
+    if ax.get_yscale() == "linear":
+        from matplotlib.ticker import FuncFormatter
+
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.4g}"))
+
+
+def _legend(ax: Any) -> None:
+    handles, names = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(handles, names, loc="upper left", bbox_to_anchor=(1.0, 0.75), fontsize=7,
+                  frameon=False)
+
+
+def results_chart(title: str, unit: str | None, pts: Points, status: npt.NDArray[np.int8],
+                  limits: Limits, salt: str) -> str:
+    """Each batch's result for one numeric check, with its limits and alert band.
+
+    `status` is each batch's status for this check (0 pass, 1 warn, 2 fail), as decided
+    by the engine; the chart only draws it.
+    """
+    fig, ax = _figure()
+    n = len(pts.lo)
+    x = np.arange(1, n + 1, dtype=np.float64)
+    exact = pts.valid & np.isfinite(pts.lo) & np.isfinite(pts.hi) & (pts.lo == pts.hi)
+    plotted = [*pts.lo[exact].tolist(), *[v for v in (limits.min, limits.max) if v is not None]]
+    if _use_log(plotted):
+        ax.set_yscale("log")
+    _limits(ax, limits, n)
+    for code, color, marker, label in ((0, PASS, "o", "conforms"), (1, WARN, "s", "alert"),
+                                       (2, FAIL, "X", "does not conform")):
+        chosen = exact & (status == code)
+        if chosen.any():
+            ax.scatter(x[chosen], pts.lo[chosen], marker=marker, color=color,
+                       s=40 if code == 2 else 22, zorder=5, label=label)
+    for code, color in ((0, PASS), (1, WARN), (2, FAIL)):
+        chosen = Points(pts.lo, pts.hi, pts.valid & ~exact & (status == code))
+        _censored(ax, x, chosen, color, "censored (<, >)" if code == 0 else None)
+    _y_axis(ax)
+    ax.set_title(title + (f" ({unit})" if unit else ""), fontsize=9, loc="left")
+    _x_axis(ax, n, None)
+    _legend(ax)
+    return _svg(fig, salt)
+
+
+def control_chart(title: str, unit: str | None, values: Floats, centre: float | None,
+                  ucl: float | None, lcl: float | None, flagged: Bools, oos: Bools,
+                  limits: Limits, labels: Sequence[str] | None, salt: str,
+                  excluded: Points | None = None) -> str:
+    """An individuals chart in time order: centre line, control limits, spec limits,
+    points in Nelson-rule signals ringed, out-of-spec points crossed. `excluded` are the
+    censored results left out of the statistics, drawn open at their bound."""
+    fig, ax = _figure()
+    n = len(values)
+    x = np.arange(1, n + 1, dtype=np.float64)
+    finite = np.isfinite(values)
+    _limits(ax, limits, n)
+    ax.plot(x[finite], values[finite], color="#9bb3cc", linewidth=0.8, zorder=2)
+    normal = finite & ~oos
+    ax.scatter(x[normal], values[normal], marker="o", color=PASS, s=16, zorder=5,
+               label="result")
+    if (flagged & finite).any():
+        ax.scatter(x[flagged & finite], values[flagged & finite], marker="o",
+                   facecolors="none", edgecolors=SIGNAL, s=90, linewidths=1.4, zorder=6,
+                   label="trend signal")
+    if (oos & finite).any():
+        ax.scatter(x[oos & finite], values[oos & finite], marker="X", color=FAIL, s=40,
+                   zorder=7, label="out of spec")
+    if excluded is not None:
+        _censored(ax, x, excluded, CONTROL, "censored (excluded)")
+    if centre is not None:
+        ax.axhline(centre, color=CONTROL, linewidth=1.0)
+        _label(ax, centre, f"mean {centre:.4g}", CONTROL)
+    for value, name in ((ucl, "UCL"), (lcl, "LCL")):
+        if value is not None:
+            ax.axhline(value, color=CONTROL, linewidth=0.9, linestyle=(0, (6, 3)))
+            _label(ax, value, f"{name} {value:.4g}", CONTROL)
+    _y_axis(ax)
+    ax.set_title(title + (f" ({unit})" if unit else ""), fontsize=9, loc="left")
+    _x_axis(ax, n, labels)
+    _legend(ax)
+    return _svg(fig, salt)
