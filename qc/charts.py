@@ -65,13 +65,18 @@ def _figure() -> tuple[Any, Any]:
     return fig, ax
 
 
-def _svg(fig: Any, salt: str) -> str:
+def _rc(salt: str) -> Any:
+    """Settings for the whole life of one chart: text is never mathtext, ids are salted."""
     import matplotlib
 
-    rc = {"svg.hashsalt": salt, "svg.fonttype": "none", "font.family": "DejaVu Sans"}
-    with matplotlib.rc_context(rc):
-        buffer = io.StringIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    rc: Any = {"svg.hashsalt": salt, "svg.fonttype": "none", "font.family": "DejaVu Sans",
+               "text.parse_math": False}
+    return matplotlib.rc_context(rc)
+
+
+def _svg(fig: Any) -> str:
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE: the SVG goes inline
     svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.S)
@@ -148,13 +153,8 @@ def _legend(ax: Any) -> None:
                   frameon=False)
 
 
-def results_chart(title: str, unit: str | None, pts: Points, status: npt.NDArray[np.int8],
-                  limits: Limits, salt: str) -> str:
-    """Each batch's result for one numeric check, with its limits and alert band.
-
-    `status` is each batch's status for this check (0 pass, 1 warn, 2 fail), as decided
-    by the engine; the chart only draws it.
-    """
+def _results_chart(title: str, unit: str | None, pts: Points, status: npt.NDArray[np.int8],
+                   limits: Limits) -> str:
     fig, ax = _figure()
     n = len(pts.lo)
     x = np.arange(1, n + 1, dtype=np.float64)
@@ -176,16 +176,13 @@ def results_chart(title: str, unit: str | None, pts: Points, status: npt.NDArray
     ax.set_title(title + (f" ({unit})" if unit else ""), fontsize=9, loc="left")
     _x_axis(ax, n, None)
     _legend(ax)
-    return _svg(fig, salt)
+    return _svg(fig)
 
 
-def control_chart(title: str, unit: str | None, values: Floats, centre: float | None,
-                  ucl: float | None, lcl: float | None, flagged: Bools, oos: Bools,
-                  limits: Limits, labels: Sequence[str] | None, salt: str,
-                  excluded: Points | None = None) -> str:
-    """An individuals chart in time order: centre line, control limits, spec limits,
-    points in Nelson-rule signals ringed, out-of-spec points crossed. `excluded` are the
-    censored results left out of the statistics, drawn open at their bound."""
+def _control_chart(title: str, unit: str | None, values: Floats, centre: float | None,
+                   ucl: float | None, lcl: float | None, flagged: Bools, oos: Bools,
+                   limits: Limits, labels: Sequence[str] | None, excluded: Points | None
+                   ) -> str:
     fig, ax = _figure()
     n = len(values)
     x = np.arange(1, n + 1, dtype=np.float64)
@@ -215,4 +212,28 @@ def control_chart(title: str, unit: str | None, values: Floats, centre: float | 
     ax.set_title(title + (f" ({unit})" if unit else ""), fontsize=9, loc="left")
     _x_axis(ax, n, labels)
     _legend(ax)
-    return _svg(fig, salt)
+    return _svg(fig)
+
+
+def results_chart(title: str, unit: str | None, pts: Points, status: npt.NDArray[np.int8],
+                  limits: Limits, salt: str) -> str:
+    """Each batch's result for one numeric check, with its limits and alert band.
+
+    `status` is each batch's status for this check (0 pass, 1 warn, 2 fail), as decided
+    by the engine; the chart only draws it. `salt` must be unique within a page.
+    """
+    with _rc(salt):
+        return _results_chart(title, unit, pts, status, limits)
+
+
+def control_chart(title: str, unit: str | None, values: Floats, centre: float | None,
+                  ucl: float | None, lcl: float | None, flagged: Bools, oos: Bools,
+                  limits: Limits, labels: Sequence[str] | None, salt: str,
+                  excluded: Points | None = None) -> str:
+    """An individuals chart in time order (NaN where a batch has no exact value): centre
+    line, control limits, spec limits, points in Nelson-rule signals ringed, out-of-spec
+    points crossed. `excluded` are the censored results left out of the statistics,
+    drawn open at their bound."""
+    with _rc(salt):
+        return _control_chart(title, unit, values, centre, ucl, lcl, flagged, oos, limits,
+                              labels, excluded)
