@@ -57,7 +57,7 @@ def _figure() -> tuple[Any, Any]:
     from matplotlib.figure import Figure  # Agg-backed; no pyplot, no display
 
     fig = Figure(figsize=(WIDTH, HEIGHT), dpi=72)
-    ax = fig.add_axes((0.09, 0.2, 0.70, 0.7))
+    ax = fig.add_axes((0.09, 0.2, 0.78, 0.66))
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(labelsize=8)
     ax.grid(axis="y", color="#e6e6e6", linewidth=0.6)
@@ -89,7 +89,11 @@ def _use_log(values: Sequence[float]) -> bool:
     return bool(finite) and min(finite) > 0 and max(finite) / min(finite) >= 100
 
 
-def _limits(ax: Any, limits: Limits, x_end: float) -> None:
+Label = tuple[float, str, str]  # a horizontal line's value, name and colour
+
+
+def _limits(ax: Any, limits: Limits) -> list[Label]:
+    """Draw the spec's action limits and alert band; return the labels to place later."""
     spans = []
     if limits.min is not None and limits.warn_min is not None and limits.warn_min > limits.min:
         spans.append((limits.min, limits.warn_min))
@@ -97,19 +101,52 @@ def _limits(ax: Any, limits: Limits, x_end: float) -> None:
         spans.append((limits.warn_max, limits.max))
     for lo, hi in spans:
         ax.axhspan(lo, hi, color=ALERT_BAND, alpha=0.55, linewidth=0, label=None)
+    labels: list[Label] = []
     for value, name in ((limits.min, "min"), (limits.max, "max")):
         if value is not None:
             ax.axhline(value, color=LIMIT, linewidth=1.2, linestyle="--")
-            _label(ax, value, f"{name} {value:g}", LIMIT)
+            labels.append((value, f"{name} {value:g}", LIMIT))
     for value in (limits.warn_min, limits.warn_max):
         if value is not None:
             ax.axhline(value, color=WARN, linewidth=0.8, linestyle=":")
+    return labels
+
+
+def _place(ax: Any, labels: list[Label]) -> None:
+    for value, text, color in labels:
+        _label(ax, value, text, color)
+
+
+def _zoom(ax: Any, seen: list[float], limits: Limits) -> list[str]:
+    """Fit the y axis to the process (results and control limits), taking in a spec limit
+    only when it is near; return the names of the limits left off the scale, so a drift
+    stays visible when the spec is wide."""
+    if not seen:
+        return []
+    low, high = min(seen), max(seen)
+    span = (high - low) or abs(high) * 0.1 or 1.0
+    low, high = low - 0.15 * span, high + 0.15 * span
+    off = []
+    for value, name in ((limits.min, "min"), (limits.max, "max"), (limits.warn_min, "alert"),
+                        (limits.warn_max, "alert")):
+        if value is None:
+            continue
+        if low - span <= value <= high + span:
+            low, high = min(low, value - 0.05 * span), max(high, value + 0.05 * span)
+        elif name != "alert":
+            off.append(f"{name} {value:g}")
+    ax.set_ylim(low, high)
+    return off
 
 
 def _label(ax: Any, value: float, text: str, color: str) -> None:
-    """A line's name at the right end of the plot, just above the line."""
-    ax.annotate(text, (1.0, value), xycoords=("axes fraction", "data"), xytext=(-3, 1.5),
-                textcoords="offset points", ha="right", va="bottom", fontsize=7, color=color)
+    """A line's name just right of the plot, level with the line (if the line is in view)."""
+    low, high = ax.get_ylim()
+    if not min(low, high) <= value <= max(low, high):
+        return
+    ax.annotate(text, (1.0, value), xycoords=("axes fraction", "data"), xytext=(3, 0),
+                textcoords="offset points", ha="left", va="center", fontsize=7, color=color,
+                annotation_clip=False)
 
 
 def _censored(ax: Any, x: Floats, pts: Points, color: str, label: str | None) -> None:
@@ -149,8 +186,9 @@ def _y_axis(ax: Any) -> None:
 def _legend(ax: Any) -> None:
     handles, names = ax.get_legend_handles_labels()
     if handles:
-        ax.legend(handles, names, loc="upper left", bbox_to_anchor=(1.0, 0.75), fontsize=7,
-                  frameon=False)
+        ax.legend(handles, names, loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=7,
+                  frameon=False, ncols=len(handles), handletextpad=0.3, columnspacing=1.0,
+                  borderaxespad=0.2)
 
 
 def _results_chart(title: str, unit: str | None, pts: Points, status: npt.NDArray[np.int8],
@@ -162,7 +200,7 @@ def _results_chart(title: str, unit: str | None, pts: Points, status: npt.NDArra
     plotted = [*pts.lo[exact].tolist(), *[v for v in (limits.min, limits.max) if v is not None]]
     if _use_log(plotted):
         ax.set_yscale("log")
-    _limits(ax, limits, n)
+    labels = _limits(ax, limits)
     for code, color, marker, label in ((0, PASS, "o", "conforms"), (1, WARN, "s", "alert"),
                                        (2, FAIL, "X", "does not conform")):
         chosen = exact & (status == code)
@@ -173,6 +211,7 @@ def _results_chart(title: str, unit: str | None, pts: Points, status: npt.NDArra
         chosen = Points(pts.lo, pts.hi, pts.valid & ~exact & (status == code))
         _censored(ax, x, chosen, color, "censored (<, >)" if code == 0 else None)
     _y_axis(ax)
+    _place(ax, labels)
     ax.set_title(title + (f" ({unit})" if unit else ""), fontsize=9, loc="left")
     _x_axis(ax, n, None)
     _legend(ax)
@@ -187,7 +226,7 @@ def _control_chart(title: str, unit: str | None, values: Floats, centre: float |
     n = len(values)
     x = np.arange(1, n + 1, dtype=np.float64)
     finite = np.isfinite(values)
-    _limits(ax, limits, n)
+    names = _limits(ax, limits)
     ax.plot(x[finite], values[finite], color="#9bb3cc", linewidth=0.8, zorder=2)
     normal = finite & ~oos
     ax.scatter(x[normal], values[normal], marker="o", color=PASS, s=16, zorder=5,
@@ -203,13 +242,20 @@ def _control_chart(title: str, unit: str | None, values: Floats, centre: float |
         _censored(ax, x, excluded, CONTROL, "censored (excluded)")
     if centre is not None:
         ax.axhline(centre, color=CONTROL, linewidth=1.0)
-        _label(ax, centre, f"mean {centre:.4g}", CONTROL)
+        names.append((centre, f"mean {centre:.4g}", CONTROL))
     for value, name in ((ucl, "UCL"), (lcl, "LCL")):
         if value is not None:
             ax.axhline(value, color=CONTROL, linewidth=0.9, linestyle=(0, (6, 3)))
-            _label(ax, value, f"{name} {value:.4g}", CONTROL)
+            names.append((value, f"{name} {value:.4g}", CONTROL))
+    seen = [*values[finite].tolist(), *[v for v in (centre, ucl, lcl) if v is not None]]
+    if excluded is not None:
+        bounds = np.where(np.isinf(excluded.lo), excluded.hi, excluded.lo)[excluded.valid]
+        seen += bounds[np.isfinite(bounds)].tolist()
+    off = _zoom(ax, seen, limits)
     _y_axis(ax)
-    ax.set_title(title + (f" ({unit})" if unit else ""), fontsize=9, loc="left")
+    _place(ax, names)
+    note = f"; off scale: {', '.join(off)}" if off else ""
+    ax.set_title(title + (f" ({unit})" if unit else "") + note, fontsize=9, loc="left")
     _x_axis(ax, n, labels)
     _legend(ax)
     return _svg(fig)
