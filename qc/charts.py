@@ -74,14 +74,18 @@ def _rc(salt: str) -> Any:
     return matplotlib.rc_context(rc)
 
 
-def _svg(fig: Any) -> str:
+def _svg(fig: Any, prefix: str) -> str:
+    """The figure as inline SVG, every element id prefixed so charts share a page safely."""
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None})
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE: the SVG goes inline
     svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.S)
-    return re.sub(r'<svg ([^>]*?)width="[^"]*" height="[^"]*"',
-                  r'<svg \1role="img" focusable="false"', svg, count=1)
+    svg = re.sub(r'<svg ([^>]*?)width="[^"]*" height="[^"]*"',
+                 r'<svg \1role="img" focusable="false"', svg, count=1)
+    ids = set(re.findall(r'\bid="([^"]+)"', svg))
+    return re.sub(r'(\bid="|url\(#|href="#)([^")]+)',
+                  lambda m: m[1] + (prefix + m[2] if m[2] in ids else m[2]), svg)
 
 
 def _use_log(values: Sequence[float]) -> bool:
@@ -192,7 +196,7 @@ def _legend(ax: Any) -> None:
 
 
 def _results_chart(title: str, unit: str | None, pts: Points, status: npt.NDArray[np.int8],
-                   limits: Limits) -> str:
+                   limits: Limits, prefix: str) -> str:
     fig, ax = _figure()
     n = len(pts.lo)
     x = np.arange(1, n + 1, dtype=np.float64)
@@ -215,13 +219,13 @@ def _results_chart(title: str, unit: str | None, pts: Points, status: npt.NDArra
     ax.set_title(title + (f" ({unit})" if unit else ""), fontsize=9, loc="left")
     _x_axis(ax, n, None)
     _legend(ax)
-    return _svg(fig)
+    return _svg(fig, prefix)
 
 
 def _control_chart(title: str, unit: str | None, values: Floats, centre: float | None,
                    ucl: float | None, lcl: float | None, flagged: Bools, oos: Bools,
-                   limits: Limits, labels: Sequence[str] | None, excluded: Points | None
-                   ) -> str:
+                   limits: Limits, labels: Sequence[str] | None, excluded: Points | None,
+                   prefix: str) -> str:
     fig, ax = _figure()
     n = len(values)
     x = np.arange(1, n + 1, dtype=np.float64)
@@ -258,7 +262,7 @@ def _control_chart(title: str, unit: str | None, values: Floats, centre: float |
     ax.set_title(title + (f" ({unit})" if unit else "") + note, fontsize=9, loc="left")
     _x_axis(ax, n, labels)
     _legend(ax)
-    return _svg(fig)
+    return _svg(fig, prefix)
 
 
 def results_chart(title: str, unit: str | None, pts: Points, status: npt.NDArray[np.int8],
@@ -269,7 +273,7 @@ def results_chart(title: str, unit: str | None, pts: Points, status: npt.NDArray
     by the engine; the chart only draws it. `salt` must be unique within a page.
     """
     with _rc(salt):
-        return _results_chart(title, unit, pts, status, limits)
+        return _results_chart(title, unit, pts, status, limits, salt + "-")
 
 
 def control_chart(title: str, unit: str | None, values: Floats, centre: float | None,
@@ -282,4 +286,4 @@ def control_chart(title: str, unit: str | None, values: Floats, centre: float | 
     drawn open at their bound."""
     with _rc(salt):
         return _control_chart(title, unit, values, centre, ucl, lcl, flagged, oos, limits,
-                              labels, excluded)
+                              labels, excluded, salt + "-")
