@@ -112,7 +112,7 @@ def test_certificate_rows_words_and_criteria(write) -> None:
     page = Page(render(write)[0])
     third = " ".join(" ".join(page.section_text[2]).split())
     assert "Certificate of analysis: EXO-2026-003" in third
-    assert "30–150 nm" in third and "alert above 140 nm" in third
+    assert "30\u2013150 nm" in third and "alert above 140 nm" in third
     assert "≤ 1.0 EU/mL" in third
     assert "one of: no growth, negative" in third
     assert "not: HeLa, HEK293" in third
