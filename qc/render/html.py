@@ -84,7 +84,7 @@ def context(report: Report) -> dict[str, Any]:
         batches.append({
             "number": i + 1,
             "batch_id": report.batch_ids[i],
-            "source": _source(report, i, several),
+            "source": _source(report, i) if several else f"row {int(report.rows[i])}",
             "text": BATCH_WORDS[verdict],
             "css": verdict.label,
             "problems": ", ".join(problems),
@@ -107,7 +107,7 @@ def context(report: Report) -> dict[str, Any]:
         "notes": report.notes,
         "batches": batches,
         "charts": list(_charts(report)),
-        "certificates": [_certificate(report, i, several) for i in chosen],
+        "certificates": [_certificate(report, i) for i in chosen],
         "omitted": omitted,
     }
 
@@ -126,11 +126,11 @@ def _certificate_rows(report: Report) -> tuple[list[int], str]:
     return shown, note + ". The JSON report (-o report.json) lists every check of every batch."
 
 
-def _source(report: Report, i: int, several: bool) -> str:
+def _source(report: Report, i: int) -> str:
     return f"{report.inputs[int(report.input_index[i])].path} row {int(report.rows[i])}"
 
 
-def _certificate(report: Report, i: int, several: bool) -> dict[str, Any]:
+def _certificate(report: Report, i: int) -> dict[str, Any]:
     batch = report.batch(i)
     checks = []
     for result, view in zip(report.results, batch.checks, strict=True):
@@ -149,7 +149,7 @@ def _certificate(report: Report, i: int, several: bool) -> dict[str, Any]:
     return {
         "anchor": f"coa-{i + 1}",
         "batch_id": batch.batch_id,
-        "source": _source(report, i, several),
+        "source": _source(report, i),
         "text": BATCH_WORDS[batch.verdict],
         "css": batch.verdict.label,
         "checks": checks,
