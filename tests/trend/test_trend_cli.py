@@ -229,3 +229,34 @@ def test_html_output_has_a_chart_per_attribute(write) -> None:
     assert markup.count("<svg") == 2
     assert page.all("script") == []
     assert "&lt;script&gt;x()&lt;/script&gt;" in markup
+
+
+def test_trend_html_is_deterministic(write) -> None:
+    spec = write("spec.yaml", SPEC)
+    data = write("h.csv", csv(rows()))
+    pages = []
+    for name in ("a.html", "b.html"):
+        out = Path(spec).parent / name
+        result = run_cli("trend", str(data), "--spec", str(spec), "--by", "made", "-o",
+                         str(out), "-q", env={"SOURCE_DATE_EPOCH": "1767225600"})
+        assert result.code == 0, result
+        pages.append(out.read_text(encoding="utf-8"))
+    assert pages[0] == pages[1]
+    assert "2026-01-01T00:00:00Z" in pages[0]
+
+
+def test_help_and_plain_runs_import_no_plotting_or_templates(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    probe = ("import sys, runpy; sys.argv = ['exoqc'] + sys.argv[1:]\n"
+             "try:\n    runpy.run_module('qc', run_name='__main__')\n"
+             "except SystemExit:\n    pass\n"
+             "print(sorted(m for m in ('matplotlib', 'jinja2') if m in sys.modules))")
+    for args in (["--help"], ["trend", "--help"],
+                 ["trend", HISTORY, "--spec", "clinical", "-q"],
+                 ["check", str(ROOT / "sample_data" / "batches.csv"), "--spec", "clinical",
+                  "-q"]):
+        done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True,
+                              text=True, cwd=ROOT, check=False)
+        assert done.stdout.strip().splitlines()[-1] == "[]", (args, done.stderr)
