@@ -260,3 +260,15 @@ def test_help_and_plain_runs_import_no_plotting_or_templates(tmp_path) -> None:
         done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True,
                               text=True, cwd=ROOT, check=False)
         assert done.stdout.strip().splitlines()[-1] == "[]", (args, done.stderr)
+
+
+def test_several_inputs_in_file_order(write) -> None:
+    spec = write("spec.yaml", SPEC)
+    first = write("a.csv", csv(rows(5)))
+    second = write("b.csv", csv([(f"C{i}", "2025-02-01", "100", "0.1") for i in range(4)]))
+    result = run_cli("trend", str(first), str(second), "--spec", str(spec), "-f", "json")
+    assert result.code == 0, result
+    got = json.loads(result.out)
+    assert [f["rows"] for f in got["inputs"]] == [5, 4]
+    assert got["summary"]["batches"] == 9 and got["order_by"] is None
+    assert got["attributes"][0]["n"] == 9

@@ -7,10 +7,13 @@ its own zone: 2.5 is "beyond 2 sigma", 0.5 is "within 1 sigma".
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qc.trend.stats import D2, Signal, capability, chart, nelson
 
@@ -148,3 +151,40 @@ def test_cpu_one_sided_upper_and_degenerate_cases() -> None:
     assert capability(0.2, 0.05, None, 0.5).value == pytest.approx(2.0)
     assert capability(0.2, 0.0, None, 0.5).value is None  # no variation
     assert capability(0.2, 0.05, None, None).value is None  # no spec limit
+
+
+# --- properties on any series ----------------------------------------------------------
+
+series = st.lists(st.floats(min_value=-6, max_value=6, allow_nan=False), min_size=0, max_size=60)
+
+
+@settings(max_examples=200, deadline=None)
+@given(series)
+def test_rule1_names_exactly_the_points_beyond_3_sigma(values: list[float]) -> None:
+    named = sorted(p for s in rules(values) if s.rule == 1 for p in s.points)
+    assert named == [i for i, v in enumerate(values) if abs(v) > 3]
+
+
+@settings(max_examples=200, deadline=None)
+@given(series)
+def test_signals_are_sorted_distinct_and_in_range(values: list[float]) -> None:
+    found = rules(values)
+    assert found == sorted(found, key=lambda s: (s.rule, s.points))
+    for s in found:
+        assert s.points and list(s.points) == sorted(set(s.points))
+        assert s.points[0] >= 0 and s.points[-1] < len(values)
+        assert 1 <= s.rule <= 8
+    # merged windows of one rule never overlap (rules 5 and 6 count each side apart)
+    for rule in (1, 2, 3, 4, 7, 8):
+        spans = [(s.points[0], s.points[-1]) for s in found if s.rule == rule]
+        assert all(a[1] < b[0] for a, b in itertools.pairwise(spans))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), min_size=8,
+                max_size=80))
+def test_chart_limits_bracket_the_mean(values: list[float]) -> None:
+    got = chart(np.array(values))
+    assert got is not None
+    assert got.lcl <= got.mean <= got.ucl
+    assert got.ucl - got.mean == pytest.approx(3 * got.sigma_within)
