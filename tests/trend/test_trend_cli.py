@@ -212,7 +212,7 @@ def test_unknown_output_suffix_is_exit_2_before_work(write) -> None:
     data = write("h.csv", csv(rows()))
     result = run_cli("trend", str(data), "--spec", str(spec), "-o", "trend.pdf")
     assert (result.code, result.out, result.err) == (
-        2, "", "exoqc: trend.pdf: unknown trend report type '.pdf'; use one of .html, .json\n")
+        2, "", "exoqc: trend.pdf: unknown report type '.pdf'; use one of .html, .json\n")
 
 
 def test_html_output_has_a_chart_per_attribute(write) -> None:
