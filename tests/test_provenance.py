@@ -14,19 +14,8 @@ from qc import __version__
 from qc.app import RunOptions, operator, run
 from qc.render.attribution import attribution_fields, attribution_line
 from tests.conftest import run_cli
+from tests.tiny import CSV, SPEC
 
-SPEC = """\
-name: tiny
-version: "3"
-id_column: batch_id
-checks:
-  - name: particle_size
-    column: size_nm
-    unit: nm
-    min: 50
-    max: 200
-"""
-CSV = "batch_id,size_nm\nB-1,100\nB-2,250\n"
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
 
 

@@ -11,19 +11,7 @@ import pytest
 from qc import verify as verify_module
 from qc.signing import fingerprint, load_public_key
 from tests.conftest import run_cli
-
-SPEC = """\
-name: tiny
-version: "3"
-id_column: batch_id
-checks:
-  - name: particle_size
-    column: size_nm
-    unit: nm
-    min: 50
-    max: 200
-"""
-CSV = "batch_id,size_nm\nB-1,100\nB-2,250\n"
+from tests.tiny import CSV, SPEC
 
 
 @pytest.fixture(autouse=True)

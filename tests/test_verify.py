@@ -11,18 +11,8 @@ import pytest
 
 from qc.spec import specs_dir
 from tests.conftest import run_cli
+from tests.tiny import SPEC
 
-SPEC = """\
-name: tiny
-version: "3"
-id_column: batch_id
-checks:
-  - name: particle_size
-    column: size_nm
-    unit: nm
-    min: 50
-    max: 200
-"""
 CSV = "batch_id,size_nm\nB-1,100\nB-2,250\nB-3,120\n"
 
 

@@ -34,6 +34,7 @@ RENDERERS: dict[str, str] = {
     "markdown": "qc.render.markdown",
     "csv": "qc.render.csv_report",
     "github": "qc.render.github",
+    "html": "qc.render.html",
 }
 # report file suffix -> format name
 SUFFIXES: dict[str, str] = {
@@ -42,6 +43,7 @@ SUFFIXES: dict[str, str] = {
     ".xml": "junit",
     ".md": "markdown",
     ".csv": "csv",
+    ".html": "html",
 }
 
 
