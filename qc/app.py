@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import os
 import platform
@@ -11,7 +12,8 @@ from dataclasses import dataclass, field, replace
 
 from qc import __version__
 from qc.engine import Options, evaluate
-from qc.model import Provenance, Report
+from qc.errors import SpecError, UsageError
+from qc.model import Provenance, Report, Spec
 from qc.records import load_table
 from qc.spec import load_spec
 
@@ -37,6 +39,8 @@ class RunOptions:
     fail_on: str = "fail"
     operator: str | None = None  # None: $EXOQC_OPERATOR, else the OS user
     command: tuple[str, ...] = ()  # the command line as given, for the record
+    as_of: str | None = None  # ISO date that `today` means (default: the local date)
+    release: bool = False  # refuse (exit 2) a spec that is not for release
 
 
 def utc_now() -> str:
@@ -46,8 +50,51 @@ def utc_now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
+def parse_as_of(text: str | None) -> dt.date:
+    """The date `today` means: --as-of DATE (ISO), or the local date."""
+    if text is None:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        if epoch and epoch.isdigit():  # reproducible runs: the same date as generated_at
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+        return dt.date.today()
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of: {text!r} is not an ISO date such as 2026-03-07") from None
+
+
+def release_problem(spec: Spec, as_of: dt.date) -> str:
+    """Why batches judged against this spec may not be released ("" when they may)."""
+    name = f"spec {spec.name} {spec.version}"
+    if spec.status == "draft":
+        return f"{name} is a draft"
+    if spec.effective_date and dt.date.fromisoformat(spec.effective_date) > as_of:
+        return f"{name} is effective from {spec.effective_date} (as of {as_of.isoformat()})"
+    return ""
+
+
+def depends_on_date(spec: Spec) -> bool:
+    """Whether the run's date can change a verdict: a `today` limit or an effective date."""
+    from qc.model import DateLimits
+
+    for check in spec.checks:
+        rule = check.rule
+        if isinstance(rule, DateLimits) and any(
+                b is not None and b.kind == "today"
+                for b in (rule.min, rule.max, rule.warn_min, rule.warn_max)):
+            return True
+    return spec.effective_date is not None
+
+
 def run(options: RunOptions) -> Report:
+    as_of = parse_as_of(options.as_of)
     spec = load_spec(options.spec)
+    blocked = release_problem(spec, as_of)
+    if blocked and options.release:
+        raise SpecError(f"{spec.files[0].path}: NOT FOR RELEASE: {blocked}; --release refuses "
+                        "to judge batches against it")
     table = load_table(options.inputs, stdin=options.stdin, sheet=options.sheet)
     join_notes: tuple[str, ...] = ()
     if options.joins:
@@ -55,9 +102,13 @@ def run(options: RunOptions) -> Report:
 
         sources = load_joins(options.joins, spec.id_column, id_pattern=options.id_pattern)
         table, join_notes = join_inputs(table, sources, spec.id_column)
-    report = evaluate(spec, table, options=Options(decimal_comma=options.decimal_comma),
-                      tool_version=__version__, generated_at=utc_now())
-    return replace(report, provenance=provenance(options), joins=table.joined,
+    report = evaluate(spec, table, options=Options(decimal_comma=options.decimal_comma,
+                                                   as_of=as_of),
+                      tool_version=__version__, generated_at=utc_now(), not_for_release=blocked)
+    # When the verdict depends on the date, the record holds the date `today` meant, given
+    # or not, so that `exoqc verify` re-runs the date checks as of the same day.
+    recorded = replace(options, as_of=as_of.isoformat()) if depends_on_date(spec) else options
+    return replace(report, provenance=provenance(recorded), joins=table.joined,
                    notes=join_notes + report.notes)
 
 

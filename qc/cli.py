@@ -112,11 +112,17 @@ def main() -> None:
                    "writes REPORT.json.sig, after verifying the report.")
 @click.option("--audit-log", metavar="PATH",
               help="Append a hash-chained record of this run to PATH (see exoqc audit verify).")
+@click.option("--as-of", "as_of", metavar="DATE",
+              help="The date `today` means in date checks (ISO, e.g. 2026-03-07); default: "
+                   "today. Recorded in the report.")
+@click.option("--release", is_flag=True,
+              help="Exit 2 instead of judging when the spec is a draft or not yet effective.")
 @_guard
 def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[str, ...],
           fail_on: str, decimal: str, sheet: str | None, verbose: bool, quiet: bool,
           debug: bool, joins: tuple[str, ...], id_pattern: str | None, operator: str | None,
-          sign_key: str | None, audit_log: str | None) -> None:
+          sign_key: str | None, audit_log: str | None, as_of: str | None = None,
+          release: bool = False) -> None:
     """Check the batches in INPUT (CSV or Excel files, or - for CSV on stdin) against SPEC.
 
     \b
@@ -145,7 +151,8 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[st
     planned = plan_outputs(outputs, (*inputs, *joins))
     options = RunOptions(inputs=inputs, spec=spec, decimal_comma=decimal == ",",
                          sheet=sheet, joins=joins, id_pattern=id_pattern, fail_on=fail_on,
-                         operator=operator, command=_command_line())
+                         operator=operator, command=_command_line(), as_of=as_of,
+                         release=release)
     signer = plan_record(options, planned, sign_key=sign_key, audit_log=audit_log)
     stdin = sys.stdin.buffer.read() if "-" in inputs else None
     report = None
@@ -161,6 +168,8 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[st
             record_run(audit_log, options, report, exit_code=2, written=written,
                        error=str(exc))
         raise
+    if report.not_for_release and (quiet or _stdout_formats(fmt)[0] != "table"):
+        click.echo(f"exoqc: NOT FOR RELEASE: {report.not_for_release}", err=True)
     if not quiet:
         for name in _stdout_formats(fmt):
             _print(report, name, verbose)
@@ -200,6 +209,80 @@ def _stdout_formats(fmt: str | None) -> tuple[str, ...]:
 
 def _exit(code: int) -> NoReturn:
     raise click.exceptions.Exit(code)
+
+
+@main.group()
+def spec() -> None:
+    """Write, check and inspect release specs."""
+
+
+@spec.command("validate")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@_guard
+def spec_validate(files: tuple[str, ...]) -> None:
+    """Check spec FILEs: schema, limits, units, extends cycles, derived expressions, and
+    checks that can never fail. Prints every problem as file:line:col: message.
+
+    \b
+    Exit codes:
+      0  every file is a valid spec with no problems
+      2  at least one problem
+    """
+    from qc.spec_tools import validate
+
+    problems = 0
+    for path in files:
+        found = validate(path)
+        for problem in found:
+            click.echo(problem)
+        if not found:
+            click.echo(f"{path}: ok")
+        problems += len(found)
+    _exit(2 if problems else 0)
+
+
+@spec.command("show")
+@click.argument("spec_ref", metavar="FILE_OR_BUILTIN")
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="table: lab notation; json: the resolved spec.")
+@_guard
+def spec_show(spec_ref: str, fmt: str) -> None:
+    """Show a spec after `extends` is resolved, in lab notation (or as JSON)."""
+    from qc.spec_tools import show_json, show_table
+
+    width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
+    text = show_json(spec_ref) if fmt == "json" else show_table(spec_ref, max(width, 60))
+    click.echo(text, nl=False)
+
+
+@spec.command("list")
+@_guard
+def spec_list() -> None:
+    """List the built-in specs: name, version, title, status."""
+    from qc.spec_tools import list_builtin
+
+    click.echo(list_builtin(), nl=False)
+
+
+@spec.command("schema")
+@_guard
+def spec_schema() -> None:
+    """Print the JSON Schema of spec files (for editors that validate as you type)."""
+    from qc.spec import specs_dir
+
+    click.echo((specs_dir() / "spec.schema.json").read_text("utf-8"), nl=False)
+
+
+@main.command()
+@click.argument("folder", metavar="[DIR]", default=".")
+@_guard
+def init(folder: str) -> None:
+    """Write a commented starter spec and a sample CSV into DIR (default: here) that pass
+    together. Never overwrites a file."""
+    from qc.starter import write_starter
+
+    for line in write_starter(folder):
+        click.echo(line)
 
 
 @main.command()

@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from qc.model import Allowed, Check, Equals, Forbidden, Identity, Limits, Pattern, Rule
+from qc.model import (
+    Allowed,
+    Check,
+    DateLimits,
+    Equals,
+    Forbidden,
+    Identity,
+    Limits,
+    Pattern,
+    ReportOnly,
+    Rule,
+)
 
 
 def number(value: Decimal) -> str:
@@ -38,14 +49,44 @@ def span(lower: Decimal | None, upper: Decimal | None, unit: str | None) -> str:
     return "any value"
 
 
+def strict_span(rule: Limits) -> str:
+    """Limits with a strict side (`min_exclusive`, `max_exclusive`): `< 0.25 EU/mL`,
+    `> 90 %`, `> 0 and ≤ 5 %`."""
+    u = _unit(rule.unit)
+    lower = None if rule.lower is None else (
+        f"{'>' if rule.min is None else '≥'} {number(rule.lower)}")
+    upper = None if rule.upper is None else (
+        f"{'<' if rule.max is None else '≤'} {number(rule.upper)}")
+    return f"{' and '.join(p for p in (lower, upper) if p)}{u}"
+
+
+def date_span(rule: DateLimits) -> str:
+    """Date limits: `date ≥ today`, `date ≥ manufacture_date`, `date 2026-01-01 to 2026-12-31`."""
+    if rule.min is not None and rule.max is not None:
+        return f"date {rule.min} to {rule.max}"
+    if rule.min is not None:
+        return f"date ≥ {rule.min}"
+    if rule.max is not None:
+        return f"date ≤ {rule.max}"
+    return "any date"
+
+
 def criterion(check: Check) -> str:
     """The acceptance criterion of a check as a lab writes it on a certificate."""
+    if check.report_only:
+        return "report only"
     return rule_text(check.rule)
 
 
 def rule_text(rule: Rule) -> str:
     if isinstance(rule, Limits):
+        if rule.min_exclusive is not None or rule.max_exclusive is not None:
+            return strict_span(rule)
         return span(rule.min, rule.max, rule.unit)
+    if isinstance(rule, DateLimits):
+        return date_span(rule)
+    if isinstance(rule, ReportOnly):
+        return "report only"
     if isinstance(rule, Allowed):
         return "one of: " + ", ".join(rule.values)
     if isinstance(rule, Forbidden):
@@ -62,6 +103,14 @@ def rule_text(rule: Rule) -> str:
 def alert(check: Check) -> str | None:
     """The alert band of a numeric check (`alert outside 60-180 nm`), None when it has none."""
     rule = check.rule
+    if check.report_only:
+        return None
+    if isinstance(rule, DateLimits):
+        if rule.warn_min is not None and rule.warn_max is not None:
+            return f"alert outside {rule.warn_min} to {rule.warn_max}"
+        if rule.warn_min is not None:
+            return f"alert before {rule.warn_min}"
+        return f"alert after {rule.warn_max}" if rule.warn_max is not None else None
     if not isinstance(rule, Limits) or (rule.warn_min is None and rule.warn_max is None):
         return None
     if rule.warn_min is not None and rule.warn_max is not None:

@@ -41,7 +41,7 @@ def test_json_report_records_who_what_where(write: Callable[[str, str | bytes], 
     doc = json.loads(out.read_text("utf-8"))
     spec_sha = doc["spec"]["sha256"]
     assert doc["spec"]["files"] == [{"path": str(spec), "sha256": spec_sha}]
-    assert list(doc) == ["report_version", "tool", "spec", "inputs", "generated_at",
+    assert list(doc) == ["report_version", "tool", "spec", "as_of", "inputs", "generated_at",
                          "summary", "notes", "provenance", "batches"]
     prov = doc["provenance"]
     assert {k: v for k, v in prov.items() if k != "versions"} == {

@@ -191,7 +191,7 @@ def float_limits(rule: Limits) -> Any:
     def f(v: Any) -> float | None:
         return None if v is None else float(v)
 
-    return ChartLimits(f(rule.min), f(rule.max), f(rule.warn_min), f(rule.warn_max))
+    return ChartLimits(f(rule.lower), f(rule.upper), f(rule.warn_min), f(rule.warn_max))
 
 
 def read_points(result: CheckResult, rule: Limits) -> tuple[Any, int, int]:

@@ -34,7 +34,12 @@ def header(report: Report) -> dict[str, Any]:
             "sha256": spec.files[0].sha256,
             # the spec file and every file it builds on, in load order
             "files": [{"path": f.path, "sha256": f.sha256} for f in spec.files],
+            "status": spec.status,
+            "effective_date": spec.effective_date,
+            "approved_by": spec.approved_by,
+            "not_for_release": report.not_for_release or None,
         },
+        "as_of": report.as_of or None,
         "inputs": [{"path": f.path, "sha256": f.sha256, "rows": f.rows, "role": f.role}
                    for f in (*report.inputs, *report.joins)],
         "generated_at": report.generated_at,

@@ -38,6 +38,9 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
         legacy_windows=False,
     )
     console.print(_title(report))
+    if report.not_for_release:
+        console.print(Text(f"*** NOT FOR RELEASE: {visible(report.not_for_release)} ***",
+                           style="bold reverse red"))
     attribution = attribution_line(report)
     if attribution:
         console.print(Text(visible(attribution), style="dim"))
@@ -50,6 +53,8 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
         console.print(Text(f"… only the first {MAX_ROWS} batches are listed here; write a report "
                            "with -o report.json for all of them.", style="dim"))
     for note in report.notes:
+        if report.not_for_release and note.startswith("NOT FOR RELEASE: "):
+            continue  # already the banner at the top
         console.print(Text(f"note: {visible(note)}", style="dim"))
     yield buffer.getvalue()
 

@@ -53,7 +53,8 @@ def run_case(folder: Path, case: Mapping[str, Any]) -> dict[str, Any]:
     inputs = tuple(str(folder / name) for name in case["inputs"])
     try:
         report = run(RunOptions(inputs=inputs, spec=spec,
-                                decimal_comma=case.get("decimal", ".") == ","))
+                                decimal_comma=case.get("decimal", ".") == ",",
+                                as_of=case.get("as_of")))
     except ExoqcError as exc:
         return {"exit_code": 2, "error": str(exc).replace(f"{folder}{os.sep}", "")}
     s = report.summary

@@ -102,6 +102,8 @@ class Trend:
 
 
 def run_trend(options: TrendOptions) -> Trend:
+    import pyarrow as pa
+
     from qc import __version__
     from qc.app import utc_now
     from qc.engine import Options, evaluate
@@ -135,9 +137,15 @@ def run_trend(options: TrendOptions) -> Trend:
     for result in report.results[1:]:  # [0] is the built-in batch identity check
         rule = result.check.rule
         assert isinstance(rule, Limits)
-        if result.note:
+        computed = result.check.columns or spec.derived_named(result.check.column) is not None
+        if result.note and not computed:
             continue  # an optional column absent from every file: nothing to chart
-        cells = read_cells(table.columns[header_key(result.check.column)])
+        if computed:  # a derived value or a column alternative: the values the check read
+            if all(v is None for v in result.value):
+                continue
+            cells = read_cells(pa.array([v or "" for v in result.value], pa.large_string()))
+        else:
+            cells = read_cells(table.columns[header_key(result.check.column)])
         target = units.find(rule.unit) if rule.unit else None
         nums = parse_numbers(cells, target, decimal_comma=options.decimal_comma)
         attributes.append(attribute(
@@ -200,8 +208,8 @@ def attribute(result: CheckResult, rule: Limits, lo: Floats, hi: Floats, valid: 
     values = lo[exact].astype(np.float64)
     excluded_lo = np.where(censored, lo, np.nan)
     excluded_hi = np.where(censored, hi, np.nan)
-    lsl = None if rule.min is None else float(rule.min)
-    usl = None if rule.max is None else float(rule.max)
+    lsl = None if rule.lower is None else float(rule.lower)  # min or min_exclusive
+    usl = None if rule.upper is None else float(rule.upper)
     chart = stats.chart(values, lsl, usl)
     note = ""
     if chart is None:

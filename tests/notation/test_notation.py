@@ -63,7 +63,23 @@ def test_shipped_specs_read_in_lab_notation() -> None:
 
     got = {c.name: criterion(c) for c in load_spec("clinical").checks}
     assert got["particle_size"] == f"50{DASH}200 nm"
-    assert got["endotoxin"] == "\u2264 0.5 EU/mL"
+    assert got["endotoxin"] == "< 0.5 EU/mL"  # written "< 0.5 EU/mL": max_exclusive
+    assert got["protein"] == "report only"
+    assert got["expiry"] == "date \u2265 today"
+    assert got["shelf_life"] == "date \u2265 manufacture_date"
     assert got["storage_temperature"] == f"\u2264 {MINUS}65 \u00b0C"
     assert got["gmp_status"] == "yes"
     assert got["sterility"].startswith("one of: no growth, ")
+
+
+def test_spec_authoring_rules() -> None:
+    from qc.model import DateBound, DateLimits, ReportOnly
+
+    assert criterion(check(Limits("EU/mL", max_exclusive=D("0.25")))) == "< 0.25 EU/mL"
+    assert criterion(check(Limits("%", min_exclusive=D("90")))) == "> 90 %"
+    assert criterion(check(Limits("%", min_exclusive=D("0"), max=D("5")))) == "> 0 and \u2264 5 %"
+    assert criterion(check(ReportOnly())) == "report only"
+    dates = DateLimits(min=DateBound("today"), warn_min=DateBound("today", days=30))
+    assert criterion(check(dates)) == "date \u2265 today"
+    assert alert(check(dates)) == "alert before today+30d"
+    assert criterion(Check("c", "col", Allowed(("x",)), report_only=True)) == "report only"

@@ -15,6 +15,7 @@ from tests.conftest import ROOT, run_cli
 SAMPLE = ROOT / "sample_data"
 EXPORTS = sorted((SAMPLE / "nta").glob("EXO-*"))
 ID_PATTERN = r"EXO-\d{4}-\d{3}"
+AS_OF = "2026-04-01"  # the clinical spec checks expiry dates against `today`
 
 
 def _verdicts(report: dict[str, object]) -> dict[str, dict[str, object]]:
@@ -33,13 +34,15 @@ def _verdicts(report: dict[str, object]) -> dict[str, dict[str, object]]:
 @pytest.mark.parametrize("spec", ["clinical", "research"])
 def test_sample_expectations_still_hold(spec: str) -> None:
     expected = json.loads((SAMPLE / f"expected_{spec}.json").read_text(encoding="utf-8"))
-    run = run_cli("check", str(SAMPLE / "batches.csv"), "--spec", spec, "-f", "json")
+    run = run_cli("check", str(SAMPLE / "batches.csv"), "--spec", spec, "-f", "json",
+                  "--as-of", AS_OF)
     assert run.code == expected["exit_code"], run
     assert _verdicts(json.loads(run.out)) == expected["batches"]
 
 
 def test_clinical_distribution_check_passes_with_a_note_without_nta_data() -> None:
-    run = run_cli("check", str(SAMPLE / "batches.csv"), "--spec", "clinical", "-f", "json")
+    run = run_cli("check", str(SAMPLE / "batches.csv"), "--spec", "clinical", "-f", "json",
+                  "--as-of", AS_OF)
     report = json.loads(run.out)
     assert "column 'pct_in_window' is not in the file; optional check 'size_distribution' " \
            "passes" in report["notes"]
@@ -63,7 +66,7 @@ def test_the_readme_commands(tmp_path: Path) -> None:
         "EXO-2026-103": ("ZetaView", "47.60", "115.0"),  # mode looks fine; half is > 150 nm
     }
     check = run_cli("check", str(SAMPLE / "nta_batches.csv"), "--join", str(summary),
-                    "--spec", "clinical", "-f", "json")
+                    "--spec", "clinical", "-f", "json", "--as-of", AS_OF)
     assert check.code == 1, check
     verdicts = _verdicts(json.loads(check.out))
     assert verdicts == {
@@ -76,5 +79,5 @@ def test_the_readme_commands(tmp_path: Path) -> None:
     }
     direct = run_cli("check", str(SAMPLE / "nta_batches.csv"), *(
         a for p in EXPORTS for a in ("--join", str(p))), "--id-pattern", ID_PATTERN,
-        "--spec", "clinical", "-f", "json")
+        "--spec", "clinical", "-f", "json", "--as-of", AS_OF)
     assert _verdicts(json.loads(direct.out)) == verdicts

@@ -50,7 +50,8 @@ def rows(n: int = 10) -> list[tuple[str, str, str, str]]:
 
 
 def test_history_shows_a_signal_before_any_batch_fails() -> None:
-    check = run_cli("check", HISTORY, "--spec", "clinical", "-q")
+    # as of the first manufacture date: the clinical spec checks expiry against `today`
+    check = run_cli("check", HISTORY, "--spec", "clinical", "-q", "--as-of", "2024-01-12")
     assert check.code == 0, check
     result = run_cli("trend", HISTORY, "--spec", "clinical", "--by", "manufacture_date",
                      "-f", "json")
