@@ -197,16 +197,11 @@ def _rerun(options: Mapping[str, Any], located: Mapping[str, tuple[Path, str]]) 
                               "id_pattern": options.get("id_pattern")}
     as_of = options.get("as_of")
     if as_of is not None:
-        field = next((f for f in dataclasses.fields(RunOptions) if f.name == "as_of"), None)
-        if field is None:
-            raise VerifyError(f"the report was made with --as-of {as_of}, which this exoqc "
-                              "cannot re-run")
-        # recorded as ISO text; RunOptions may hold a date
         try:
-            kwargs["as_of"] = (datetime.date.fromisoformat(str(as_of))
-                               if "date" in str(field.type) else as_of)
+            datetime.date.fromisoformat(str(as_of))
         except ValueError:
             raise VerifyError(f"the recorded --as-of {as_of!r} is not a date") from None
+        kwargs["as_of"] = str(as_of)
     return run(RunOptions(**kwargs))
 
 

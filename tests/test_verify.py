@@ -167,21 +167,6 @@ def test_not_a_report_exits_2() -> None:
         "exoqc: nope.json: report not found\n")
 
 
-def test_a_recorded_as_of_this_exoqc_cannot_rerun_exits_2() -> None:
-    from qc.app import RunOptions
-
-    if "as_of" in RunOptions.__dataclass_fields__:
-        pytest.skip("this exoqc re-runs --as-of")
-    _check()
-    doc = json.loads(Path("r.json").read_text("utf-8"))
-    doc["provenance"]["options"]["as_of"] = "2026-01-01"
-    Path("r.json").write_text(json.dumps(doc), "utf-8")
-    result = run_cli("verify", "r.json")
-    assert (result.code, result.err) == (2, (
-        "exoqc: r.json: cannot re-run the evaluation: the report was made with --as-of "
-        "2026-01-01, which this exoqc cannot re-run\n"))
-
-
 def test_an_edit_in_place_is_found_line_by_line() -> None:
     _check()
     data = Path("r.json").read_bytes()

@@ -43,8 +43,8 @@ def test_clinical_records_the_whole_chain_and_the_derived_inputs() -> None:
 
 def test_clinical_expiry_fails_after_the_expiry_date() -> None:
     run = run_cli("check", str(ROOT / "sample_data/batches.csv"), "--spec", "clinical",
-                  "--as-of", "2027-01-10", "-f", "json")
+                  "--as-of", "2028-01-10", "-f", "json")
     batch = json.loads(run.out)["batches"][0]
     expiry = next(c for c in batch["checks"] if c["name"] == "expiry")
     assert (expiry["status"], expiry["reason"], expiry["message"]) == (
-        "fail", "out_of_spec", "2027-01-06 is before the minimum today (2027-01-10)")
+        "fail", "out_of_spec", "2028-01-06 is before the minimum today (2028-01-10)")
