@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,19 +170,14 @@ def _parse(raw: bytes, text: str, encoding: str, delimiter: str, header: list[st
     source: io.BytesIO | io.StringIO = (
         io.StringIO(text) if encoding == "utf-16" else io.BytesIO(raw))
     try:
-        frame = pd.read_csv(
-            source,
-            sep=delimiter,
-            header=None,
-            skiprows=1,
-            names=range(len(header)),
-            dtype=str,
-            encoding=None if encoding == "utf-16" else encoding,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            engine="c",
-        )
+        with warnings.catch_warnings():
+            # A first data row wider than the header would otherwise be read with its
+            # leading cells as an index (columns shifted) or, with index_col=False,
+            # silently cut: both put values under the wrong header.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = _read_csv(source, delimiter, len(header), encoding)
+    except pd.errors.ParserWarning:
+        raise InputError(f"{shown}: {_too_wide(text, delimiter, len(header))}") from None
     except pd.errors.ParserError as exc:
         raise InputError(f"{shown}: {_parser_message(str(exc))}") from None
     except (UnicodeDecodeError, ValueError) as exc:
@@ -196,6 +192,36 @@ def _parse(raw: bytes, text: str, encoding: str, delimiter: str, header: list[st
         seen.setdefault(key, i)
     # Keep the first of each name; the engine refuses a duplicated column that a check needs.
     return frame.loc[:, ~frame.columns.duplicated()], dupes
+
+
+def _read_csv(source: io.BytesIO | io.StringIO, delimiter: str, width: int,
+              encoding: str) -> pd.DataFrame:
+    return pd.read_csv(
+        source,
+        sep=delimiter,
+        header=None,
+        skiprows=1,
+        names=range(width),
+        index_col=False,
+        dtype=str,
+        encoding=None if encoding == "utf-16" else encoding,
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,
+        engine="c",
+    )
+
+
+def _too_wide(text: str, delimiter: str, width: int) -> str:
+    """Where the first row with more fields than the header is (only on the error path)."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        for fields in reader:
+            if len(fields) > width:
+                return f"line {reader.line_num}: {len(fields)} fields where the header has {width}"
+    except csv.Error:
+        pass
+    return f"a row has more fields than the header's {width}"
 
 
 def _parser_message(message: str) -> str:
