@@ -94,10 +94,15 @@ def parse_one(text: str, target: Unit | None, *, decimal_comma: bool = False) ->
         return "not a number"
     try:
         value = Decimal(found["m"])
-        if found["p"]:
-            value = value.scaleb(int(found["p"]))
     except InvalidOperation:
         return "not a number"
+    power = int(found["p"] or 0)
+    # Decided on the exponent before any arithmetic: `1e999999999` or a 50 MB run of
+    # digits would otherwise overflow the decimal context instead of being refused.
+    if value and value.adjusted() + power > DOUBLE_MAX.adjusted():
+        return "number too large"
+    if power:
+        value = value.scaleb(power)
     if abs(value) > DOUBLE_MAX:
         return "number too large"
     written: Unit | None = None
