@@ -187,7 +187,8 @@ def _parse_rest(
     rows = rest[matched]
     if not rows.size:
         return
-    mantissa = pc.cast(parts.field("m"), pa.float64()).to_numpy()
+    # A copy: a zero-copy view of an Arrow buffer is read-only, and scaling writes to it.
+    mantissa = pc.cast(parts.field("m"), pa.float64()).to_numpy(zero_copy_only=False).copy()
     power = parts.field("p").to_numpy(zero_copy_only=False)
     scaled = power != ""
     if scaled.any():
