@@ -16,7 +16,10 @@ import atheris
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-with atheris.instrument_imports(include=["qc", "yaml"]):
+# Only qc is instrumented: atheris 2.3's bytecode rewriting of PyYAML's scanner on
+# Python 3.11 raised a spurious AttributeError ('str' object has no attribute 'prefix')
+# that the uninstrumented loader never does (see docs/testing.md).
+with atheris.instrument_imports(include=["qc"]):
     from qc.errors import SpecError
     from qc.spec import parse_spec
 

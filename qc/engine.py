@@ -25,7 +25,7 @@ from qc.model import (
 from qc.records import Table, header_key
 from qc.rules import RULES
 from qc.rules.outcome import blank, mark
-from qc.values import read_cells
+from qc.values import first_invisible, invisible, read_cells
 
 
 @dataclass(frozen=True)
@@ -84,5 +84,13 @@ def _judge(check: Check, table: Table, options: Options) -> CheckResult:
         else:
             mark(out, missing, Status.PASS, Reason.NONE)
             out.message[missing] = "no value (optional)"
+    hidden = invisible(cells) & ~missing
+    if hidden.any():
+        # Judged on text nobody can see: never a pass, whatever the rule made of it.
+        mark(out, hidden, Status.FAIL, Reason.INVALID)
+        text = cells.text
+        for i in np.flatnonzero(hidden).tolist():
+            shown = first_invisible(text[i].as_py())
+            out.message[i] = f"contains an invisible character ({shown}); retype the value"
     values: list[str | None] = cells.as_list()
     return CheckResult(check, out.status, out.reason, values, out.message.tolist())
