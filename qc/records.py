@@ -173,7 +173,7 @@ def _sniff(text: str) -> str:
 
 def _header(text: str, delimiter: str, shown: str) -> list[str]:
     try:
-        names = next(csv.reader(io.StringIO(text), delimiter=delimiter))
+        names = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise InputError(f"{shown}: line 1: {exc}") from None
     return names
@@ -182,7 +182,7 @@ def _header(text: str, delimiter: str, shown: str) -> list[str]:
 def _parse(raw: bytes, text: str, encoding: str, delimiter: str, header: list[str],
            shown: str) -> tuple[pd.DataFrame, dict[str, str]]:
     source: io.BytesIO | io.StringIO = (
-        io.StringIO(text) if encoding == "utf-16" else io.BytesIO(raw))
+        io.StringIO(text, newline="") if encoding == "utf-16" else io.BytesIO(raw))
     try:
         with warnings.catch_warnings():
             # A first data row wider than the header would otherwise be read with its
@@ -228,7 +228,7 @@ def _read_csv(source: io.BytesIO | io.StringIO, delimiter: str, width: int,
 
 def _too_wide(text: str, delimiter: str, width: int) -> str:
     """Where the first row with more fields than the header is (only on the error path)."""
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for fields in reader:
             if len(fields) > width:
@@ -243,6 +243,9 @@ def _parser_message(message: str) -> str:
     if found:
         want, line, saw = found.groups()
         return f"line {line}: {saw} fields where the header has {want}"
+    found = re.search(r"EOF inside string starting at row (\d+)", message)
+    if found:  # pandas counts from 0 at the header: row 1 is the spreadsheet's row 2
+        return f"row {int(found.group(1)) + 1}: a quoted value is never closed"
     return "malformed CSV: " + message.replace("Error tokenizing data. C error: ", "").strip()
 
 
