@@ -73,9 +73,9 @@ def process(*args: str | os.PathLike[str], timeout: float = 120, **kw: Any) -> R
 
 
 def csv_text(rows: Sequence[Mapping[str, str]], columns: Sequence[str] = COLUMNS) -> str:
-    """A CSV file (quoted as needed, LF line ends) with the given rows."""
+    """A CSV file (quoted as needed, CRLF line ends as Excel writes) with the given rows."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\r\n")  # so a CR inside a cell is quoted
     writer.writerow(columns)
     for row in rows:
         writer.writerow([row.get(c, "") for c in columns])
