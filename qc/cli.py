@@ -96,7 +96,7 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str, outputs: tuple[str, ...]
     from qc.model import Status
     from qc.output import plan_outputs, write_outputs
 
-    planned = plan_outputs(outputs, inputs)
+    planned = plan_outputs(outputs, (*inputs, spec))  # never overwrite an input or the spec
     stdin = sys.stdin.buffer.read() if "-" in inputs else None
     report = run(RunOptions(inputs=inputs, spec=spec, decimal_comma=decimal == ",",
                             stdin=stdin))
