@@ -12,6 +12,7 @@ Run with `--hypothesis-show-statistics` to see how many examples ran.
 
 from __future__ import annotations
 
+import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +26,8 @@ from qc import units
 from qc.rules.text import NON_RESULTS, fold
 from qc.values import _INVISIBLE, MISSING_TOKENS, Interval, parse_one
 
-SETTINGS = settings(max_examples=150, deadline=None,
+# EXOQC_EXAMPLES=5000 for a deep run (docs/testing.md); 150 keeps the suite quick.
+SETTINGS = settings(max_examples=int(os.environ.get("EXOQC_EXAMPLES", "150")), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
