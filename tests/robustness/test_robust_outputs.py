@@ -98,7 +98,10 @@ def test_failed_run_leaves_an_existing_report_untouched(tmp_path: Path, spec: Pa
     assert _listing(tmp_path) == {"spec.yaml", "bad.csv", "report.json"}
 
 
-ROWS = 200_000
+# 60,000 batches make a ~55 MB JSON report, most of its time in writing and fsync; set
+# EXOQC_KILL_ROWS=200000 for the 180 MB run measured in docs/testing.md.
+ROWS = int(os.environ.get("EXOQC_KILL_ROWS", "60000"))
+TRIALS = int(os.environ.get("EXOQC_KILL_TRIALS", "6"))
 KILL_SUFFIXES = [s for s in (".json", ".csv") if s in SUFFIXES]
 
 
@@ -128,7 +131,7 @@ def test_sigkill_never_leaves_a_truncated_report(tmp_path: Path, spec: Path, suf
     assert _complete(target, suffix)
     rng = random.Random(5)
     outcomes = []
-    for trial in range(8):
+    for trial in range(TRIALS):
         target.write_text("OLD REPORT\n")
         proc = subprocess.Popen(argv, env=env, cwd=ROOT)
         if trial % 2:  # at a random moment of the whole run
@@ -150,4 +153,5 @@ def test_sigkill_never_leaves_a_truncated_report(tmp_path: Path, spec: Path, suf
         for stray in tmp_path.glob(f".{target.name}.*.tmp"):
             assert stray.name.startswith(".")  # hidden, beside the target, never the report
             stray.unlink()
+    print(f"SIGKILL outcomes ({ROWS} batches, {suffix}): {outcomes}")  # shown with -s
     assert "old" in outcomes  # the kill did land during the run at least once
