@@ -6,6 +6,8 @@ Each function must return normally or raise an `ExoqcError` (exit 2 with one lin
 
 from __future__ import annotations
 
+import contextlib
+
 from qc.engine import Options, evaluate
 from qc.errors import ExoqcError
 from qc.records import load_table
@@ -44,7 +46,5 @@ def check_records(data: bytes) -> None:
 def check_spec(data: bytes) -> None:
     """Load bytes as a spec: JSON when they start with `{` or `[`, YAML otherwise."""
     name = "fuzz.json" if data[:1] in (b"{", b"[") else "fuzz.yaml"
-    try:
+    with contextlib.suppress(ExoqcError):
         parse_spec(data, name)
-    except ExoqcError:
-        pass

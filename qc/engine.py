@@ -92,5 +92,5 @@ def _judge(check: Check, table: Table, options: Options) -> CheckResult:
         for i in np.flatnonzero(hidden).tolist():
             shown = first_invisible(text[i].as_py())
             out.message[i] = f"contains an invisible character ({shown}); retype the value"
-    values: list[str | None] = cells.as_list()
+    values: list[str | None] = [*cells.as_list()]
     return CheckResult(check, out.status, out.reason, values, out.message.tolist())

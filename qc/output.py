@@ -79,7 +79,8 @@ def write_outputs(report: Report, planned: Sequence[Planned]) -> None:
     done: list[tuple[str, Path]] = []
     try:
         for item in planned:
-            done.append((_write_temp(report, item), item.path))
+            # one by one, so that `finally` removes the temporary files already written
+            done.append((_write_temp(report, item), item.path))  # noqa: PERF401
         for temp, target in done:
             os.replace(temp, target)
     finally:

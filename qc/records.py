@@ -87,7 +87,7 @@ def load_table(paths: Sequence[str], *, stdin: bytes | None = None) -> Table:
 
 
 def _arrow(series: pd.Series) -> pa.ChunkedArray:
-    arrow = pa.chunked_array(series.array.__arrow_array__())  # type: ignore[attr-defined]
+    arrow = pa.chunked_array(series.array.__arrow_array__())
     return arrow.cast(pa.large_string())
 
 
@@ -152,7 +152,7 @@ def _decode(raw: bytes, shown: str) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         utf8_error = exc.start
     # Not UTF-8. Excel's Windows 'CSV' is Windows-1252, but a UTF-8 file with one bad
-    # byte must not be read as Windows-1252: its µ and – would silently become mojibake.
+    # byte must not be read as Windows-1252: its µ and dashes would silently become mojibake.
     if _UTF8_MULTIBYTE.search(raw):
         raise InputError(
             f"{shown}: invalid UTF-8 at byte {utf8_error} in a file that is otherwise UTF-8")
@@ -202,7 +202,8 @@ def _parse(raw: bytes, text: str, encoding: str, delimiter: str, header: list[st
     dupes: dict[str, str] = {}
     for i, key in enumerate(keys):
         if key in seen and key not in dupes:
-            dupes[key] = f"{shown}: columns {seen[key] + 1} and {i + 1} are both named {header[i]!r}"
+            dupes[key] = (f"{shown}: columns {seen[key] + 1} and {i + 1} are both named "
+                          f"{header[i]!r}")
         seen.setdefault(key, i)
     # Keep the first of each name; the engine refuses a duplicated column that a check needs.
     return frame.loc[:, ~frame.columns.duplicated()], dupes

@@ -142,7 +142,8 @@ class _Locator:
         self.positions = positions
 
     def error(self, path: tuple[str | int, ...], message: str) -> SpecError:
-        line_col = self.positions.get(path) or self.positions.get(tuple(p for p in path if p != "<key>"))
+        line_col = (self.positions.get(path)
+                    or self.positions.get(tuple(p for p in path if p != "<key>")))
         at = f":{line_col[0]}:{line_col[1]}" if line_col else ""
         key = _dotted(path)
         return SpecError(f"{self.shown}{at}: {key + ': ' if key else ''}{message}")
@@ -213,8 +214,8 @@ def _build(data: Mapping[str, Any], where: _Locator, source: SpecFile) -> Spec:
             raise where.error(("checks", i, "name"), f"{IDENTITY_CHECK!r} is reserved for exoqc's "
                               "own batch id check")
         if check.name in seen:
-            raise where.error(("checks", i, "name"),
-                              f"duplicate check name {check.name!r} (also checks[{seen[check.name]}])")
+            raise where.error(("checks", i, "name"), f"duplicate check name {check.name!r} "
+                              f"(also checks[{seen[check.name]}])")
         seen[check.name] = i
     version = data["version"]
     return Spec(

@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from json.encoder import encode_basestring as _enc  # type: ignore[attr-defined]
+from json.encoder import encode_basestring as _enc
 from typing import Any
-
 
 from qc.model import Reason, Report, Status
 from qc.render import RenderOptions
@@ -57,7 +56,7 @@ def header(report: Report) -> dict[str, Any]:
 
 
 def _text(value: str | None) -> str:
-    return "null" if value is None else _enc(value)  # type: ignore[no-any-return]
+    return "null" if value is None else _enc(value)
 
 
 def render(report: Report, options: RenderOptions) -> Iterator[str]:

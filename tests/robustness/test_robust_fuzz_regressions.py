@@ -14,7 +14,7 @@ from robust import ROOT
 
 sys.path.insert(0, str(ROOT / "fuzz"))
 
-from harness import check_records, check_spec  # noqa: E402
+from harness import check_records, check_spec
 
 HERE = Path(__file__).parent / "fuzz_regressions"
 

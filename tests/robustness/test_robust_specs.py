@@ -29,8 +29,8 @@ def _bomb() -> str:
 
 # (id, file name, content, message after "exoqc: <path>")
 CASES: list[tuple[str, str, str | bytes, str]] = [
-    ("billion-laughs", "s.yaml", _bomb(), ":2:8: invalid YAML: aliases (*name) are not allowed in "
-                                         "a spec"),
+    ("billion-laughs", "s.yaml", _bomb(),
+     ":2:8: invalid YAML: aliases (*name) are not allowed in a spec"),
     ("one-alias", "s.yaml", HEAD + "  - &c {name: s, column: size_nm, max: 1}\n  - *c\n",
      ":6:5: invalid YAML: aliases (*name) are not allowed in a spec"),
     ("1000-deep-flow", "s.yaml", "x: " + "[" * 1000 + "]" * 1000 + "\n",
@@ -42,7 +42,8 @@ CASES: list[tuple[str, str, str | bytes, str]] = [
     ("100000-deep-json", "s.json", "[" * 100_000 + "]" * 100_000,
      ": invalid JSON: nested deeper than 32 levels"),
     ("python-object-apply", "s.yaml",
-     HEAD + '  - name: !!python/object/apply:os.system ["touch PWNED"]\n    column: a\n    max: 1\n',
+     HEAD + '  - name: !!python/object/apply:os.system ["touch PWNED"]\n'
+     '    column: a\n    max: 1\n',
      ":5:11: invalid YAML: tag tag:yaml.org,2002:python/object/apply:os.system is not allowed "
      "in a spec"),
     ("python-name", "s.yaml", HEAD + "  - {name: !!python/name:os.system , column: a, max: 1}\n",
