@@ -7,6 +7,7 @@ is its worst check; the built-in `batch_identity` check comes first.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,6 +85,12 @@ def _judge(check: Check, table: Table, options: Options) -> CheckResult:
         else:
             mark(out, missing, Status.PASS, Reason.NONE)
             out.message[missing] = "no value (optional)"
+    broken = table.broken.get(key)
+    if broken:
+        # An Excel formula never calculated, or an error value: invalid, never a pass.
+        rows = np.fromiter(broken, dtype=np.intp, count=len(broken))
+        mark(out, rows, Status.FAIL, Reason.INVALID)
+        out.message[rows] = list(broken.values())
     hidden = invisible(cells) & ~missing
     if hidden.any():
         # Judged on text nobody can see: never a pass, whatever the rule made of it.
@@ -92,5 +99,5 @@ def _judge(check: Check, table: Table, options: Options) -> CheckResult:
         for i in np.flatnonzero(hidden).tolist():
             shown = first_invisible(text[i].as_py())
             out.message[i] = f"contains an invisible character ({shown}); retype the value"
-    values: list[str | None] = [*cells.as_list()]
+    values: Sequence[str | None] = cells.as_list()
     return CheckResult(check, out.status, out.reason, values, out.message.tolist())

@@ -29,9 +29,9 @@ class Reason(enum.IntEnum):
     """Why a check failed: each asks for a different action in the lab."""
 
     NONE = 0
-    OUT_OF_SPEC = 1  # a real result outside the limits: an OOS investigation
+    OUT_OF_SPEC = 1  # a real result outside the limits or not an accepted word: investigate
     MISSING = 2  # no result where one is required
-    INVALID = 3  # unparseable, wrong unit, not a number, not an allowed word
+    INVALID = 3  # unparseable, wrong unit, not a number, not a result (`pending`), bad format
     INDETERMINATE = 4  # a censored result (<2) that straddles a limit: retest
 
     @property
@@ -130,11 +130,12 @@ class Spec:
 
 @dataclass(frozen=True)
 class InputFile:
-    """A batch file as read."""
+    """A batch file (role "batches") or a file joined onto the batches (role "join"), as read."""
 
     path: str
     sha256: str
     rows: int
+    role: str = "batches"
 
 
 @dataclass(frozen=True, eq=False)
@@ -191,6 +192,28 @@ class Summary:
     verdict: Status
 
 
+@dataclass(frozen=True)
+class Provenance:
+    """Who ran which command, where, with which software: a report's attribution (ALCOA+).
+
+    `versions` pairs a component with its version, exoqc first. The options are those
+    that decide the verdict, as given on the command line (`as_of` only when used).
+    """
+
+    operator: str
+    host: str
+    command: tuple[str, ...]
+    versions: tuple[tuple[str, str], ...]
+    spec: str
+    inputs: tuple[str, ...]
+    decimal: str = "."
+    fail_on: str = "fail"
+    as_of: str | None = None
+    sheet: str | None = None
+    joins: tuple[str, ...] = ()
+    id_pattern: str | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class Report:
     """Everything a run decided; renderers read it and never recompute a verdict."""
@@ -205,6 +228,8 @@ class Report:
     tool_version: str
     generated_at: str
     notes: tuple[str, ...] = field(default=())
+    joins: tuple[InputFile, ...] = field(default=())  # files joined onto the batches (--join)
+    provenance: Provenance | None = None
 
     @property
     def summary(self) -> Summary:

@@ -15,7 +15,7 @@ import io
 import re
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +45,10 @@ class Table:
     duplicated: dict[str, str]  # header_key -> where it appears twice, for the error message
     rows: npt.NDArray[np.int64]
     input_index: npt.NDArray[np.int64]
+    joined: tuple[InputFile, ...] = ()  # files whose columns were joined on (qc/join.py)
+    # header_key -> {cell index: why}: Excel cells with no value to judge (a formula never
+    # calculated, an error value such as #N/A); the engine judges them invalid.
+    broken: dict[str, dict[int, str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -56,11 +60,16 @@ class _Read:
     frame: pd.DataFrame  # columns keyed by header_key
     rows: npt.NDArray[np.int64]
     duplicated: dict[str, str]
+    broken: dict[str, dict[int, str]] = field(default_factory=dict)
 
 
-def load_table(paths: Sequence[str], *, stdin: bytes | None = None) -> Table:
-    """Read every input; InputError (exit 2) names the file and the problem."""
-    reads = [_read(path, stdin) for path in paths]
+def load_table(paths: Sequence[str], *, stdin: bytes | None = None,
+               sheet: str | None = None) -> Table:
+    """Read every input; InputError (exit 2) names the file and the problem.
+
+    `sheet` names the sheet to read in Excel workbooks (default: the first).
+    """
+    reads = [_read(path, stdin, sheet) for path in paths]
     keys: dict[str, None] = {}
     for r in reads:
         keys.update(dict.fromkeys(r.frame.columns))
@@ -83,7 +92,19 @@ def load_table(paths: Sequence[str], *, stdin: bytes | None = None) -> Table:
         rows=np.concatenate([r.rows for r in reads]),
         input_index=np.concatenate(
             [np.full(len(r.rows), i, dtype=np.int64) for i, r in enumerate(reads)]),
+        broken=_offset_broken(reads),
     )
+
+
+def _offset_broken(reads: Sequence[_Read]) -> dict[str, dict[int, str]]:
+    """Each file's broken cells, indexed into the concatenated table."""
+    broken: dict[str, dict[int, str]] = {}
+    offset = 0
+    for r in reads:
+        for key, cells in r.broken.items():
+            broken.setdefault(key, {}).update({offset + i: why for i, why in cells.items()})
+        offset += len(r.rows)
+    return broken
 
 
 def _arrow(series: pd.Series) -> pa.ChunkedArray:
@@ -91,9 +112,12 @@ def _arrow(series: pd.Series) -> pa.ChunkedArray:
     return arrow.cast(pa.large_string())
 
 
-def _read(path: str, stdin: bytes | None) -> _Read:
+def _read(path: str, stdin: bytes | None, sheet: str | None = None) -> _Read:
     shown = "<stdin>" if path == STDIN else path
     raw = stdin if path == STDIN and stdin is not None else _read_bytes(path)
+    if path != STDIN and _file_type(path, raw) == "excel":
+        return _read_excel(raw, shown, sheet)
+    _refuse_binary(raw, shown)
     text, encoding = _decode(raw, shown)
     if not text.strip():
         raise InputError(f"{shown}: the file is empty")
@@ -107,6 +131,69 @@ def _read(path: str, stdin: bytes | None) -> _Read:
         raise InputError(f"{shown}: no batch rows below the header")
     file = InputFile(path=shown, sha256=hashlib.sha256(raw).hexdigest(), rows=len(frame))
     return _Read(file, frame, rows, duplicated)
+
+
+# Suffixes of files that are not CSV and that exoqc does not read: refused by name.
+UNSUPPORTED = {
+    ".xls": "a legacy Excel workbook: save it as .xlsx or CSV",
+    ".xlsb": "a binary Excel workbook: save it as .xlsx or CSV",
+    ".ods": "an OpenDocument spreadsheet: save it as .xlsx or CSV",
+    ".numbers": "a Numbers spreadsheet: export it as .xlsx or CSV",
+    ".pdf": "a PDF document",
+    ".doc": "a Word document",
+    ".docx": "a Word document",
+    ".zip": "a ZIP archive",
+    ".gz": "a compressed file",
+    ".json": "a JSON file",
+    ".parquet": "a Parquet file",
+}
+# Leading bytes of binary files that are sometimes misnamed .csv.
+MAGIC = {
+    b"%PDF-": "a PDF document",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "a legacy Excel (.xls) or other OLE2 file",
+    b"PK\x03\x04": "a ZIP archive (an .xlsx workbook? name it .xlsx)",
+    b"\x1f\x8b": "a gzip-compressed file",
+}
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")  # read by qc/excel.py, imported only for them
+READS = "exoqc reads CSV files and Excel workbooks (.xlsx, .xlsm)"
+
+
+def _file_type(path: str, raw: bytes) -> str:
+    """"excel" or "csv" from the suffix; InputError for a known unsupported type."""
+    suffix = Path(path).suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        if not raw.startswith(b"PK\x03\x04"):
+            what = next((w for m, w in MAGIC.items() if raw.startswith(m)), None)
+            raise InputError(f"{path}: not an Excel workbook" + (f" ({what})" if what else "")
+                             + f"; {READS}")
+        return "excel"
+    if suffix in UNSUPPORTED:
+        raise InputError(f"{path}: unsupported file type {suffix!r} ({UNSUPPORTED[suffix]}); "
+                         f"{READS}")
+    return "csv"
+
+
+def _refuse_binary(raw: bytes, shown: str) -> None:
+    what = next((w for m, w in MAGIC.items() if raw.startswith(m)), None)
+    if what is not None:
+        raise InputError(f"{shown}: unsupported file type: {what}; {READS}")
+
+
+def _read_excel(raw: bytes, shown: str, sheet: str | None) -> _Read:
+    from qc.excel import read_sheet
+
+    got = read_sheet(raw, shown, sheet)
+    if not got.cells:
+        raise InputError(f"{shown}: sheet {got.name!r}: no batch rows below the header")
+    width = len(got.header)
+    frame = pd.DataFrame(got.cells, columns=range(width), dtype=str)
+    frame, duplicated = _keyed(frame, got.header, shown)
+    broken: dict[str, dict[int, str]] = {}
+    keys = [header_key(h) for h in got.header]
+    for (i, c), why in got.broken.items():
+        broken.setdefault(keys[c], {})[i] = why
+    file = InputFile(path=shown, sha256=hashlib.sha256(raw).hexdigest(), rows=len(got.cells))
+    return _Read(file, frame, np.array(got.rows, dtype=np.int64), duplicated, broken)
 
 
 def _read_bytes(path: str) -> bytes:
@@ -152,7 +239,7 @@ def _decode(raw: bytes, shown: str) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         utf8_error = exc.start
     # Not UTF-8. Excel's Windows 'CSV' is Windows-1252, but a UTF-8 file with one bad
-    # byte must not be read as Windows-1252: its µ and dashes would silently become mojibake.
+    # byte must not be read as Windows-1252: its µ and en dash would silently become mojibake.
     if _UTF8_MULTIBYTE.search(raw):
         raise InputError(
             f"{shown}: invalid UTF-8 at byte {utf8_error} in a file that is otherwise UTF-8")
@@ -196,14 +283,21 @@ def _parse(raw: bytes, text: str, encoding: str, delimiter: str, header: list[st
         raise InputError(f"{shown}: {_parser_message(str(exc))}") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise InputError(f"{shown}: cannot parse as CSV: {exc}") from None
+    return _keyed(frame, header, shown)
+
+
+def _keyed(frame: pd.DataFrame, header: list[str], shown: str
+           ) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The frame with columns keyed by header_key, first of each name kept; and where a
+    name appears twice."""
     keys = [header_key(h) for h in header]
     frame.columns = pd.Index(keys)
     seen: dict[str, int] = {}
     dupes: dict[str, str] = {}
     for i, key in enumerate(keys):
         if key in seen and key not in dupes:
-            dupes[key] = (f"{shown}: columns {seen[key] + 1} and {i + 1} are both named "
-                          f"{header[i]!r}")
+            first = seen[key] + 1
+            dupes[key] = f"{shown}: columns {first} and {i + 1} are both named {header[i]!r}"
         seen.setdefault(key, i)
     # Keep the first of each name; the engine refuses a duplicated column that a check needs.
     return frame.loc[:, ~frame.columns.duplicated()], dupes

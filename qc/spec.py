@@ -142,10 +142,11 @@ class _Locator:
         self.positions = positions
 
     def error(self, path: tuple[str | int, ...], message: str) -> SpecError:
-        line_col = (self.positions.get(path)
-                    or self.positions.get(tuple(p for p in path if p != "<key>")))
+        line_col = self.positions.get(path) or self.positions.get(
+            tuple(p for p in path if p != "<key>"))
         at = f":{line_col[0]}:{line_col[1]}" if line_col else ""
-        key = _dotted(path)
+        # An unknown key is named in the message; the location is the mapping that holds it.
+        key = _dotted(path[:-2] if path[-1:] == ("<key>",) else path)
         return SpecError(f"{self.shown}{at}: {key + ': ' if key else ''}{message}")
 
 
@@ -214,8 +215,9 @@ def _build(data: Mapping[str, Any], where: _Locator, source: SpecFile) -> Spec:
             raise where.error(("checks", i, "name"), f"{IDENTITY_CHECK!r} is reserved for exoqc's "
                               "own batch id check")
         if check.name in seen:
-            raise where.error(("checks", i, "name"), f"duplicate check name {check.name!r} "
-                              f"(also checks[{seen[check.name]}])")
+            first = seen[check.name]
+            raise where.error(("checks", i, "name"),
+                              f"duplicate check name {check.name!r} (also checks[{first}])")
         seen[check.name] = i
     version = data["version"]
     return Spec(

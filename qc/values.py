@@ -1,4 +1,4 @@
-"""Read cell text as a lab writes it: missing tokens, numbers with units, detection limits.
+"""Read cell text as a lab writes it: missing tokens, numbers with units, censored values.
 
 A numeric cell becomes an interval in the check's unit: `85` is [85, 85], `<0.5` is
 (-inf, 0.5), `≥95` is [95, inf). `parse_one` is the reference reading of one cell;
@@ -36,7 +36,10 @@ GRAMMAR = (
 )
 PLAIN = r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
 _GRAMMAR = re.compile(GRAMMAR, re.S)
+_DECIMAL_COMMA = re.compile(r"[<>≤≥]?=?\s*[-+\u2212]?[0-9]+,[0-9]+(?:[eE][-+]?[0-9]+)?(?:\s|$)")
 _SPACES = ("\u00a0", "\u202f", "\u2007")  # no-break spaces Excel and Word leave behind
+# `0,3`, `2,1E+11`, `<0,5 EU/mL`: a decimal comma (read only with --decimal ,)
+_DECIMAL_COMMA = re.compile(r"(?:<=|>=|[<>≤≥])?\s*[-+\u2212]?\d+,\d+(?:[eE][-+]?\d+)?(?!\d)")
 QUALIFIERS = {"": 0, "<": 1, "<=": 2, "≤": 2, ">": 3, ">=": 4, "≥": 4}
 DOUBLE_MAX = Decimal("1.7976931348623157e308")
 
@@ -111,10 +114,10 @@ def _prepare(text: str, decimal_comma: bool) -> str:
 
 def parse_one(text: str, target: Unit | None, *, decimal_comma: bool = False) -> Interval | str:
     """Read one cell; return its interval in the target unit, or why it cannot be read."""
+    if not decimal_comma and _DECIMAL_COMMA.match(text.strip()):
+        return "a decimal comma is not read unless --decimal , is given"
     found = _GRAMMAR.match(_prepare(text, decimal_comma))
     if found is None:
-        if re.fullmatch(r"[-+<>≤≥]?\s*\d+,\d+(?:[eE][-+]?\d+)?", text.strip()):
-            return "a decimal comma is not read unless --decimal , is given"
         return "not a number"
     try:
         value = Decimal(found["m"])
@@ -212,8 +215,8 @@ def _parse_rest(
     rows = rest[matched]
     if not rows.size:
         return
-    # A copy: a zero-copy view of an Arrow buffer is read-only, and scaling writes to it.
-    mantissa = pc.cast(parts.field("m"), pa.float64()).to_numpy(zero_copy_only=False).copy()
+    mantissa = pc.cast(parts.field("m"), pa.float64()).to_numpy(zero_copy_only=False,
+                                                                 writable=True)
     power = parts.field("p").to_numpy(zero_copy_only=False)
     scaled = power != ""
     if scaled.any():

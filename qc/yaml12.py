@@ -32,7 +32,7 @@ class YamlError(ValueError):
 
 
 class _Loader(yaml.SafeLoader):
-    yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 (PyYAML's class attribute)
+    yaml_implicit_resolvers = {}  # noqa: RUF012 (PyYAML's own class-level table)
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(yaml.AliasEvent):

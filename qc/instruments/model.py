@@ -132,7 +132,7 @@ class ParsedExport:
     sample_name: str
     videos: int | None
     dilution_factor: str
-    dilution_adjusted: bool
+    dilution_adjusted: bool | None  # see nanosight._dilution
     concentration_per_ml: float | None
     concentration_source: str  # "reported" (the instrument's total), "computed" or "missing"
     reported_sizes: Mapping[str, float]  # keys from SIZE_STATISTICS found in the file
@@ -158,7 +158,7 @@ class NtaSummary:
     software: str
     videos: int | None
     dilution_factor: str
-    dilution_adjusted: bool
+    dilution_adjusted: bool | None  # see nanosight._dilution
     concentration_per_ml: float | None
     mean_nm: float | None
     mode_nm: float | None

@@ -41,8 +41,11 @@ def header(report: Report) -> dict[str, Any]:
             "title": spec.title,
             "path": spec.files[0].path,
             "sha256": spec.files[0].sha256,
+            # the spec file and every file it builds on, in load order
+            "files": [{"path": f.path, "sha256": f.sha256} for f in spec.files],
         },
-        "inputs": [{"path": f.path, "sha256": f.sha256, "rows": f.rows} for f in report.inputs],
+        "inputs": [{"path": f.path, "sha256": f.sha256, "rows": f.rows, "role": f.role}
+                   for f in (*report.inputs, *report.joins)],
         "generated_at": report.generated_at,
         "summary": {
             "batches": s.batches,
@@ -52,6 +55,31 @@ def header(report: Report) -> dict[str, Any]:
             "verdict": s.verdict.label,
         },
         "notes": list(report.notes),
+        "provenance": provenance(report),
+    }
+
+
+def provenance(report: Report) -> dict[str, Any] | None:
+    """Who ran which command, where, with which software and options (None if unknown)."""
+    p = report.provenance
+    if p is None:
+        return None
+    return {
+        "operator": p.operator,
+        "host": p.host,
+        "time": report.generated_at,
+        "command": list(p.command),
+        "versions": dict(p.versions),
+        "options": {
+            "spec": p.spec,
+            "inputs": list(p.inputs),
+            "decimal": p.decimal,
+            "fail_on": p.fail_on,
+            "as_of": p.as_of,
+            "sheet": p.sheet,
+            "joins": list(p.joins),
+            "id_pattern": p.id_pattern,
+        },
     }
 
 
