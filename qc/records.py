@@ -153,6 +153,8 @@ MAGIC = {
     b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "a legacy Excel (.xls) or other OLE2 file",
     b"PK\x03\x04": "a ZIP archive (an .xlsx workbook? name it .xlsx)",
     b"\x1f\x8b": "a gzip-compressed file",
+    b"\x89PNG\r\n\x1a\n": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
 }
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")  # read by qc/excel.py, imported only for them
 READS = "exoqc reads CSV files and Excel workbooks (.xlsx, .xlsm)"
@@ -211,22 +213,8 @@ def _read_bytes(path: str) -> bytes:
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 
 
-# Files people save by mistake where a CSV belongs, by their first bytes.
-BINARY_KINDS = (
-    (b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook is one: save it as CSV)"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel .xls workbook (save it as CSV)"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"%PDF-", "a PDF document"),
-)
-
-
 def _decode(raw: bytes, shown: str) -> tuple[str, str]:
     """The file's text and the codec name pandas should read it with."""
-    for magic, kind in BINARY_KINDS:
-        if raw.startswith(magic):
-            raise InputError(f"{shown}: not a text file: this is {kind}")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return raw.decode("utf-16"), "utf-16"

@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 from robust import GOOD, SPEC, check_of, cli, csv_text, one_line_error
 
+READS = "exoqc reads CSV files and Excel workbooks (.xlsx, .xlsm)"
 OK_ROW = "B1,118.4,3.4E+11,No growth,UC-MSC,EXO-2026-001,Yes"
 HEADER = "batch_id,size_nm,conc_per_ml,sterility,cell_source,lot_code,gmp"
 
@@ -59,12 +60,13 @@ def _rows(*ids: str) -> list[str]:
 ERRORS: list[tuple[str, bytes, str]] = [
     ("zero-bytes", b"", "the file is empty"),
     ("whitespace-only", b"  \n\t\n \r\n   ", "the file is empty"),
-    ("png-image", _png(), "not a text file: this is a PNG image"),
-    ("zip-or-xlsx", _zip(),
-     "not a text file: this is a zip archive (an Excel .xlsx workbook is one: save it as CSV)"),
-    ("gzip", gzip.compress(_lines(HEADER, OK_ROW)), "not a text file: this is a gzip archive"),
+    ("png-image", _png(), f"unsupported file type: a PNG image; {READS}"),
+    ("zip-or-xlsx", _zip(), "unsupported file type: a ZIP archive (an .xlsx workbook? name it "
+                            f".xlsx); {READS}"),
+    ("gzip", gzip.compress(_lines(HEADER, OK_ROW)),
+     f"unsupported file type: a gzip-compressed file; {READS}"),
     ("xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100,
-     "not a text file: this is an old Excel .xls workbook (save it as CSV)"),
+     f"unsupported file type: a legacy Excel (.xls) or other OLE2 file; {READS}"),
     ("random-binary", bytes(range(256)) * 4, "not a text file (it contains NUL bytes)"),
     ("nul-in-a-cell", _lines(HEADER, OK_ROW.replace("No growth", "No\0growth")),
      "not a text file (it contains NUL bytes)"),
