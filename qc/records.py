@@ -153,8 +153,6 @@ MAGIC = {
     b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "a legacy Excel (.xls) or other OLE2 file",
     b"PK\x03\x04": "a ZIP archive (an .xlsx workbook? name it .xlsx)",
     b"\x1f\x8b": "a gzip-compressed file",
-    b"\x89PNG\r\n\x1a\n": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
 }
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")  # read by qc/excel.py, imported only for them
 READS = "exoqc reads CSV files and Excel workbooks (.xlsx, .xlsm)"

@@ -60,7 +60,7 @@ def _rows(*ids: str) -> list[str]:
 ERRORS: list[tuple[str, bytes, str]] = [
     ("zero-bytes", b"", "the file is empty"),
     ("whitespace-only", b"  \n\t\n \r\n   ", "the file is empty"),
-    ("png-image", _png(), f"unsupported file type: a PNG image; {READS}"),
+    ("png-image", _png(), "not a text file (it contains NUL bytes)"),
     ("zip-or-xlsx", _zip(), "unsupported file type: a ZIP archive (an .xlsx workbook? name it "
                             f".xlsx); {READS}"),
     ("gzip", gzip.compress(_lines(HEADER, OK_ROW)),
