@@ -148,7 +148,7 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[st
             raise click.BadParameter(str(exc), param_hint="'--id-pattern'") from None
     if operator is not None and not operator.strip():
         raise click.BadParameter("must not be empty", param_hint="'--operator'")
-    planned = plan_outputs(outputs, (*inputs, *joins))
+    planned = plan_outputs(outputs, (*inputs, *joins, spec))  # never overwrite an input or the spec
     options = RunOptions(inputs=inputs, spec=spec, decimal_comma=decimal == ",",
                          sheet=sheet, joins=joins, id_pattern=id_pattern, fail_on=fail_on,
                          operator=operator, command=_command_line(), as_of=as_of,

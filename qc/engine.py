@@ -32,7 +32,7 @@ from qc.model import (
 from qc.records import Table, header_key
 from qc.rules import RULES
 from qc.rules.outcome import Outcome, blank, mark
-from qc.values import Bools, Cells, read_cells
+from qc.values import Bools, Cells, first_invisible, invisible, read_cells
 
 
 @dataclass(frozen=True)
@@ -142,6 +142,7 @@ def _judge(check: Check, spec: Spec, table: Table, options: Options) -> CheckRes
             as_of=options.as_of, lookup=lambda name: _lookup(table, name))
         apply_missing(out, cells.missing, check.required)
         mark_broken(out, table, check)
+        mark_invisible(out, cells)
     values: Sequence[str | None] = cells.as_list()
     return CheckResult(check, out.status, out.reason, values, out.message.tolist())
 
@@ -186,6 +187,18 @@ def _uses(table: Table, check: Check, name: str, i: int) -> bool:
         if i in table.present.get(header_key(alternative), ()):
             return header_key(alternative) == header_key(name)
     return False
+
+
+def mark_invisible(out: Outcome, cells: Cells) -> None:
+    """A cell holding an invisible character (zero-width space, bidi override, escape) was
+    judged on text nobody can see: never a pass, whatever the rule made of it."""
+    hidden = invisible(cells) & ~cells.missing
+    if not hidden.any():
+        return
+    mark(out, hidden, Status.FAIL, Reason.INVALID)
+    for i in np.flatnonzero(hidden).tolist():
+        shown = first_invisible(cells.text[i].as_py())
+        out.message[i] = f"contains an invisible character ({shown}); retype the value"
 
 
 def _require_bound_columns(check: Check, rule: DateLimits, table: Table) -> None:

@@ -27,36 +27,52 @@ class Planned:
 
 def plan_outputs(outputs: Sequence[str], inputs: Sequence[str],
                  suffixes: Mapping[str, str] = SUFFIXES) -> list[Planned]:
-    """Check every -o path before any work: known suffix, not an input, not a folder."""
+    """Check every -o path before any work: not a folder, not an input, a known suffix, and
+    a folder where a file can really be created (probed: root ignores permission bits, and
+    /proc or a read-only mount refuse what os.access allows)."""
     planned: list[Planned] = []
     sources = {_same(p) for p in inputs if p != "-"}
     for raw in outputs:
         path = Path(raw)
         if path.is_dir():
             raise OutputError(f"{raw}: is a folder; give a file name")
+        if _same(raw) in sources:
+            raise OutputError(f"{raw}: is one of the inputs; refusing to overwrite it")
         fmt = suffixes.get(path.suffix.lower())
         if fmt is None:
             known = ", ".join(sorted(suffixes))
             raise OutputError(f"{raw}: unknown report type {path.suffix or '(no suffix)'!r}; "
                               f"use one of {known}")
-        if _same(raw) in sources:
-            raise OutputError(f"{raw}: is one of the inputs; refusing to overwrite it")
         if any(p.path == path for p in planned):
             raise OutputError(f"{raw}: given twice")
-        parent = path.parent
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"{raw}: cannot create folder {str(parent)!r}: {exc.strerror}"
-                              ) from None
-        if not os.access(parent, os.W_OK):
-            raise OutputError(f"{raw}: folder {str(parent)!r} is not writable")
+        _prepare_folder(raw, path.parent)
         planned.append(Planned(path, fmt))
     return planned
 
 
-def _same(path: str) -> str:
-    return os.path.realpath(path)
+def _prepare_folder(raw: str, parent: Path) -> None:
+    blocker = next((p for p in (parent, *parent.parents) if p.exists() and not p.is_dir()),
+                   None)
+    if blocker is not None:
+        raise OutputError(f"{raw}: {str(blocker)!r} is a file, not a folder")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".exoqc-probe.", suffix=".tmp", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(f"{raw}: cannot write in folder {str(parent)!r}: "
+                          f"{exc.strerror or exc}") from None
+
+
+def _same(path: str) -> tuple[object, ...]:
+    """What makes two paths the same file: device and inode when it exists (a hard link or
+    a symlink to an input is that input), the resolved path when not."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ("path", os.path.realpath(path))
+    return ("inode", st.st_dev, st.st_ino)
 
 
 def write_outputs(report: Report, planned: Sequence[Planned]) -> None:
@@ -90,7 +106,10 @@ def write_atomically(files: Sequence[tuple[Path, Callable[[], Iterable[str]]]]) 
 
 
 def _write_temp(path: Path, chunks: Iterable[str]) -> str:
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write report: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             for chunk in chunks:

@@ -15,10 +15,18 @@ from typing import Any
 import jinja2
 import markupsafe
 
+from qc.render.text import no_controls
+
 
 def _source(name: str) -> tuple[str, str, Callable[[], bool]]:
     text = (resources.files("qc") / "templates" / name).read_text(encoding="utf-8")
     return text, name, lambda: True
+
+
+def _inert(value: Any) -> Any:
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return no_controls(value)
+    return value
 
 
 @cache
@@ -30,6 +38,9 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Data reaches the page as text: terminal controls (an ANSI sequence in a batch
+        # id) become visible escapes, so the file is inert in a terminal too.
+        finalize=_inert,
     )
     return env
 

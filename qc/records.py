@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,7 +246,7 @@ def _sniff(text: str) -> str:
 
 def _header(text: str, delimiter: str, shown: str) -> list[str]:
     try:
-        names = next(csv.reader(io.StringIO(text), delimiter=delimiter))
+        names = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise InputError(f"{shown}: line 1: {exc}") from None
     return names
@@ -254,21 +255,16 @@ def _header(text: str, delimiter: str, shown: str) -> list[str]:
 def _parse(raw: bytes, text: str, encoding: str, delimiter: str, header: list[str],
            shown: str) -> tuple[pd.DataFrame, dict[str, str]]:
     source: io.BytesIO | io.StringIO = (
-        io.StringIO(text) if encoding == "utf-16" else io.BytesIO(raw))
+        io.StringIO(text, newline="") if encoding == "utf-16" else io.BytesIO(raw))
     try:
-        frame = pd.read_csv(
-            source,
-            sep=delimiter,
-            header=None,
-            skiprows=1,
-            names=range(len(header)),
-            dtype=str,
-            encoding=None if encoding == "utf-16" else encoding,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            engine="c",
-        )
+        with warnings.catch_warnings():
+            # A first data row wider than the header would otherwise be read with its
+            # leading cells as an index (columns shifted) or, with index_col=False,
+            # silently cut: both put values under the wrong header.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = _read_csv(source, delimiter, len(header), encoding)
+    except pd.errors.ParserWarning:
+        raise InputError(f"{shown}: {_too_wide(text, delimiter, len(header))}") from None
     except pd.errors.ParserError as exc:
         raise InputError(f"{shown}: {_parser_message(str(exc))}") from None
     except (UnicodeDecodeError, ValueError) as exc:
@@ -293,11 +289,44 @@ def _keyed(frame: pd.DataFrame, header: list[str], shown: str
     return frame.loc[:, ~frame.columns.duplicated()], dupes
 
 
+def _read_csv(source: io.BytesIO | io.StringIO, delimiter: str, width: int,
+              encoding: str) -> pd.DataFrame:
+    return pd.read_csv(
+        source,
+        sep=delimiter,
+        header=None,
+        skiprows=1,
+        names=range(width),
+        index_col=False,
+        dtype=str,
+        encoding=None if encoding == "utf-16" else encoding,
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,
+        engine="c",
+    )
+
+
+def _too_wide(text: str, delimiter: str, width: int) -> str:
+    """Where the first row with more fields than the header is (only on the error path)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for fields in reader:
+            if len(fields) > width:
+                return f"line {reader.line_num}: {len(fields)} fields where the header has {width}"
+    except csv.Error:
+        pass
+    return f"a row has more fields than the header's {width}"
+
+
 def _parser_message(message: str) -> str:
     found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
     if found:
         want, line, saw = found.groups()
         return f"line {line}: {saw} fields where the header has {want}"
+    found = re.search(r"EOF inside string starting at row (\d+)", message)
+    if found:  # pandas counts from 0 at the header: row 1 is the spreadsheet's row 2
+        return f"row {int(found.group(1)) + 1}: a quoted value is never closed"
     return "malformed CSV: " + message.replace("Error tokenizing data. C error: ", "").strip()
 
 

@@ -43,6 +43,7 @@ DATE_KEYS = ("min", "max", "warn_min", "warn_max")
 LIFECYCLE_KEYS = ("status", "effective_date", "approved_by")
 TOP_ORDER = ("name", "version", "title", "status", "effective_date", "approved_by", "id_column",
              "rounding", "date_format", "derived", "checks")
+DOUBLE_MAX = Decimal("1.7976931348623157e308")  # as in qc.values, which imports pyarrow
 
 
 def specs_dir() -> Traversable:
@@ -243,12 +244,18 @@ def merge(resolved: Resolved) -> tuple[dict[str, Any], _Locator]:
 def _parse(text: str, shown: str) -> tuple[Any, yaml12.Positions]:
     if shown.lower().endswith(".json"):
         try:
-            return json.loads(text, parse_float=Decimal, parse_int=Decimal,
-                              parse_constant=_no_constant), {}
+            data = json.loads(text, parse_float=Decimal, parse_int=Decimal,
+                              parse_constant=_no_constant, object_pairs_hook=_no_duplicates)
         except json.JSONDecodeError as exc:
             raise SpecError(f"{shown}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
         except ValueError as exc:
             raise SpecError(f"{shown}: invalid JSON: {exc}") from None
+        except RecursionError:
+            raise SpecError(f"{shown}: invalid JSON: nested deeper than "
+                            f"{yaml12.MAX_DEPTH} levels") from None
+        if _depth(data) > yaml12.MAX_DEPTH:
+            raise SpecError(f"{shown}: invalid JSON: nested deeper than {yaml12.MAX_DEPTH} levels")
+        return data, {}
     try:
         return yaml12.load(text)
     except yaml12.YamlError as exc:
@@ -258,6 +265,31 @@ def _parse(text: str, shown: str) -> tuple[Any, yaml12.Positions]:
 
 def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not a number a spec may use")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON objects as the YAML loader reads mappings: a key given twice is an error."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _depth(data: Any) -> int:
+    """How deeply lists and objects nest (iterative: the data may be hostile)."""
+    deepest = 0
+    stack = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth > yaml12.MAX_DEPTH:
+                break
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 class _Locator:
@@ -566,6 +598,10 @@ def _limits(item: Mapping[str, Any], ctx: _Context, at: tuple[str | int, ...]) -
             raise where.error((*at, key), f"must be a number, not {_show(value)}{hint}")
         if value is not None and not value.is_finite():
             raise where.error((*at, key), f"must be a finite number, not {value}")
+        # Limits are compared as doubles too; copy_abs() cannot overflow the context.
+        if value is not None and value.copy_abs() > DOUBLE_MAX:
+            raise where.error((*at, key), f"{_short(value)} is beyond the range of numbers "
+                              "exoqc compares (about ±1.8e308)")
         values[key] = value
     for low, high in (("min", "min_exclusive"), ("max", "max_exclusive")):
         if values[low] is not None and values[high] is not None:
@@ -638,3 +674,8 @@ def _date_limits(item: Mapping[str, Any], ctx: _Context, at: tuple[str | int, ..
     return DateLimits(min=bounds.get("min"), max=bounds.get("max"),
                       warn_min=bounds.get("warn_min"), warn_max=bounds.get("warn_max"),
                       formats=formats)
+
+
+def _short(value: Decimal) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else f"{value:.6E}"

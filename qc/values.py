@@ -70,6 +70,30 @@ def read_cells(column: pa.Array) -> Cells:
     return Cells(text, missing.to_numpy(zero_copy_only=False))
 
 
+# Characters a spreadsheet does not show: format characters (zero-width spaces and joiners,
+# bidi controls, soft hyphen, a stray BOM) and C0/C1 controls other than tab and line
+# breaks. A cell holding one is not what the person who checks it sees: `He\u200bLa` would
+# slip past `forbidden: [HeLa]`, `B1\u200b` past the duplicate-id check.
+INVISIBLE = r"[\p{Cf}\x{01}-\x{08}\x{0B}\x{0C}\x{0E}-\x{1F}\x{7F}-\x{9F}]"
+_INVISIBLE = re.compile(r"[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+                        r"\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+                        r"\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+                        r"\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+                        r"\U000e0020-\U000e007f\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def invisible(cells: Cells) -> Bools:
+    """Which cells hold a character that a spreadsheet does not show (see INVISIBLE)."""
+    hit = pc.match_substring_regex(cells.text, INVISIBLE)
+    return hit.to_numpy(zero_copy_only=False)  # type: ignore[no-any-return]
+
+
+def first_invisible(text: str) -> str:
+    """The first invisible character of a cell as `U+200B`, for the message."""
+    found = _INVISIBLE.search(text)
+    return f"U+{ord(found.group()):04X}" if found else "an invisible character"
+
+
 @dataclass(frozen=True)
 class Interval:
     """A value in the check's unit: an exact number or a censored bound."""
@@ -97,10 +121,15 @@ def parse_one(text: str, target: Unit | None, *, decimal_comma: bool = False) ->
         return "not a number"
     try:
         value = Decimal(found["m"])
-        if found["p"]:
-            value = value.scaleb(int(found["p"]))
     except InvalidOperation:
         return "not a number"
+    power = int(found["p"] or 0)
+    # Decided on the exponent before any arithmetic: `1e999999999` or a 50 MB run of
+    # digits would otherwise overflow the decimal context instead of being refused.
+    if value and value.adjusted() + power > DOUBLE_MAX.adjusted():
+        return "number too large"
+    if power:
+        value = value.scaleb(power)
     if abs(value) > DOUBLE_MAX:
         return "number too large"
     written: Unit | None = None

@@ -111,8 +111,9 @@ def _positions(node: Node, path: Path, out: Positions) -> None:
 
 def load(text: str) -> tuple[Any, Positions]:
     """Parse one YAML document; return the data and the (line, column) of every value."""
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # its reader refuses control characters already here
         node = loader.get_single_node()
         if node is None:
             return None, {}
@@ -128,7 +129,8 @@ def load(text: str) -> tuple[Any, Positions]:
     except yaml.YAMLError as exc:
         raise YamlError(str(exc).splitlines()[0]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def node_tag(exc: yaml.MarkedYAMLError) -> str:

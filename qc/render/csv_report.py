@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from qc.model import Reason, Report, Status
 from qc.render import RenderOptions
+from qc.render.text import no_controls
 
 HEADER = ("batch_id", "row", "check", "column", "status", "reason", "value", "message")
 BLOCK = 5_000
@@ -23,7 +24,9 @@ _PLAIN_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0
 
 
 def neutral(text: str) -> str:
-    """The cell as a spreadsheet should show it: never run as a formula."""
+    """The cell as a spreadsheet should show it: never run as a formula, and no escape
+    sequence that would act on a terminal showing the file."""
+    text = no_controls(text)
     if text.startswith(_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text

@@ -8,6 +8,7 @@ minutes, and it streams in blocks so memory stays flat.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from json.encoder import encode_basestring as _enc
 from typing import Any
@@ -17,6 +18,14 @@ from qc.render import RenderOptions
 
 REPORT_VERSION = 1
 BLOCK = 20_000
+# Valid in JSON but not inert on a terminal (`cat report.json`): DEL, C1 controls (U+009B
+# is CSI), line separators and bidi overrides. JSON's own encoder escapes only C0.
+# Outside strings JSON is ASCII, so escaping them in the finished text is always valid.
+_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _inert(text: str) -> str:
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def header(report: Report) -> dict[str, Any]:
@@ -85,7 +94,7 @@ def _text(value: str | None) -> str:
 
 def render(report: Report, options: RenderOptions) -> Iterator[str]:
     head = json.dumps(header(report), indent=2, ensure_ascii=False)
-    yield head[:-2] + ',\n  "batches": ['
+    yield _inert(head[:-2]) + ',\n  "batches": ['
     n = len(report.verdicts)
     statuses = [f'"{s.label}"' for s in Status]
     reasons = [_text(r.label) for r in Reason]
@@ -118,5 +127,5 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
             f'"verdict": {statuses[verdicts[k]]}, "checks": [{", ".join(c[k] for c in checks)}]}}'
             for k in range(stop - start)
         ]
-        yield ("," if start else "") + ",".join(lines)
+        yield ("," if start else "") + _inert(",".join(lines))
     yield "\n  ]\n}\n" if n else "]\n}\n"

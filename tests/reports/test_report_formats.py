@@ -85,8 +85,11 @@ def test_junit_with_forbidden_control_characters_still_parses(write: Write, spec
     [case] = list(suite)
     assert case.name == "A\\x01B\\x1b[31mC\\x0bD\x7f\\ufffeE"
     [failure] = case.result
-    assert failure.message == ("size: 170 nm is above the maximum 150 nm; "
-                               "sterility: 'x\\x02y' is not one of: no growth")
+    # Control characters are invisible in a spreadsheet: such cells are invalid (issue 5).
+    assert failure.message == ("batch_identity: contains an invisible character (U+0001); "
+                               "retype the value; size: 170 nm is above the maximum 150 nm; "
+                               "sterility: contains an invisible character (U+0002); "
+                               "retype the value")
 
 
 @given(st.text())
