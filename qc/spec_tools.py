@@ -11,18 +11,16 @@ from typing import Any
 from qc import spec as specs
 from qc.errors import SpecError
 from qc.model import (
-    Allowed,
     Check,
     DateBound,
     DateLimits,
-    Equals,
-    Forbidden,
     Limits,
     Pattern,
     ReportOnly,
     Rule,
     Spec,
 )
+from qc.notation import rule_text, span
 
 # --- validate --------------------------------------------------------------------------------
 
@@ -102,57 +100,29 @@ def _never_fails(check: Check) -> list[tuple[tuple[str | int, ...], str]]:
 
 
 def criterion(rule: Rule) -> str:
-    """A check's criterion in lab notation: `30–150 nm (alert 40–140)`, `< 0.25 EU/mL`."""
+    """A check's criterion for `spec show`: the certificate's lab notation (qc.notation) plus
+    what a spec author sets beside it: the alert band, USP rounding, date formats."""
+    text = rule_text(rule)
     if isinstance(rule, Limits):
-        return _limits_text(rule)
-    if isinstance(rule, DateLimits):
-        return _dates_text(rule)
-    if isinstance(rule, Allowed):
-        return "one of: " + ", ".join(rule.values)
-    if isinstance(rule, Forbidden):
-        return "not: " + ", ".join(rule.values)
-    if isinstance(rule, Equals):
-        return "yes" if rule.value else "no"
-    if isinstance(rule, Pattern):
-        return f"matches {rule.regex}"
-    if isinstance(rule, ReportOnly):
-        return "report only"
-    return type(rule).__name__
+        if rule.warn_min is not None or rule.warn_max is not None:
+            text += f" (alert {span(rule.warn_min, rule.warn_max, None)})"
+        if rule.rounding == "usp":
+            text += ", USP rounding"
+    elif isinstance(rule, DateLimits):
+        band = _date_band(rule.warn_min, rule.warn_max)
+        if band:
+            text += f" (alert {band})"
+        if rule.formats:
+            text += "; formats " + ", ".join(rule.formats)
+    return text
 
 
-def _range(lo: Any, hi: Any, lo_strict: bool, hi_strict: bool) -> str:
+def _date_band(lo: DateBound | None, hi: DateBound | None) -> str:
     if lo is not None and hi is not None:
-        if not lo_strict and not hi_strict:
-            return f"{lo}–{hi}"
-        return f"{'>' if lo_strict else '≥'} {lo} and {'<' if hi_strict else '≤'} {hi}"
+        return f"{lo} to {hi}"
     if lo is not None:
-        return f"{'>' if lo_strict else '≥'} {lo}"
-    if hi is not None:
-        return f"{'<' if hi_strict else '≤'} {hi}"
-    return ""
-
-
-def _limits_text(rule: Limits) -> str:
-    unit = f" {rule.unit}" if rule.unit else ""
-    main = _range(rule.lower, rule.upper, rule.min is None, rule.max is None)
-    alert = _range(rule.warn_min, rule.warn_max, False, False)
-    text = f"{main}{unit}" if main else "no action limit"
-    if alert:
-        text += f" (alert {alert})"
-    if rule.rounding == "usp":
-        text += ", USP rounding"
-    return text
-
-
-def _dates_text(rule: DateLimits) -> str:
-    main = _range(rule.min, rule.max, False, False)
-    alert = _range(rule.warn_min, rule.warn_max, False, False)
-    text = f"date {main}" if main else "date, no action limit"
-    if alert:
-        text += f" (alert {alert})"
-    if rule.formats:
-        text += "; formats " + ", ".join(rule.formats)
-    return text
+        return f"≥ {lo}"
+    return f"≤ {hi}" if hi is not None else ""
 
 
 def _check_row(check: Check, spec: Spec) -> tuple[str, str, str]:
