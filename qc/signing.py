@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qc.errors import ExoqcError, OutputError
+from qc.files import read_bytes
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -39,14 +40,7 @@ def sig_path(report: str | Path) -> Path:
 
 
 def _read(path: str, what: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise KeyFileError(f"{path}: {what} not found") from None
-    except IsADirectoryError:
-        raise KeyFileError(f"{path}: is a folder, not a {what}") from None
-    except OSError as exc:
-        raise KeyFileError(f"{path}: cannot read {what}: {exc.strerror}") from None
+    return read_bytes(path, what, KeyFileError)
 
 
 def load_private_key(path: str) -> Ed25519PrivateKey:

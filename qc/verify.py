@@ -20,6 +20,7 @@ from typing import Any
 
 from qc import __version__
 from qc.errors import ExoqcError
+from qc.files import read_bytes
 from qc.model import Report
 
 BUILTIN_PREFIX = "builtin:"
@@ -120,14 +121,7 @@ def _parse(data: bytes, path: str) -> tuple[dict[str, Any], int | None]:
 
 
 def _read_report(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise VerifyError(f"{path}: report not found") from None
-    except IsADirectoryError:
-        raise VerifyError(f"{path}: is a folder, not a report") from None
-    except OSError as exc:
-        raise VerifyError(f"{path}: cannot read report: {exc.strerror}") from None
+    return read_bytes(path, "report", VerifyError)
 
 
 def _sha256(path: Path) -> str:
