@@ -13,17 +13,22 @@ import csv
 import hashlib
 import io
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from qc.errors import InputError
 from qc.model import InputFile
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DELIMITERS = (",", ";", "\t")
 STDIN = "-"
@@ -52,7 +57,7 @@ class Table:
 @dataclass(frozen=True, eq=False)
 class _Read:
     file: InputFile
-    frame: pd.DataFrame  # columns keyed by header_key
+    columns: dict[str, pa.ChunkedArray]  # keyed by header_key, large_string, empty rows dropped
     rows: npt.NDArray[np.int64]
     duplicated: dict[str, str]
 
@@ -62,18 +67,18 @@ def load_table(paths: Sequence[str], *, stdin: bytes | None = None) -> Table:
     reads = [_read(path, stdin) for path in paths]
     keys: dict[str, None] = {}
     for r in reads:
-        keys.update(dict.fromkeys(r.frame.columns))
+        keys.update(dict.fromkeys(r.columns))
     columns: dict[str, pa.ChunkedArray] = {}
     present: dict[str, frozenset[int]] = {}
     for key in keys:
         parts = []
         for r in reads:
-            if key in r.frame.columns:
-                parts.append(_arrow(r.frame[key]))
+            if key in r.columns:
+                parts.append(r.columns[key])
             else:
-                parts.append(pa.chunked_array([pa.nulls(len(r.frame), pa.large_string())]))
+                parts.append(pa.chunked_array([pa.nulls(len(r.rows), pa.large_string())]))
         columns[key] = pa.chunked_array([c for p in parts for c in p.chunks], pa.large_string())
-        present[key] = frozenset(i for i, r in enumerate(reads) if key in r.frame.columns)
+        present[key] = frozenset(i for i, r in enumerate(reads) if key in r.columns)
     return Table(
         inputs=tuple(r.file for r in reads),
         columns=columns,
@@ -90,22 +95,102 @@ def _arrow(series: pd.Series) -> pa.ChunkedArray:
     return arrow.cast(pa.large_string())
 
 
+class _Digest(threading.Thread):
+    """The file's sha256, computed beside the parse (hashlib releases the GIL)."""
+
+    def __init__(self, raw: bytes) -> None:
+        super().__init__(daemon=True)
+        self.raw = raw
+        self.hexdigest = ""
+        self.start()
+
+    def run(self) -> None:
+        self.hexdigest = hashlib.sha256(self.raw).hexdigest()
+
+    def result(self) -> str:
+        self.join()
+        return self.hexdigest
+
+
 def _read(path: str, stdin: bytes | None) -> _Read:
     shown = "<stdin>" if path == STDIN else path
     raw = stdin if path == STDIN and stdin is not None else _read_bytes(path)
+    digest = _Digest(raw)
+    parsed = read_fast(raw, shown)
+    if parsed is None:  # anything unusual: the general reader, and its exact error messages
+        parsed = read_general(raw, shown)
+    columns, duplicated = parsed
+    keys = list(columns)
+    size = len(columns[keys[0]]) if keys else 0
+    empty = _empty_rows(list(columns.values()), size)
+    rows = np.arange(2, size + 2, dtype=np.int64)
+    if empty.any():
+        rows = rows[~empty]
+        keep = pa.array(~empty)
+        columns = {k: c.filter(keep) for k, c in columns.items()}
+    if not rows.size:
+        raise InputError(f"{shown}: no batch rows below the header")
+    file = InputFile(path=shown, sha256=digest.result(), rows=int(rows.size))
+    return _Read(file, columns, rows, duplicated)
+
+
+Parsed = tuple[dict[str, pa.ChunkedArray], dict[str, str]]
+
+
+def read_general(raw: bytes, shown: str) -> Parsed:
+    """Any file exoqc accepts: decoded whole (UTF-8, UTF-16, Windows-1252) and parsed by
+    pandas' C engine; every malformed-file error is raised from here."""
     text, encoding = _decode(raw, shown)
     if not text.strip():
         raise InputError(f"{shown}: the file is empty")
     delimiter = _sniff(text)
     header = _header(text, delimiter, shown)
     frame, duplicated = _parse(raw, text, encoding, delimiter, header, shown)
-    empty = _empty_rows(frame)
-    rows = np.arange(2, len(frame) + 2, dtype=np.int64)[~empty]
-    frame = frame.loc[~empty].reset_index(drop=True)
-    if frame.empty:
-        raise InputError(f"{shown}: no batch rows below the header")
-    file = InputFile(path=shown, sha256=hashlib.sha256(raw).hexdigest(), rows=len(frame))
-    return _Read(file, frame, rows, duplicated)
+    return {key: _arrow(frame[key]) for key in frame.columns}, duplicated
+
+
+def read_fast(raw: bytes, shown: str) -> Parsed | None:
+    """The common case, parsed straight into Arrow without decoding the file in Python:
+    UTF-8 with a one-line header and every row as wide as the header. None for anything
+    else (other encodings, ragged or malformed rows, a blank first line), which the
+    general reader then handles with the same result or the same error."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw:
+        return None
+    start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    end = raw.find(b"\n", start)
+    first = raw[start:] if end < 0 else raw[start:end]
+    if first.count(b'"') % 2 or not first.strip():
+        return None  # a header with a line break inside quotes, or a blank first line
+    try:
+        line = first.decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:
+        return None
+    delimiter = _sniff(line)
+    try:
+        header = _header(line, delimiter, "")
+    except InputError:
+        return None
+    import pyarrow.csv as pacsv  # deferred: only a run that reads a file needs it
+
+    names = [str(i) for i in range(len(header))]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(raw),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
+                newlines_in_values=b'"' in raw, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.large_string()), null_values=[],
+                strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+        return None
+    keys = [header_key(h) for h in header]
+    columns: dict[str, pa.ChunkedArray] = {}
+    for i, key in enumerate(keys):
+        columns.setdefault(key, table.column(i))
+    return columns, _duplicates(keys, header, shown)
 
 
 def _read_bytes(path: str) -> bytes:
@@ -166,6 +251,8 @@ def _header(text: str, delimiter: str, shown: str) -> list[str]:
 
 def _parse(raw: bytes, text: str, encoding: str, delimiter: str, header: list[str],
            shown: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    import pandas as pd  # deferred: only files the fast reader declines need it
+
     source: io.BytesIO | io.StringIO = (
         io.StringIO(text) if encoding == "utf-16" else io.BytesIO(raw))
     try:
@@ -188,14 +275,19 @@ def _parse(raw: bytes, text: str, encoding: str, delimiter: str, header: list[st
         raise InputError(f"{shown}: cannot parse as CSV: {exc}") from None
     keys = [header_key(h) for h in header]
     frame.columns = pd.Index(keys)
+    # Keep the first of each name; the engine refuses a duplicated column that a check needs.
+    return frame.loc[:, ~frame.columns.duplicated()], _duplicates(keys, header, shown)
+
+
+def _duplicates(keys: list[str], header: list[str], shown: str) -> dict[str, str]:
     seen: dict[str, int] = {}
     dupes: dict[str, str] = {}
     for i, key in enumerate(keys):
         if key in seen and key not in dupes:
-            dupes[key] = f"{shown}: columns {seen[key] + 1} and {i + 1} are both named {header[i]!r}"
+            dupes[key] = (f"{shown}: columns {seen[key] + 1} and {i + 1} are both named "
+                          f"{header[i]!r}")
         seen.setdefault(key, i)
-    # Keep the first of each name; the engine refuses a duplicated column that a check needs.
-    return frame.loc[:, ~frame.columns.duplicated()], dupes
+    return dupes
 
 
 def _parser_message(message: str) -> str:
@@ -206,10 +298,15 @@ def _parser_message(message: str) -> str:
     return "malformed CSV: " + message.replace("Error tokenizing data. C error: ", "").strip()
 
 
-def _empty_rows(frame: pd.DataFrame) -> npt.NDArray[np.bool_]:
-    empty = np.ones(len(frame), dtype=bool)
-    for key in frame.columns:
-        empty &= (frame[key].str.strip() == "").to_numpy(dtype=bool, na_value=True)
-        if not empty.any():
+def _empty_rows(columns: list[pa.ChunkedArray], size: int) -> npt.NDArray[np.bool_]:
+    """Rows whose every cell is blank; each column looks only at the rows still blank."""
+    candidates = np.arange(size)
+    for column in columns:
+        if not candidates.size:
             break
+        cells = column if candidates.size == size else column.take(pa.array(candidates))
+        blank = pc.equal(pc.utf8_trim_whitespace(pc.fill_null(cells, "")), "")
+        candidates = candidates[blank.to_numpy(zero_copy_only=False)]
+    empty = np.zeros(size, dtype=bool)
+    empty[candidates] = True
     return empty
