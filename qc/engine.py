@@ -22,10 +22,11 @@ from qc.model import (
     Spec,
     Status,
 )
+from qc.columns import ArrowText, CodedText, distinct
 from qc.records import Table, header_key
-from qc.rules import RULES
-from qc.rules.outcome import blank, mark
-from qc.values import read_cells
+from qc.rules import CELLWISE, RULES
+from qc.rules.outcome import Outcome, blank, mark
+from qc.values import Cells, read_cells
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,22 @@ def _judge(check: Check, table: Table, options: Options) -> CheckResult:
         note = f"column {check.column!r} is not in the file; optional check {check.name!r} passes"
         out.message[:] = f"column {check.column!r} is not in the file (optional)"
         return CheckResult(check, out.status, out.reason, [None] * n, out.message.tolist(), note)
-    cells = read_cells(table.columns[key])
+    column = table.columns[key]
+    if type(check.rule) in CELLWISE:
+        # Judge each distinct cell text once, then spread the verdicts to the rows.
+        codes, texts = distinct(column)
+        cells = read_cells(texts)
+        out = _evaluate(check, cells, table, options)
+        return CheckResult(check, out.status[codes], out.reason[codes],
+                           CodedText(codes, cells.as_list()),
+                           CodedText(codes, out.message.tolist()))
+    cells = read_cells(column)
+    out = _evaluate(check, cells, table, options)
+    return CheckResult(check, out.status, out.reason, ArrowText(cells.text), out.message.tolist())
+
+
+def _evaluate(check: Check, cells: Cells, table: Table, options: Options) -> Outcome:
+    """The rule's outcome for these cells, with missing cells failed unless optional."""
     evaluator = RULES[type(check.rule)]
     out = evaluator(check.rule, cells, decimal_comma=options.decimal_comma, rows=table.rows,
                     inputs=[f.path for f in table.inputs], input_index=table.input_index)
@@ -84,5 +100,4 @@ def _judge(check: Check, table: Table, options: Options) -> CheckResult:
         else:
             mark(out, missing, Status.PASS, Reason.NONE)
             out.message[missing] = "no value (optional)"
-    values: list[str | None] = cells.as_list()
-    return CheckResult(check, out.status, out.reason, values, out.message.tolist())
+    return out

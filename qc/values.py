@@ -17,7 +17,6 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -188,7 +187,9 @@ def _parse_rest(
     if scaled.any():
         with np.errstate(over="ignore"):
             mantissa[scaled] = mantissa[scaled] * 10.0 ** power[scaled].astype(np.float64)
-    codes, spellings = pd.factorize(parts.field("u").to_numpy(zero_copy_only=False))
+    spelled = pc.dictionary_encode(parts.field("u"))
+    codes = spelled.indices.to_numpy(zero_copy_only=False)
+    spellings = spelled.dictionary.to_pylist()
     factor = np.array([_factor(s, target) for s in spellings] or [math.nan])[codes]
     with np.errstate(over="ignore", invalid="ignore"):
         value = mantissa * factor

@@ -10,9 +10,9 @@ from collections import defaultdict
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import pyarrow.compute as pc
 
+from qc.columns import distinct
 from qc.model import Identity, Reason, Status
 from qc.rules.outcome import Outcome, blank, mark
 from qc.values import Cells
@@ -21,18 +21,18 @@ from qc.values import Cells
 def evaluate(rule: Identity, cells: Cells, *, rows: npt.NDArray[np.int64],
              inputs: list[str], input_index: npt.NDArray[np.int64], **_: object) -> Outcome:
     out = blank(len(cells))  # an empty id fails as missing in the engine, like any cell
-    keys = pd.Series(pc.utf8_lower(cells.text).to_numpy(zero_copy_only=False), dtype=object)
-    dup = keys.duplicated(keep=False).to_numpy() & ~cells.missing
+    keys, _ = distinct(pc.utf8_lower(cells.text))
+    dup = (np.bincount(keys)[keys] > 1) & ~cells.missing
     if not dup.any():
         return out
     mark(out, dup, Status.FAIL, Reason.INVALID)
-    where: dict[str, list[int]] = defaultdict(list)
+    where: dict[int, list[int]] = defaultdict(list)
     positions = np.flatnonzero(dup).tolist()
     for i in positions:
-        where[keys[i]].append(i)
+        where[int(keys[i])].append(i)
     several_inputs = len(set(input_index.tolist())) > 1
     for i in positions:
-        others = [j for j in where[keys[i]] if j != i]
+        others = [j for j in where[int(keys[i])] if j != i]
         out.message[i] = "batch id also on " + ", ".join(
             _place(j, rows, inputs, input_index, several_inputs) for j in others)
     return out
