@@ -106,12 +106,10 @@ class CodedText(_Column):
 def distinct(column: pa.Array | pa.ChunkedArray) -> tuple[npt.NDArray[np.intp], pa.Array]:
     """(codes, distinct): each row's index into the column's distinct values (nulls read as
     empty text), in order of first appearance."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     if column.null_count:
         column = column.fill_null("")
-    import pyarrow.compute as pc
-
-    values = pc.unique(column)
-    codes = pc.index_in(column, value_set=values)
-    if isinstance(codes, pa.ChunkedArray):
-        codes = codes.combine_chunks() if codes.num_chunks != 1 else codes.chunk(0)
-    return codes.to_numpy(zero_copy_only=False).astype(np.intp, copy=False), values
+    encoded = column.dictionary_encode()
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+    return codes, encoded.dictionary
