@@ -151,16 +151,20 @@ def read_general(raw: bytes, shown: str) -> Parsed:
 
 def read_fast(raw: bytes, shown: str) -> Parsed | None:
     """The common case, parsed straight into Arrow without decoding the file in Python:
-    UTF-8 with a one-line header and every row as wide as the header. None for anything
-    else (other encodings, ragged or malformed rows, a blank first line), which the
-    general reader then handles with the same result or the same error."""
+    UTF-8 without quote characters, every row as wide as the header. None for anything
+    else (other encodings, quotes, ragged or malformed rows, a blank first line), which
+    the general reader then handles with the same result or the same error."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw:
+        return None
+    if b'"' in raw:
+        # pandas and Arrow disagree on stray quotes (`a"b`, `"a"b`, an unterminated one);
+        # quoted files keep the general reader, which has always decided those.
         return None
     start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     end = raw.find(b"\n", start)
     first = raw[start:] if end < 0 else raw[start:end]
-    if first.count(b'"') % 2 or not first.strip():
-        return None  # a header with a line break inside quotes, or a blank first line
+    if not first.strip():
+        return None  # a blank first line
     try:
         line = first.decode("utf-8").rstrip("\r")
     except UnicodeDecodeError:
@@ -179,7 +183,7 @@ def read_fast(raw: bytes, shown: str) -> Parsed | None:
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
-                newlines_in_values=b'"' in raw, ignore_empty_lines=False),
+                newlines_in_values=False, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.large_string()), null_values=[],
                 strings_can_be_null=False, quoted_strings_can_be_null=False),

@@ -181,7 +181,7 @@ def _parse_rest(
     rows = rest[matched]
     if not rows.size:
         return
-    mantissa = pc.cast(parts.field("m"), pa.float64()).to_numpy()
+    mantissa = pc.cast(parts.field("m"), pa.float64()).to_numpy().copy()  # writable
     power = parts.field("p").to_numpy(zero_copy_only=False)
     scaled = power != ""
     if scaled.any():
