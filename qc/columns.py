@@ -53,7 +53,7 @@ class ArrowText(_Column):
     @overload
     def __getitem__(self, index: slice) -> list[str | None]: ...
 
-    def __getitem__(self, index: int | slice) -> str | None | list[str | None]:
+    def __getitem__(self, index: int | slice) -> str | list[str | None] | None:
         if isinstance(index, slice):
             start, stop, step = index.indices(len(self))
             part = self.array.slice(start, max(stop - start, 0)).to_pylist()
@@ -70,7 +70,7 @@ class ArrowText(_Column):
 class CodedText(_Column):
     """Row i holds `distinct[codes[i]]`."""
 
-    __slots__ = ("codes", "distinct", "_objects")
+    __slots__ = ("_objects", "codes", "distinct")
 
     def __init__(self, codes: npt.NDArray[np.intp], distinct: Sequence[str | None]) -> None:
         self.codes = codes
@@ -88,7 +88,7 @@ class CodedText(_Column):
     @overload
     def __getitem__(self, index: slice) -> list[str | None]: ...
 
-    def __getitem__(self, index: int | slice) -> str | None | list[str | None]:
+    def __getitem__(self, index: int | slice) -> str | list[str | None] | None:
         if isinstance(index, slice):
             return self._objects[self.codes[index]].tolist()  # type: ignore[no-any-return]
         return self.distinct[int(self.codes[index])]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qc.columns import ArrowText, CodedText, distinct
 from qc.errors import InputError
 from qc.model import (
     IDENTITY_CHECK,
@@ -22,7 +23,6 @@ from qc.model import (
     Spec,
     Status,
 )
-from qc.columns import ArrowText, CodedText, distinct
 from qc.records import Table, header_key
 from qc.rules import CELLWISE, RULES
 from qc.rules.outcome import Outcome, blank, mark

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from itertools import chain, repeat
 from json.encoder import encode_basestring as _enc  # type: ignore[attr-defined]
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 
-from qc.model import Reason, Report, Status
+from qc.columns import CodedText
+from qc.model import CheckResult, Reason, Report, Status
 from qc.render import RenderOptions
 
 REPORT_VERSION = 1
@@ -57,34 +61,72 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
     n = len(report.verdicts)
     statuses = [f'"{s.label}"' for s in Status]
     reasons = [_text(r.label) for r in Reason]
+    # Every check but the first is written with its ", " separator in front, so that a
+    # batch is a plain concatenation: head, check 1, ", " check 2, ..., "]}".
     prefixes = [
         [
-            [f'{{"name": {_enc(r.check.name)}, "column": {_enc(r.check.column)}, '
+            [f'{", " if j else ""}{{"name": {_enc(r.check.name)}, '
+             f'"column": {_enc(r.check.column)}, '
              f'"status": {statuses[s]}, "reason": {reasons[q]}, "value": ' for q in Reason]
             for s in Status
         ]
-        for r in report.results
+        for j, r in enumerate(report.results)
     ]
+    coded = [_coded_fragments(r, pre) for r, pre in zip(report.results, prefixes, strict=True)]
     inputs = [_enc(f.path) for f in report.inputs]
     for start in range(0, n, BLOCK):
         stop = min(start + BLOCK, n)
+        ids = [_enc(i) for i in report.batch_ids[start:stop]]
         checks = [
-            [
-                f"{pre[s][q]}{_text(v)}, \"message\": {_text(m)}}}"
-                for s, q, v, m in zip(
-                    r.status[start:stop].tolist(), r.reason[start:stop].tolist(),
-                    r.value[start:stop], r.message[start:stop], strict=True)
-            ]
-            for r, pre in zip(report.results, prefixes, strict=True)
+            fragments[codes[start:stop]].tolist() if fragments is not None
+            else _row_fragments(r, pre, start, stop,
+                                ids if r.value is report.batch_ids else None)
+            for r, pre, (fragments, codes) in zip(report.results, prefixes, coded, strict=True)
         ]
-        ids = report.batch_ids[start:stop]
         rows = report.rows[start:stop].tolist()
         where = report.input_index[start:stop].tolist()
         verdicts = report.verdicts[start:stop].tolist()
-        lines = [
-            f'\n    {{"batch_id": {_enc(ids[k])}, "input": {inputs[where[k]]}, "row": {rows[k]}, '
-            f'"verdict": {statuses[verdicts[k]]}, "checks": [{", ".join(c[k] for c in checks)}]}}'
+        heads = [
+            f'{"," if start or k else ""}\n    {{"batch_id": {ids[k]}, '
+            f'"input": {inputs[where[k]]}, "row": {rows[k]}, "verdict": {statuses[verdicts[k]]}, "checks": ['
             for k in range(stop - start)
         ]
-        yield ("," if start else "") + ",".join(lines)
+        yield "".join(chain.from_iterable(zip(heads, *checks, repeat("]}", stop - start), strict=True)))
     yield "\n  ]\n}\n" if n else "]\n}\n"
+
+
+def _row_fragments(result: CheckResult, pre: list[list[str]], start: int, stop: int,
+                   encoded: list[str] | None) -> list[str]:
+    """One check's JSON for each batch of a block, row by row."""
+    values = encoded or [_text(v) for v in result.value[start:stop]]
+    return [
+        f"{pre[s][q]}{v}, \"message\": {_text(m)}}}"
+        for s, q, v, m in zip(result.status[start:stop].tolist(),
+                              result.reason[start:stop].tolist(), values,
+                              result.message[start:stop], strict=True)
+    ]
+
+
+def _coded_fragments(result: CheckResult, pre: list[list[str]]
+                     ) -> tuple[npt.NDArray[np.object_] | None, npt.NDArray[np.intp]]:
+    """For a check judged per distinct text (value and message coded alike, so status and
+    reason follow the code too), its JSON once per distinct text, and the rows' codes."""
+    value, message = result.value, result.message
+    if not (isinstance(value, CodedText) and isinstance(message, CodedText)
+            and value.codes is message.codes):
+        return None, np.empty(0, dtype=np.intp)
+    codes = value.codes
+    first = np.full(len(value.distinct), -1, dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1, dtype=np.intp)
+    used = first >= 0
+    status = np.zeros(len(first), dtype=np.int8)
+    reason = np.zeros(len(first), dtype=np.int8)
+    status[used] = result.status[first[used]]
+    reason[used] = result.reason[first[used]]
+    fragments = np.empty(len(first), dtype=object)
+    fragments[:] = [
+        f"{pre[s][q]}{_text(v)}, \"message\": {_text(m)}}}"
+        for s, q, v, m in zip(status.tolist(), reason.tolist(), value.distinct,
+                              message.distinct, strict=True)
+    ]
+    return fragments, codes
