@@ -100,7 +100,7 @@ class CodedText(_Column):
         """`values` (one per distinct text) spread to the rows, as an object array."""
         objects = np.empty(len(values), dtype=object)
         objects[:] = list(values)
-        return objects[self.codes]  # type: ignore[no-any-return]
+        return objects[self.codes]
 
 
 def distinct(column: pa.Array | pa.ChunkedArray) -> tuple[npt.NDArray[np.intp], pa.Array]:

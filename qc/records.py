@@ -91,7 +91,7 @@ def load_table(paths: Sequence[str], *, stdin: bytes | None = None) -> Table:
 
 
 def _arrow(series: pd.Series) -> pa.ChunkedArray:
-    arrow = pa.chunked_array(series.array.__arrow_array__())  # type: ignore[attr-defined]
+    arrow = pa.chunked_array(series.array.__arrow_array__())
     return arrow.cast(pa.large_string())
 
 

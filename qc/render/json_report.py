@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from itertools import chain, repeat
-from json.encoder import encode_basestring as _enc  # type: ignore[attr-defined]
+from json.encoder import encode_basestring as _enc
 from typing import Any
 
 import numpy as np
@@ -52,7 +52,7 @@ def header(report: Report) -> dict[str, Any]:
 
 
 def _text(value: str | None) -> str:
-    return "null" if value is None else _enc(value)  # type: ignore[no-any-return]
+    return "null" if value is None else _enc(value)
 
 
 def render(report: Report, options: RenderOptions) -> Iterator[str]:
@@ -88,10 +88,12 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
         verdicts = report.verdicts[start:stop].tolist()
         heads = [
             f'{"," if start or k else ""}\n    {{"batch_id": {ids[k]}, '
-            f'"input": {inputs[where[k]]}, "row": {rows[k]}, "verdict": {statuses[verdicts[k]]}, "checks": ['
+            f'"input": {inputs[where[k]]}, "row": {rows[k]}, '
+            f'"verdict": {statuses[verdicts[k]]}, "checks": ['
             for k in range(stop - start)
         ]
-        yield "".join(chain.from_iterable(zip(heads, *checks, repeat("]}", stop - start), strict=True)))
+        tails = repeat("]}", stop - start)
+        yield "".join(chain.from_iterable(zip(heads, *checks, tails, strict=True)))
     yield "\n  ]\n}\n" if n else "]\n}\n"
 
 

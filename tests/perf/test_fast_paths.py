@@ -152,7 +152,8 @@ def test_distinct_evaluation_equals_judging_every_row(texts: list[str | None], r
 NUMBER_CELL = st.one_of(
     CELL,
     st.from_regex(r"[<>≤≥]?(<=|>=)? ?[-+\u2212]?[0-9]{0,4}(\.[0-9]{0,4})?([eE][-+]?[0-9]{1,3})?"
-                  r"( ?[x\u00d7] ?10\^[0-9]{1,2})? ?(nm|um|µm|μm|%|mL|EU/mL|d\.nm)?", fullmatch=True),
+                  r"( ?[x\u00d7] ?10\^[0-9]{1,2})? ?(nm|um|µm|μm|%|mL|EU/mL|d\.nm)?",
+                  fullmatch=True),
 )
 
 
