@@ -1,23 +1,33 @@
 """Keep pyarrow from importing pandas on runs that never use it.
 
-The first time pyarrow converts any Python or NumPy object (`pa.array`, `pa.scalar`,
-`pc.equal(x, "")`, ...) it imports pandas, only to learn whether the object might be a
-pandas one. That import costs more than a whole `exoqc check` of a typical file. exoqc
-never hands pyarrow a pandas object (the fallback reader passes Arrow arrays through
-`__arrow_array__`), so before its first conversion, while pandas is not loaded yet, this
-lets pyarrow's probe see "no pandas". Any pyarrow API that needs pandas (`to_pandas`,
-`from_pandas`) still imports it on demand: pyarrow retries the import there. The probe
-state lives in the private `pyarrow.lib._pandas_api`; if a pyarrow version lacks it, this
-does nothing and the run only pays the import.
+pyarrow imports pandas (more time than a whole `exoqc check` of a typical file) the first
+time it converts a Python or NumPy object to Arrow (`pa.array`, `pa.scalar`, a Python
+value given to a compute function) or an Arrow array to NumPy (`to_numpy`), only to
+learn whether pandas objects are involved. exoqc's hot path therefore moves data between
+NumPy, Python and Arrow through the buffers, with the helpers below, and answers
+pyarrow's Python-level "is pandas installed?" probe before its first use
+(`skip_pandas_probe`). Any pyarrow API that really needs pandas (`to_pandas`,
+`from_pandas`) still imports it on demand: pyarrow retries the import there. Arrays
+with nulls, which exoqc's hot path never produces, take pyarrow's own conversions.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
 
 
 def skip_pandas_probe() -> None:
-    """Answer pyarrow's one-time "is pandas installed?" probe with no, if not asked yet."""
+    """Answer pyarrow's one-time "is pandas installed?" probe with no, if not asked yet.
+
+    The probe state lives in the private `pyarrow.lib._pandas_api`; for a pyarrow version
+    without it this does nothing, and a run only pays the import.
+    """
     if "pandas" in sys.modules:
         return
     import pyarrow.lib
@@ -25,10 +35,67 @@ def skip_pandas_probe() -> None:
     shim = getattr(pyarrow.lib, "_pandas_api", None)
     if shim is None:
         return
-    sys.modules["pandas"] = None  # type: ignore[assignment]  # makes `import pandas` fail
+
+    class _NoPandas:
+        def find_spec(self, name: str, *_: object) -> None:
+            if name == "pandas":
+                raise ImportError("not needed: see qc/arrowenv.py")
+
+    blocker = _NoPandas()
+    sys.meta_path.insert(0, blocker)
     try:
-        shim.have_pandas  # noqa: B018  (the probe: records that pandas is absent)
+        shim.have_pandas  # noqa: B018  (the probe: it records that pandas is absent)
     except Exception:
         pass
     finally:
-        del sys.modules["pandas"]
+        sys.meta_path.remove(blocker)
+
+
+def texts(values: Sequence[str]) -> pa.Array:
+    """A large_string array of Python strings, built from its buffers."""
+    encoded = [v.encode("utf-8") for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    return pa.Array.from_buffers(pa.large_string(), len(encoded),
+                                 [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))])
+
+
+def text_scalar(value: str) -> pa.Scalar:
+    return texts([value])[0]
+
+
+def bools(mask: npt.NDArray[np.bool_]) -> pa.Array:
+    """A boolean Arrow array (no nulls) from a NumPy mask."""
+    packed = np.packbits(np.ascontiguousarray(mask, dtype=bool), bitorder="little")
+    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, pa.py_buffer(packed)])
+
+
+def indices(positions: npt.NDArray[Any]) -> pa.Array:
+    """An int64 Arrow array from NumPy integers (for `take`)."""
+    data = np.ascontiguousarray(positions, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(data), [None, pa.py_buffer(data)])
+
+
+def to_numpy(array: pa.Array | pa.ChunkedArray) -> npt.NDArray[Any]:
+    """A boolean or fixed-width numeric Arrow array as a (writable) NumPy array."""
+    if isinstance(array, pa.ChunkedArray):
+        parts = [to_numpy(chunk) for chunk in array.chunks]
+        if parts:
+            return np.concatenate(parts)
+        return array.to_numpy(zero_copy_only=False)  # type: ignore[no-any-return]
+    kind = array.type
+    if array.null_count or not (pa.types.is_boolean(kind) or pa.types.is_integer(kind)
+                                or pa.types.is_floating(kind)):
+        return array.to_numpy(zero_copy_only=False)  # type: ignore[no-any-return]
+    n, offset = len(array), array.offset
+    data = array.buffers()[1]
+    if pa.types.is_boolean(kind):
+        if data is None:
+            return np.zeros(0, dtype=bool)
+        bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8), count=offset + n,
+                             bitorder="little")
+        return bits[offset:].astype(bool)
+    dtype = np.dtype(kind.to_pandas_dtype())
+    if data is None:
+        return np.zeros(0, dtype=dtype)
+    return np.frombuffer(data, dtype=dtype, count=n, offset=offset * dtype.itemsize).copy()

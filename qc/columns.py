@@ -22,6 +22,8 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from qc.arrowenv import text_scalar, to_numpy
+
 
 class _Column(Sequence[str | None]):
     def __eq__(self, other: object) -> bool:
@@ -109,7 +111,7 @@ def distinct(column: pa.Array | pa.ChunkedArray) -> tuple[npt.NDArray[np.intp], 
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     if column.null_count:
-        column = column.fill_null("")
+        column = column.fill_null(text_scalar(""))
     encoded = column.dictionary_encode()
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+    codes = to_numpy(encoded.indices).astype(np.intp, copy=False)
     return codes, encoded.dictionary

@@ -24,6 +24,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from qc.arrowenv import bools, indices, text_scalar, to_numpy
 from qc.errors import InputError
 from qc.model import InputFile
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DELIMITERS = (",", ";", "\t")
+EMPTY = text_scalar("")
 STDIN = "-"
 
 
@@ -126,7 +128,7 @@ def _read(path: str, stdin: bytes | None) -> _Read:
     rows = np.arange(2, size + 2, dtype=np.int64)
     if empty.any():
         rows = rows[~empty]
-        keep = pa.array(~empty)
+        keep = bools(~empty)
         columns = {k: c.filter(keep) for k, c in columns.items()}
     if not rows.size:
         raise InputError(f"{shown}: no batch rows below the header")
@@ -308,9 +310,9 @@ def _empty_rows(columns: list[pa.ChunkedArray], size: int) -> npt.NDArray[np.boo
     for column in columns:
         if not candidates.size:
             break
-        cells = column if candidates.size == size else column.take(pa.array(candidates))
-        blank = pc.equal(pc.utf8_trim_whitespace(pc.fill_null(cells, "")), "")
-        candidates = candidates[blank.to_numpy(zero_copy_only=False)]
+        cells = column if candidates.size == size else column.take(indices(candidates))
+        blank = pc.equal(pc.utf8_trim_whitespace(pc.fill_null(cells, EMPTY)), EMPTY)
+        candidates = candidates[to_numpy(blank)]
     empty = np.zeros(size, dtype=bool)
     empty[candidates] = True
     return empty

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from qc import units
+from qc.arrowenv import bools, indices, text_scalar, texts, to_numpy
 from qc.units import Unit
 
 MISSING_TOKENS = ("", "na", "n/a")
@@ -61,9 +62,11 @@ def read_cells(column: pa.Array) -> Cells:
     """Trim every cell and mark `""`, `NA`, `N/A` (any case) as missing."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
-    text = pc.utf8_trim_whitespace(pc.fill_null(column, ""))
-    missing = pc.is_in(pc.utf8_lower(text), value_set=pa.array(MISSING_TOKENS))
-    return Cells(text, missing.to_numpy(zero_copy_only=False))
+    if column.null_count:
+        column = pc.fill_null(column, text_scalar(""))
+    text = pc.utf8_trim_whitespace(column)
+    missing = pc.is_in(pc.utf8_lower(text), value_set=texts(MISSING_TOKENS))
+    return Cells(text, to_numpy(missing))
 
 
 @dataclass(frozen=True)
@@ -144,10 +147,10 @@ def parse_numbers(cells: Cells, target: Unit | None, *, decimal_comma: bool = Fa
     lo_open = np.zeros(n, dtype=bool)
     hi_open = np.zeros(n, dtype=bool)
     inexact = np.zeros(n, dtype=bool)
-    plain = pc.match_substring_regex(cells.text, PLAIN).to_numpy(zero_copy_only=False)
+    plain = to_numpy(pc.match_substring_regex(cells.text, PLAIN))
     if plain.any():
         idx = np.flatnonzero(plain)
-        lo[idx] = pc.cast(pc.filter(cells.text, pa.array(plain)), pa.float64()).to_numpy()
+        lo[idx] = to_numpy(pc.cast(pc.filter(cells.text, bools(plain)), pa.float64()))
     rest = np.flatnonzero(~plain & ~cells.missing)
     if rest.size:
         _parse_rest(cells, rest, target, decimal_comma, lo, hi, lo_open, hi_open, inexact)
@@ -169,26 +172,26 @@ def _parse_rest(
     hi_open: Bools,
     inexact: Bools,
 ) -> None:
-    text = pc.take(cells.text, pa.array(rest))
+    text = pc.take(cells.text, indices(rest))
     for space in _SPACES:
         text = pc.replace_substring(text, space, " ")
     text = pc.replace_substring(text, "\u2212", "-")
     if decimal_comma:
         text = pc.replace_substring(text, ",", ".")
     parts = pc.extract_regex(text, GRAMMAR)
-    matched = parts.is_valid().to_numpy(zero_copy_only=False)
-    parts = parts.filter(pa.array(matched))
+    matched = to_numpy(parts.is_valid())
+    parts = parts.filter(bools(matched))
     rows = rest[matched]
     if not rows.size:
         return
-    mantissa = pc.cast(parts.field("m"), pa.float64()).to_numpy().copy()  # writable
-    power = parts.field("p").to_numpy(zero_copy_only=False)
+    mantissa = to_numpy(pc.cast(parts.field("m"), pa.float64()))  # a writable copy
+    power = np.array(parts.field("p").to_pylist(), dtype=object)
     scaled = power != ""
     if scaled.any():
         with np.errstate(over="ignore"):
             mantissa[scaled] = mantissa[scaled] * 10.0 ** power[scaled].astype(np.float64)
     spelled = pc.dictionary_encode(parts.field("u"))
-    codes = spelled.indices.to_numpy(zero_copy_only=False)
+    codes = to_numpy(spelled.indices)
     spellings = spelled.dictionary.to_pylist()
     factor = np.array([_factor(s, target) for s in spellings] or [math.nan])[codes]
     with np.errstate(over="ignore", invalid="ignore"):

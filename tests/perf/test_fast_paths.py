@@ -15,11 +15,12 @@ from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qc import engine, records, units
+from qc import arrowenv, engine, records, units
 from qc.columns import ArrowText, CodedText, distinct
 from qc.errors import InputError
 from qc.model import Allowed, Check, Equals, Forbidden, Limits, Pattern
@@ -203,3 +204,31 @@ def test_lazy_columns_behave_as_lists() -> None:
     assert coded.take_distinct(["B", "A", "-"]).tolist() == ["B", "A", "-", "B", "-"]
     with pytest.raises(IndexError):
         arrow[5]
+
+
+# --- Arrow <-> NumPy helpers (qc/arrowenv.py) ------------------------------------------
+
+@SETTINGS
+@given(st.lists(st.booleans(), max_size=70), st.integers(0, 20), st.integers(0, 70))
+def test_bool_helpers_round_trip_like_pyarrow(mask: list[bool], start: int, size: int) -> None:
+    array = arrowenv.bools(np.array(mask, dtype=bool)).slice(start, size)
+    assert arrowenv.to_numpy(array).tolist() == array.to_pylist()
+    assert arrowenv.to_numpy(pa.chunked_array([array, array])).tolist() == array.to_pylist() * 2
+
+
+@SETTINGS
+@given(st.lists(st.integers(-(2**40), 2**40), max_size=30), st.integers(0, 5))
+def test_integer_and_float_helpers_agree_with_pyarrow(values: list[int], start: int) -> None:
+    ints = arrowenv.indices(np.array(values, dtype=np.int64)).slice(start)
+    assert arrowenv.to_numpy(ints).tolist() == ints.to_pylist()
+    floats = pc.cast(ints, pa.float64())
+    assert arrowenv.to_numpy(floats).tolist() == floats.to_pylist()
+    small = pc.cast(pc.bit_wise_and(ints, arrowenv.indices(np.full(len(ints), 0x7F))), pa.int8())
+    assert arrowenv.to_numpy(small).tolist() == small.to_pylist()
+
+
+@SETTINGS
+@given(st.lists(st.text(max_size=5), max_size=20))
+def test_texts_builds_the_same_array_as_pyarrow(values: list[str]) -> None:
+    assert arrowenv.texts(values).equals(pa.array(values, pa.large_string()))
+    assert all(arrowenv.text_scalar(v).as_py() == v for v in values)
