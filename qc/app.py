@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass, field
 
 from qc import __version__
-from qc.arrowenv import skip_pandas_probe
 from qc.engine import Options, evaluate
 from qc.model import Report
 from qc.records import load_table
@@ -32,7 +31,6 @@ def utc_now() -> str:
 
 
 def run(options: RunOptions) -> Report:
-    skip_pandas_probe()
     spec = load_spec(options.spec)
     table = load_table(options.inputs, stdin=options.stdin)
     return evaluate(spec, table, options=Options(decimal_comma=options.decimal_comma),

@@ -1,54 +1,22 @@
-"""Keep pyarrow from importing pandas on runs that never use it.
+"""Move data between Python, NumPy and Arrow without making pyarrow import pandas.
 
 pyarrow imports pandas (more time than a whole `exoqc check` of a typical file) the first
 time it converts a Python or NumPy object to Arrow (`pa.array`, `pa.scalar`, a Python
 value given to a compute function) or an Arrow array to NumPy (`to_numpy`), only to
-learn whether pandas objects are involved. exoqc's hot path therefore moves data between
-NumPy, Python and Arrow through the buffers, with the helpers below, and answers
-pyarrow's Python-level "is pandas installed?" probe before its first use
-(`skip_pandas_probe`). Any pyarrow API that really needs pandas (`to_pandas`,
-`from_pandas`) still imports it on demand: pyarrow retries the import there. Arrays
-with nulls, which exoqc's hot path never produces, take pyarrow's own conversions.
+learn whether pandas objects are involved. exoqc's hot path therefore goes through the
+buffers with these helpers. Arrays with nulls, which the hot path never produces, take
+pyarrow's own conversion (and its pandas import). Using `pa.array(...)` or `to_numpy()`
+elsewhere is correct, only slower to start: tests/perf/test_imports.py guards the path.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-
-
-def skip_pandas_probe() -> None:
-    """Answer pyarrow's one-time "is pandas installed?" probe with no, if not asked yet.
-
-    The probe state lives in the private `pyarrow.lib._pandas_api`; for a pyarrow version
-    without it this does nothing, and a run only pays the import.
-    """
-    if "pandas" in sys.modules:
-        return
-    import pyarrow.lib
-
-    shim = getattr(pyarrow.lib, "_pandas_api", None)
-    if shim is None:
-        return
-
-    class _NoPandas:
-        def find_spec(self, name: str, *_: object) -> None:
-            if name == "pandas":
-                raise ImportError("not needed: see qc/arrowenv.py")
-
-    blocker = _NoPandas()
-    sys.meta_path.insert(0, blocker)
-    try:
-        shim.have_pandas  # noqa: B018  (the probe: it records that pandas is absent)
-    except Exception:
-        pass
-    finally:
-        sys.meta_path.remove(blocker)
 
 
 def texts(values: Sequence[str]) -> pa.Array:
