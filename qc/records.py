@@ -228,7 +228,7 @@ def _decode(raw: bytes, shown: str) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         utf8_error = exc.start
     # Not UTF-8. Excel's Windows 'CSV' is Windows-1252, but a UTF-8 file with one bad
-    # byte must not be read as Windows-1252: its µ and – would silently become mojibake.
+    # byte must not be read as Windows-1252: its µ and – would silently become mojibake.  # noqa: RUF003
     if _UTF8_MULTIBYTE.search(raw):
         raise InputError(
             f"{shown}: invalid UTF-8 at byte {utf8_error} in a file that is otherwise UTF-8")

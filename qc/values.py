@@ -1,4 +1,4 @@
-"""Read cell text as a lab writes it: missing tokens, numbers with units, detection-limit qualifiers.
+"""Read cell text as a lab writes it: missing tokens, numbers with units, detection limits.
 
 A numeric cell becomes an interval in the check's unit: `85` is [85, 85], `<0.5` is
 (-inf, 0.5), `≥95` is [95, inf). `parse_one` is the reference reading of one cell;
@@ -31,7 +31,7 @@ MISSING_TOKENS = ("", "na", "n/a")
 GRAMMAR = (
     r"^(?P<q><=|>=|≤|≥|<|>)?[ \t]*"
     r"(?P<m>[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
-    r"(?:[ \t]*[x×][ \t]*10\^(?P<p>[-+]?[0-9]{1,3}))?"
+    r"(?:[ \t]*[x×][ \t]*10\^(?P<p>[-+]?[0-9]{1,3}))?"  # noqa: RUF001 (the multiplication sign)
     r"[ \t]*(?P<u>.*?)$"
 )
 PLAIN = r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
@@ -110,7 +110,8 @@ def parse_one(text: str, target: Unit | None, *, decimal_comma: bool = False) ->
         if target is None:
             return f"has a unit ({written.symbol}) but the spec gives none"
         if written.dimension != target.dimension:
-            return f"{written.symbol} is not a unit of {target.dimension} (expected {target.symbol})"
+            return (f"{written.symbol} is not a unit of {target.dimension} "
+                    f"(expected {target.symbol})")
         value = value * written.factor / target.factor
         if abs(value) > DOUBLE_MAX:
             return "number too large"
