@@ -20,3 +20,7 @@ class InputError(ExoqcError):
 
 class OutputError(ExoqcError):
     """A report file cannot be written."""
+
+
+class UsageError(ExoqcError):
+    """An option value the command cannot use (e.g. a malformed --as-of date)."""

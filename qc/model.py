@@ -29,9 +29,9 @@ class Reason(enum.IntEnum):
     """Why a check failed: each asks for a different action in the lab."""
 
     NONE = 0
-    OUT_OF_SPEC = 1  # a real result outside the limits: an OOS investigation
+    OUT_OF_SPEC = 1  # a real result outside the limits or not an accepted word: investigate
     MISSING = 2  # no result where one is required
-    INVALID = 3  # unparseable, wrong unit, not a number, not an allowed word
+    INVALID = 3  # unparseable, wrong unit, not a number, not a result (`pending`), bad format
     INDETERMINATE = 4  # a censored result (<2) that straddles a limit: retest
 
     @property
@@ -54,6 +54,17 @@ class Limits:
     max: Decimal | None = None
     warn_min: Decimal | None = None
     warn_max: Decimal | None = None
+    min_exclusive: Decimal | None = None  # strict: the value must be above it
+    max_exclusive: Decimal | None = None  # strict: the value must be below it
+    rounding: str | None = None  # "usp": round to the limit's decimal places first
+
+    @property
+    def lower(self) -> Decimal | None:
+        return self.min if self.min is not None else self.min_exclusive
+
+    @property
+    def upper(self) -> Decimal | None:
+        return self.max if self.max is not None else self.max_exclusive
 
 
 @dataclass(frozen=True)
@@ -89,7 +100,40 @@ class Identity:
     """Built in: the batch id is present and unique across every input."""
 
 
-Rule = Limits | Allowed | Forbidden | Equals | Pattern | Identity
+@dataclass(frozen=True)
+class DateBound:
+    """A date limit: a fixed ISO date, `today` plus `days`, or another column of the row."""
+
+    kind: str  # "date" | "today" | "column"
+    date: str = ""  # ISO date, for kind "date"
+    days: int = 0  # offset from today, for kind "today"
+    column: str = ""  # for kind "column"
+
+    def __str__(self) -> str:
+        if self.kind == "date":
+            return self.date
+        if self.kind == "today":
+            return "today" if not self.days else f"today{self.days:+d}d"
+        return self.column
+
+
+@dataclass(frozen=True)
+class DateLimits:
+    """`type: date`: inclusive date limits; cells in ISO or a declared strftime format."""
+
+    min: DateBound | None = None
+    max: DateBound | None = None
+    warn_min: DateBound | None = None
+    warn_max: DateBound | None = None
+    formats: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReportOnly:
+    """Recorded and shown, never judged."""
+
+
+Rule = Limits | Allowed | Forbidden | Equals | Pattern | Identity | DateLimits | ReportOnly
 
 IDENTITY_CHECK = "batch_identity"
 
@@ -103,6 +147,12 @@ class Check:
     rule: Rule
     required: bool = True
     description: str = ""
+    columns: tuple[str, ...] = ()  # alternatives in order (first present wins); () = (column,)
+    report_only: bool = False
+
+    @property
+    def alternatives(self) -> tuple[str, ...]:
+        return self.columns or (self.column,)
 
 
 @dataclass(frozen=True)
@@ -123,6 +173,29 @@ class Spec:
     checks: tuple[Check, ...]
     files: tuple[SpecFile, ...]
     title: str = ""
+    derived: tuple[Derived, ...] = ()
+    status: str | None = None  # "draft" | "approved" | None (not stated)
+    effective_date: str | None = None  # ISO date
+    approved_by: str | None = None
+
+    def derived_named(self, name: str) -> Derived | None:
+        key = " ".join(name.split()).casefold()
+        return next((d for d in self.derived if d.key == key), None)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A named attribute computed from columns: `expression` as written, `tree` parsed
+    (see qc/derived.py), `inputs` the columns it reads."""
+
+    name: str
+    expression: str
+    tree: object = field(compare=False, repr=False)
+    inputs: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return " ".join(self.name.split()).casefold()
 
 
 # --- results ---------------------------------------------------------------------------
@@ -130,11 +203,12 @@ class Spec:
 
 @dataclass(frozen=True)
 class InputFile:
-    """A batch file as read."""
+    """A batch file (role "batches") or a file joined onto the batches (role "join"), as read."""
 
     path: str
     sha256: str
     rows: int
+    role: str = "batches"
 
 
 @dataclass(frozen=True, eq=False)
@@ -191,6 +265,28 @@ class Summary:
     verdict: Status
 
 
+@dataclass(frozen=True)
+class Provenance:
+    """Who ran which command, where, with which software: a report's attribution (ALCOA+).
+
+    `versions` pairs a component with its version, exoqc first. The options are those
+    that decide the verdict, as given on the command line (`as_of` only when used).
+    """
+
+    operator: str
+    host: str
+    command: tuple[str, ...]
+    versions: tuple[tuple[str, str], ...]
+    spec: str
+    inputs: tuple[str, ...]
+    decimal: str = "."
+    fail_on: str = "fail"
+    as_of: str | None = None
+    sheet: str | None = None
+    joins: tuple[str, ...] = ()
+    id_pattern: str | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class Report:
     """Everything a run decided; renderers read it and never recompute a verdict."""
@@ -205,6 +301,10 @@ class Report:
     tool_version: str
     generated_at: str
     notes: tuple[str, ...] = field(default=())
+    joins: tuple[InputFile, ...] = field(default=())  # files joined onto the batches (--join)
+    provenance: Provenance | None = None
+    as_of: str = ""  # the date `today` meant in this run (ISO)
+    not_for_release: str = ""  # why the spec may not release batches ("" = it may)
 
     @property
     def summary(self) -> Summary:

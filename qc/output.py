@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,45 +25,78 @@ class Planned:
     fmt: str
 
 
-def plan_outputs(outputs: Sequence[str], inputs: Sequence[str]) -> list[Planned]:
-    """Check every -o path before any work: known suffix, not an input, not a folder."""
+def plan_outputs(outputs: Sequence[str], inputs: Sequence[str],
+                 suffixes: Mapping[str, str] = SUFFIXES) -> list[Planned]:
+    """Check every -o path before any work: not a folder, not an input, a known suffix, and
+    a folder where a file can really be created (probed: root ignores permission bits, and
+    /proc or a read-only mount refuse what os.access allows)."""
     planned: list[Planned] = []
     sources = {_same(p) for p in inputs if p != "-"}
     for raw in outputs:
         path = Path(raw)
-        fmt = SUFFIXES.get(path.suffix.lower())
-        if fmt is None:
-            known = ", ".join(sorted(SUFFIXES))
-            raise OutputError(f"{raw}: unknown report type {path.suffix or '(no suffix)'!r}; "
-                              f"use one of {known}")
         if path.is_dir():
             raise OutputError(f"{raw}: is a folder; give a file name")
         if _same(raw) in sources:
             raise OutputError(f"{raw}: is one of the inputs; refusing to overwrite it")
+        fmt = suffixes.get(path.suffix.lower())
+        if fmt is None:
+            known = ", ".join(sorted(suffixes))
+            raise OutputError(f"{raw}: unknown report type {path.suffix or '(no suffix)'!r}; "
+                              f"use one of {known}")
         if any(p.path == path for p in planned):
             raise OutputError(f"{raw}: given twice")
-        parent = path.parent
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"{raw}: cannot create folder {str(parent)!r}: {exc.strerror}"
-                              ) from None
-        if not os.access(parent, os.W_OK):
-            raise OutputError(f"{raw}: folder {str(parent)!r} is not writable")
+        _prepare_folder(raw, path.parent)
         planned.append(Planned(path, fmt))
     return planned
 
 
-def _same(path: str) -> str:
-    return os.path.realpath(path)
+def _prepare_folder(raw: str, parent: Path) -> None:
+    blocker = next((p for p in (parent, *parent.parents) if p.exists() and not p.is_dir()),
+                   None)
+    if blocker is not None:
+        raise OutputError(f"{raw}: {str(blocker)!r} is a file, not a folder")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".exoqc-probe.", suffix=".tmp", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(f"{raw}: cannot write in folder {str(parent)!r}: "
+                          f"{exc.strerror or exc}") from None
+
+
+def _same(path: str) -> tuple[object, ...]:
+    """What makes two paths the same file: device and inode when it exists (a hard link or
+    a symlink to an input is that input), the resolved path when not."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ("path", os.path.realpath(path))
+    return ("inode", st.st_dev, st.st_ino)
 
 
 def write_outputs(report: Report, planned: Sequence[Planned]) -> None:
     """Write every planned report; all are rendered to temporary files before any is renamed."""
+    options = RenderOptions(color=False, verbose=True, width=120)
+
+    def chunks(fmt: str) -> Callable[[], Iterable[str]]:
+        return lambda: get_renderer(fmt)(report, options)
+
+    write_atomically([(item.path, chunks(item.fmt)) for item in planned])
+
+
+def write_atomically(files: Sequence[tuple[Path, Callable[[], Iterable[str]]]]) -> None:
+    """Write each (path, chunk source) whole or not at all.
+
+    Every file is written to a temporary file beside its target first; only when all
+    are complete are they renamed into place.
+    """
     done: list[tuple[str, Path]] = []
     try:
-        for item in planned:
-            done.append((_write_temp(report, item), item.path))
+        for path, chunks in files:
+            # A loop, not a comprehension: if a later file fails, `done` still lists the
+            # temporary files written so far, so that `finally` removes them.
+            done.append((_write_temp(path, chunks()), path))
         for temp, target in done:
             os.replace(temp, target)
     finally:
@@ -72,20 +105,21 @@ def write_outputs(report: Report, planned: Sequence[Planned]) -> None:
                 os.unlink(temp)
 
 
-def _write_temp(report: Report, item: Planned) -> str:
-    render = get_renderer(item.fmt)
-    fd, temp = tempfile.mkstemp(prefix=f".{item.path.name}.", suffix=".tmp",
-                                dir=item.path.parent)
+def _write_temp(path: Path, chunks: Iterable[str]) -> str:
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write report: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            for chunk in render(report, RenderOptions(color=False, verbose=True, width=120)):
+            for chunk in chunks:
                 fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
     except OSError as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
-        raise OutputError(f"{item.path}: cannot write report: {exc.strerror}") from None
+        raise OutputError(f"{path}: cannot write report: {exc.strerror}") from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)

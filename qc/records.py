@@ -14,8 +14,9 @@ import hashlib
 import io
 import re
 import threading
+import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,15 +25,14 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qc.arrowenv import bools, indices, text_scalar, to_numpy
+from qc.arrowenv import indices, text_scalar, to_numpy
 from qc.errors import InputError
 from qc.model import InputFile
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import pandas as pd  # imported where used: the fast CSV path never needs it
 
 DELIMITERS = (",", ";", "\t")
-EMPTY = text_scalar("")
 STDIN = "-"
 
 
@@ -51,6 +51,10 @@ class Table:
     duplicated: dict[str, str]  # header_key -> where it appears twice, for the error message
     rows: npt.NDArray[np.int64]
     input_index: npt.NDArray[np.int64]
+    joined: tuple[InputFile, ...] = ()  # files whose columns were joined on (qc/join.py)
+    # header_key -> {cell index: why}: Excel cells with no value to judge (a formula never
+    # calculated, an error value such as #N/A); the engine judges them invalid.
+    broken: dict[str, dict[int, str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -59,27 +63,33 @@ class Table:
 @dataclass(frozen=True, eq=False)
 class _Read:
     file: InputFile
-    columns: dict[str, pa.ChunkedArray]  # keyed by header_key, large_string, empty rows dropped
+    columns: dict[str, pa.ChunkedArray]  # keyed by header_key, large_string, no nulls
     rows: npt.NDArray[np.int64]
     duplicated: dict[str, str]
+    broken: dict[str, dict[int, str]] = field(default_factory=dict)
 
 
-def load_table(paths: Sequence[str], *, stdin: bytes | None = None) -> Table:
-    """Read every input; InputError (exit 2) names the file and the problem."""
-    reads = [_read(path, stdin) for path in paths]
+def load_table(paths: Sequence[str], *, stdin: bytes | None = None,
+               sheet: str | None = None) -> Table:
+    """Read every input; InputError (exit 2) names the file and the problem.
+
+    `sheet` names the sheet to read in Excel workbooks (default: the first).
+    """
+    reads = [_read(path, stdin, sheet) for path in paths]
     keys: dict[str, None] = {}
     for r in reads:
         keys.update(dict.fromkeys(r.columns))
     columns: dict[str, pa.ChunkedArray] = {}
     present: dict[str, frozenset[int]] = {}
     for key in keys:
-        parts = []
-        for r in reads:
-            if key in r.columns:
-                parts.append(r.columns[key])
-            else:
-                parts.append(pa.chunked_array([pa.nulls(len(r.rows), pa.large_string())]))
-        columns[key] = pa.chunked_array([c for p in parts for c in p.chunks], pa.large_string())
+        if len(reads) == 1:
+            columns[key] = reads[0].columns[key]
+        else:
+            parts = [r.columns[key] if key in r.columns
+                     else pa.chunked_array([pa.nulls(len(r.rows), pa.large_string())])
+                     for r in reads]
+            columns[key] = pa.chunked_array([c for p in parts for c in p.chunks],
+                                            pa.large_string())
         present[key] = frozenset(i for i, r in enumerate(reads) if key in r.columns)
     return Table(
         inputs=tuple(r.file for r in reads),
@@ -89,12 +99,53 @@ def load_table(paths: Sequence[str], *, stdin: bytes | None = None) -> Table:
         rows=np.concatenate([r.rows for r in reads]),
         input_index=np.concatenate(
             [np.full(len(r.rows), i, dtype=np.int64) for i, r in enumerate(reads)]),
+        broken=_offset_broken(reads),
     )
+
+
+def _offset_broken(reads: Sequence[_Read]) -> dict[str, dict[int, str]]:
+    """Each file's broken cells, indexed into the concatenated table."""
+    broken: dict[str, dict[int, str]] = {}
+    offset = 0
+    for r in reads:
+        for key, cells in r.broken.items():
+            broken.setdefault(key, {}).update({offset + i: why for i, why in cells.items()})
+        offset += len(r.rows)
+    return broken
 
 
 def _arrow(series: pd.Series) -> pa.ChunkedArray:
     arrow = pa.chunked_array(series.array.__arrow_array__())
     return arrow.cast(pa.large_string())
+
+
+def _read(path: str, stdin: bytes | None, sheet: str | None = None) -> _Read:
+    shown = "<stdin>" if path == STDIN else path
+    raw = stdin if path == STDIN and stdin is not None else _read_bytes(path)
+    if path != STDIN and _file_type(path, raw) == "excel":
+        return _read_excel(raw, shown, sheet)
+    _refuse_binary(raw, shown)
+    digest = _Digest(raw)
+    fast = read_fast(raw)
+    if fast is not None:
+        return _fast_read(fast, raw, shown, digest)
+    text, encoding = _decode(raw, shown)
+    if not text.strip():
+        raise InputError(f"{shown}: the file is empty")
+    delimiter = _sniff(text)
+    header = _header(text, delimiter, shown)
+    frame, duplicated = _parse(raw, text, encoding, delimiter, header, shown)
+    empty = _empty_rows(frame)
+    rows = np.arange(2, len(frame) + 2, dtype=np.int64)[~empty]
+    frame = frame.loc[~empty].reset_index(drop=True)
+    if frame.empty:
+        raise InputError(f"{shown}: no batch rows below the header")
+    file = InputFile(path=shown, sha256=digest.result(), rows=len(frame))
+    return _Read(file, _columns(frame), rows, duplicated)
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, pa.ChunkedArray]:
+    return {key: _arrow(frame[key]) for key in frame.columns}
 
 
 class _Digest(threading.Thread):
@@ -114,69 +165,38 @@ class _Digest(threading.Thread):
         return self.hexdigest
 
 
-def _read(path: str, stdin: bytes | None) -> _Read:
-    shown = "<stdin>" if path == STDIN else path
-    raw = stdin if path == STDIN and stdin is not None else _read_bytes(path)
-    digest = _Digest(raw)
-    parsed = read_fast(raw, shown)
-    if parsed is None:  # anything unusual: the general reader, and its exact error messages
-        parsed = read_general(raw, shown)
-    columns, duplicated = parsed
-    keys = list(columns)
-    size = len(columns[keys[0]]) if keys else 0
-    empty = _empty_rows(list(columns.values()), size)
-    rows = np.arange(2, size + 2, dtype=np.int64)
-    if empty.any():
-        rows = rows[~empty]
-        keep = bools(~empty)
-        columns = {k: c.filter(keep) for k, c in columns.items()}
-    if not rows.size:
-        raise InputError(f"{shown}: no batch rows below the header")
-    file = InputFile(path=shown, sha256=digest.result(), rows=int(rows.size))
-    return _Read(file, columns, rows, duplicated)
+Parsed = tuple[dict[str, pa.ChunkedArray], list[str]]  # columns by position, header
 
 
-Parsed = tuple[dict[str, pa.ChunkedArray], dict[str, str]]
-
-
-def read_general(raw: bytes, shown: str) -> Parsed:
-    """Any file exoqc accepts: decoded whole (UTF-8, UTF-16, Windows-1252) and parsed by
-    pandas' C engine; every malformed-file error is raised from here."""
-    text, encoding = _decode(raw, shown)
-    if not text.strip():
-        raise InputError(f"{shown}: the file is empty")
-    delimiter = _sniff(text)
-    header = _header(text, delimiter, shown)
-    frame, duplicated = _parse(raw, text, encoding, delimiter, header, shown)
-    return {key: _arrow(frame[key]) for key in frame.columns}, duplicated
-
-
-def read_fast(raw: bytes, shown: str) -> Parsed | None:
-    """The common case, parsed straight into Arrow without decoding the file in Python:
-    UTF-8 without quote characters, every row as wide as the header. None for anything
-    else (other encodings, quotes, ragged or malformed rows, a blank first line), which
-    the general reader then handles with the same result or the same error."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw:
+def read_fast(raw: bytes) -> Parsed | None:
+    """The common case, parsed straight into Arrow (pyarrow.csv) without pandas: UTF-8
+    without quote characters, '\\n' or '\\r\\n' line ends, no blank line, every row exactly
+    as wide as the header. None for anything else (other encodings, quotes, CR-only or
+    stray CR line ends, blank lines, ragged rows), which the general reader then reads
+    with the same result or refuses with its exact message. Same cells as the general
+    reader for every file it accepts (tests/perf/test_fast_paths.py)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw or b'"' in raw:
         return None
-    if b'"' in raw:
-        # pandas and Arrow disagree on stray quotes (`a"b`, `"a"b`, an unterminated one);
-        # quoted files keep the general reader, which has always decided those.
-        return None
+    if raw.count(b"\r") != raw.count(b"\r\n"):
+        return None  # CR-only or stray CR: pandas and Arrow may split lines differently
+    if b"\n\n" in raw or b"\n\r\n" in raw:
+        return None  # a blank line: leave its row numbering to the general reader
     start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     end = raw.find(b"\n", start)
-    first = raw[start:] if end < 0 else raw[start:end]
-    if not first.strip():
-        return None  # a blank first line
+    if end < 0:
+        return None  # a header and no row
     try:
-        line = first.decode("utf-8").rstrip("\r")
+        line = raw[start:end].decode("utf-8").removesuffix("\r")
     except UnicodeDecodeError:
         return None
+    if not line.strip() or len(line.splitlines()) != 1:
+        return None  # a blank first line, or one Python splits (U+2028, \x85, ...)
     delimiter = _sniff(line)
     try:
         header = _header(line, delimiter, "")
     except InputError:
         return None
-    import pyarrow.csv as pacsv  # deferred: only a run that reads a file needs it
+    import pyarrow.csv as pacsv  # deferred: only a run that reads a CSV file needs it
 
     names = [str(i) for i in range(len(header))]
     try:
@@ -184,19 +204,120 @@ def read_fast(raw: bytes, shown: str) -> Parsed | None:
             pa.py_buffer(raw),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
+                delimiter=delimiter, quote_char=False, double_quote=False, escape_char=False,
                 newlines_in_values=False, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.large_string()), null_values=[],
-                strings_can_be_null=False, quoted_strings_can_be_null=False),
+                strings_can_be_null=False, quoted_strings_can_be_null=False,
+                check_utf8=True),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
         return None
+    return {str(i): table.column(i) for i in range(len(header))}, header
+
+
+def _fast_read(parsed: Parsed, raw: bytes, shown: str, digest: _Digest) -> _Read:
+    by_position, header = parsed
     keys = [header_key(h) for h in header]
-    columns: dict[str, pa.ChunkedArray] = {}
-    for i, key in enumerate(keys):
-        columns.setdefault(key, table.column(i))
-    return columns, _duplicates(keys, header, shown)
+    size = len(by_position["0"]) if header else 0
+    first = {key: by_position[str(i)] for i, key in reversed(list(enumerate(keys)))}
+    first = {key: first[key] for key in dict.fromkeys(keys)}  # the general reader's order
+    # Blank like the general reader: over the columns kept (the first of each name).
+    empty = _blank_rows(list(first.values()), size)
+    rows = np.arange(2, size + 2, dtype=np.int64)[~empty]
+    keep = None if not empty.any() else indices(np.flatnonzero(~empty))
+    columns = {key: column if keep is None else column.take(keep)
+               for key, column in first.items()}
+    if not rows.size:
+        raise InputError(f"{shown}: no batch rows below the header")
+    file = InputFile(path=shown, sha256=digest.result(), rows=int(rows.size))
+    return _Read(file, columns, rows, _duplicates(keys, header, shown))
+
+
+# What Python's str.strip() removes (str.isspace), so that a row is blank on the fast
+# path exactly when the general reader's `.str.strip() == ""` finds it blank.
+_PY_SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+             + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000")
+_EMPTY = text_scalar("")
+
+
+def _blank_rows(columns: list[pa.ChunkedArray], size: int) -> npt.NDArray[np.bool_]:
+    """Rows whose every cell is blank; each column looks only at the rows still blank."""
+    candidates = np.arange(size)
+    for column in columns:
+        if not candidates.size:
+            break
+        cells = column if candidates.size == size else column.take(indices(candidates))
+        blank = pc.equal(pc.utf8_trim(cells, characters=_PY_SPACE), _EMPTY)
+        candidates = candidates[to_numpy(blank)]
+    empty = np.zeros(size, dtype=bool)
+    empty[candidates] = True
+    return empty
+
+
+# Suffixes of files that are not CSV and that exoqc does not read: refused by name.
+UNSUPPORTED = {
+    ".xls": "a legacy Excel workbook: save it as .xlsx or CSV",
+    ".xlsb": "a binary Excel workbook: save it as .xlsx or CSV",
+    ".ods": "an OpenDocument spreadsheet: save it as .xlsx or CSV",
+    ".numbers": "a Numbers spreadsheet: export it as .xlsx or CSV",
+    ".pdf": "a PDF document",
+    ".doc": "a Word document",
+    ".docx": "a Word document",
+    ".zip": "a ZIP archive",
+    ".gz": "a compressed file",
+    ".json": "a JSON file",
+    ".parquet": "a Parquet file",
+}
+# Leading bytes of binary files that are sometimes misnamed .csv.
+MAGIC = {
+    b"%PDF-": "a PDF document",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "a legacy Excel (.xls) or other OLE2 file",
+    b"PK\x03\x04": "a ZIP archive (an .xlsx workbook? name it .xlsx)",
+    b"\x1f\x8b": "a gzip-compressed file",
+}
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")  # read by qc/excel.py, imported only for them
+READS = "exoqc reads CSV files and Excel workbooks (.xlsx, .xlsm)"
+
+
+def _file_type(path: str, raw: bytes) -> str:
+    """"excel" or "csv" from the suffix; InputError for a known unsupported type."""
+    suffix = Path(path).suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        if not raw.startswith(b"PK\x03\x04"):
+            what = next((w for m, w in MAGIC.items() if raw.startswith(m)), None)
+            raise InputError(f"{path}: not an Excel workbook" + (f" ({what})" if what else "")
+                             + f"; {READS}")
+        return "excel"
+    if suffix in UNSUPPORTED:
+        raise InputError(f"{path}: unsupported file type {suffix!r} ({UNSUPPORTED[suffix]}); "
+                         f"{READS}")
+    return "csv"
+
+
+def _refuse_binary(raw: bytes, shown: str) -> None:
+    what = next((w for m, w in MAGIC.items() if raw.startswith(m)), None)
+    if what is not None:
+        raise InputError(f"{shown}: unsupported file type: {what}; {READS}")
+
+
+def _read_excel(raw: bytes, shown: str, sheet: str | None) -> _Read:
+    from qc.excel import read_sheet
+
+    got = read_sheet(raw, shown, sheet)
+    if not got.cells:
+        raise InputError(f"{shown}: sheet {got.name!r}: no batch rows below the header")
+    width = len(got.header)
+    import pandas as pd
+
+    frame = pd.DataFrame(got.cells, columns=range(width), dtype=str)
+    frame, duplicated = _keyed(frame, got.header, shown)
+    broken: dict[str, dict[int, str]] = {}
+    keys = [header_key(h) for h in got.header]
+    for (i, c), why in got.broken.items():
+        broken.setdefault(keys[c], {})[i] = why
+    file = InputFile(path=shown, sha256=hashlib.sha256(raw).hexdigest(), rows=len(got.cells))
+    return _Read(file, _columns(frame), np.array(got.rows, dtype=np.int64), duplicated, broken)
 
 
 def _read_bytes(path: str) -> bytes:
@@ -228,7 +349,7 @@ def _decode(raw: bytes, shown: str) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         utf8_error = exc.start
     # Not UTF-8. Excel's Windows 'CSV' is Windows-1252, but a UTF-8 file with one bad
-    # byte must not be read as Windows-1252: its µ and – would silently become mojibake.  # noqa: RUF003
+    # byte must not be read as Windows-1252: its µ and en dash would silently become mojibake.
     if _UTF8_MULTIBYTE.search(raw):
         raise InputError(
             f"{shown}: invalid UTF-8 at byte {utf8_error} in a file that is otherwise UTF-8")
@@ -249,7 +370,7 @@ def _sniff(text: str) -> str:
 
 def _header(text: str, delimiter: str, shown: str) -> list[str]:
     try:
-        names = next(csv.reader(io.StringIO(text), delimiter=delimiter))
+        names = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise InputError(f"{shown}: line 1: {exc}") from None
     return names
@@ -260,25 +381,29 @@ def _parse(raw: bytes, text: str, encoding: str, delimiter: str, header: list[st
     import pandas as pd  # deferred: only files the fast reader declines need it
 
     source: io.BytesIO | io.StringIO = (
-        io.StringIO(text) if encoding == "utf-16" else io.BytesIO(raw))
+        io.StringIO(text, newline="") if encoding == "utf-16" else io.BytesIO(raw))
     try:
-        frame = pd.read_csv(
-            source,
-            sep=delimiter,
-            header=None,
-            skiprows=1,
-            names=range(len(header)),
-            dtype=str,
-            encoding=None if encoding == "utf-16" else encoding,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            engine="c",
-        )
+        with warnings.catch_warnings():
+            # A first data row wider than the header would otherwise be read with its
+            # leading cells as an index (columns shifted) or, with index_col=False,
+            # silently cut: both put values under the wrong header.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = _read_csv(source, delimiter, len(header), encoding)
+    except pd.errors.ParserWarning:
+        raise InputError(f"{shown}: {_too_wide(text, delimiter, len(header))}") from None
     except pd.errors.ParserError as exc:
         raise InputError(f"{shown}: {_parser_message(str(exc))}") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise InputError(f"{shown}: cannot parse as CSV: {exc}") from None
+    return _keyed(frame, header, shown)
+
+
+def _keyed(frame: pd.DataFrame, header: list[str], shown: str
+           ) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The frame with columns keyed by header_key, first of each name kept; and where a
+    name appears twice."""
+    import pandas as pd
+
     keys = [header_key(h) for h in header]
     frame.columns = pd.Index(keys)
     # Keep the first of each name; the engine refuses a duplicated column that a check needs.
@@ -286,14 +411,47 @@ def _parse(raw: bytes, text: str, encoding: str, delimiter: str, header: list[st
 
 
 def _duplicates(keys: list[str], header: list[str], shown: str) -> dict[str, str]:
+    """Where a header name appears twice (first repeat of each name)."""
     seen: dict[str, int] = {}
     dupes: dict[str, str] = {}
     for i, key in enumerate(keys):
         if key in seen and key not in dupes:
-            dupes[key] = (f"{shown}: columns {seen[key] + 1} and {i + 1} are both named "
-                          f"{header[i]!r}")
+            first = seen[key] + 1
+            dupes[key] = f"{shown}: columns {first} and {i + 1} are both named {header[i]!r}"
         seen.setdefault(key, i)
     return dupes
+
+
+def _read_csv(source: io.BytesIO | io.StringIO, delimiter: str, width: int,
+              encoding: str) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.read_csv(
+        source,
+        sep=delimiter,
+        header=None,
+        skiprows=1,
+        names=range(width),
+        index_col=False,
+        dtype=str,
+        encoding=None if encoding == "utf-16" else encoding,
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,
+        engine="c",
+    )
+
+
+def _too_wide(text: str, delimiter: str, width: int) -> str:
+    """Where the first row with more fields than the header is (only on the error path)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for fields in reader:
+            if len(fields) > width:
+                return f"line {reader.line_num}: {len(fields)} fields where the header has {width}"
+    except csv.Error:
+        pass
+    return f"a row has more fields than the header's {width}"
 
 
 def _parser_message(message: str) -> str:
@@ -301,18 +459,16 @@ def _parser_message(message: str) -> str:
     if found:
         want, line, saw = found.groups()
         return f"line {line}: {saw} fields where the header has {want}"
+    found = re.search(r"EOF inside string starting at row (\d+)", message)
+    if found:  # pandas counts from 0 at the header: row 1 is the spreadsheet's row 2
+        return f"row {int(found.group(1)) + 1}: a quoted value is never closed"
     return "malformed CSV: " + message.replace("Error tokenizing data. C error: ", "").strip()
 
 
-def _empty_rows(columns: list[pa.ChunkedArray], size: int) -> npt.NDArray[np.bool_]:
-    """Rows whose every cell is blank; each column looks only at the rows still blank."""
-    candidates = np.arange(size)
-    for column in columns:
-        if not candidates.size:
+def _empty_rows(frame: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    empty = np.ones(len(frame), dtype=bool)
+    for key in frame.columns:
+        empty &= (frame[key].str.strip() == "").to_numpy(dtype=bool, na_value=True)
+        if not empty.any():
             break
-        cells = column if candidates.size == size else column.take(indices(candidates))
-        blank = pc.equal(pc.utf8_trim_whitespace(pc.fill_null(cells, EMPTY)), EMPTY)
-        candidates = candidates[to_numpy(blank)]
-    empty = np.zeros(size, dtype=bool)
-    empty[candidates] = True
     return empty

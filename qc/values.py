@@ -1,4 +1,4 @@
-"""Read cell text as a lab writes it: missing tokens, numbers with units, detection limits.
+"""Read cell text as a lab writes it: missing tokens, numbers with units, censored values.
 
 A numeric cell becomes an interval in the check's unit: `85` is [85, 85], `<0.5` is
 (-inf, 0.5), `≥95` is [95, inf). `parse_one` is the reference reading of one cell;
@@ -17,11 +17,11 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from qc import units
-from qc.arrowenv import bools, indices, text_scalar, texts, to_numpy
 from qc.units import Unit
 
 MISSING_TOKENS = ("", "na", "n/a")
@@ -31,12 +31,15 @@ MISSING_TOKENS = ("", "na", "n/a")
 GRAMMAR = (
     r"^(?P<q><=|>=|≤|≥|<|>)?[ \t]*"
     r"(?P<m>[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
-    r"(?:[ \t]*[x×][ \t]*10\^(?P<p>[-+]?[0-9]{1,3}))?"  # noqa: RUF001 (the multiplication sign)
+    r"(?:[ \t]*[x×][ \t]*10\^(?P<p>[-+]?[0-9]{1,3}))?"
     r"[ \t]*(?P<u>.*?)$"
 )
 PLAIN = r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
 _GRAMMAR = re.compile(GRAMMAR, re.S)
+_DECIMAL_COMMA = re.compile(r"[<>≤≥]?=?\s*[-+\u2212]?[0-9]+,[0-9]+(?:[eE][-+]?[0-9]+)?(?:\s|$)")
 _SPACES = ("\u00a0", "\u202f", "\u2007")  # no-break spaces Excel and Word leave behind
+# `0,3`, `2,1E+11`, `<0,5 EU/mL`: a decimal comma (read only with --decimal ,)
+_DECIMAL_COMMA = re.compile(r"(?:<=|>=|[<>≤≥])?\s*[-+\u2212]?\d+,\d+(?:[eE][-+]?\d+)?(?!\d)")
 QUALIFIERS = {"": 0, "<": 1, "<=": 2, "≤": 2, ">": 3, ">=": 4, "≥": 4}
 DOUBLE_MAX = Decimal("1.7976931348623157e308")
 
@@ -62,11 +65,33 @@ def read_cells(column: pa.Array) -> Cells:
     """Trim every cell and mark `""`, `NA`, `N/A` (any case) as missing."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
-    if column.null_count:
-        column = pc.fill_null(column, text_scalar(""))
-    text = pc.utf8_trim_whitespace(column)
-    missing = pc.is_in(pc.utf8_lower(text), value_set=texts(MISSING_TOKENS))
-    return Cells(text, to_numpy(missing))
+    text = pc.utf8_trim_whitespace(pc.fill_null(column, ""))
+    missing = pc.is_in(pc.utf8_lower(text), value_set=pa.array(MISSING_TOKENS))
+    return Cells(text, missing.to_numpy(zero_copy_only=False))
+
+
+# Characters a spreadsheet does not show: format characters (zero-width spaces and joiners,
+# bidi controls, soft hyphen, a stray BOM) and C0/C1 controls other than tab and line
+# breaks. A cell holding one is not what the person who checks it sees: `He\u200bLa` would
+# slip past `forbidden: [HeLa]`, `B1\u200b` past the duplicate-id check.
+INVISIBLE = r"[\p{Cf}\x{01}-\x{08}\x{0B}\x{0C}\x{0E}-\x{1F}\x{7F}-\x{9F}]"
+_INVISIBLE = re.compile(r"[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+                        r"\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+                        r"\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+                        r"\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+                        r"\U000e0020-\U000e007f\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def invisible(cells: Cells) -> Bools:
+    """Which cells hold a character that a spreadsheet does not show (see INVISIBLE)."""
+    hit = pc.match_substring_regex(cells.text, INVISIBLE)
+    return hit.to_numpy(zero_copy_only=False)  # type: ignore[no-any-return]
+
+
+def first_invisible(text: str) -> str:
+    """The first invisible character of a cell as `U+200B`, for the message."""
+    found = _INVISIBLE.search(text)
+    return f"U+{ord(found.group()):04X}" if found else "an invisible character"
 
 
 @dataclass(frozen=True)
@@ -89,17 +114,22 @@ def _prepare(text: str, decimal_comma: bool) -> str:
 
 def parse_one(text: str, target: Unit | None, *, decimal_comma: bool = False) -> Interval | str:
     """Read one cell; return its interval in the target unit, or why it cannot be read."""
+    if not decimal_comma and _DECIMAL_COMMA.match(text.strip()):
+        return "a decimal comma is not read unless --decimal , is given"
     found = _GRAMMAR.match(_prepare(text, decimal_comma))
     if found is None:
-        if re.fullmatch(r"[-+<>≤≥]?\s*\d+,\d+(?:[eE][-+]?\d+)?", text.strip()):
-            return "a decimal comma is not read unless --decimal , is given"
         return "not a number"
     try:
         value = Decimal(found["m"])
-        if found["p"]:
-            value = value.scaleb(int(found["p"]))
     except InvalidOperation:
         return "not a number"
+    power = int(found["p"] or 0)
+    # Decided on the exponent before any arithmetic: `1e999999999` or a 50 MB run of
+    # digits would otherwise overflow the decimal context instead of being refused.
+    if value and value.adjusted() + power > DOUBLE_MAX.adjusted():
+        return "number too large"
+    if power:
+        value = value.scaleb(power)
     if abs(value) > DOUBLE_MAX:
         return "number too large"
     written: Unit | None = None
@@ -148,10 +178,10 @@ def parse_numbers(cells: Cells, target: Unit | None, *, decimal_comma: bool = Fa
     lo_open = np.zeros(n, dtype=bool)
     hi_open = np.zeros(n, dtype=bool)
     inexact = np.zeros(n, dtype=bool)
-    plain = to_numpy(pc.match_substring_regex(cells.text, PLAIN))
+    plain = pc.match_substring_regex(cells.text, PLAIN).to_numpy(zero_copy_only=False)
     if plain.any():
         idx = np.flatnonzero(plain)
-        lo[idx] = to_numpy(pc.cast(pc.filter(cells.text, bools(plain)), pa.float64()))
+        lo[idx] = pc.cast(pc.filter(cells.text, pa.array(plain)), pa.float64()).to_numpy()
     rest = np.flatnonzero(~plain & ~cells.missing)
     if rest.size:
         _parse_rest(cells, rest, target, decimal_comma, lo, hi, lo_open, hi_open, inexact)
@@ -173,27 +203,26 @@ def _parse_rest(
     hi_open: Bools,
     inexact: Bools,
 ) -> None:
-    text = pc.take(cells.text, indices(rest))
+    text = pc.take(cells.text, pa.array(rest))
     for space in _SPACES:
         text = pc.replace_substring(text, space, " ")
     text = pc.replace_substring(text, "\u2212", "-")
     if decimal_comma:
         text = pc.replace_substring(text, ",", ".")
     parts = pc.extract_regex(text, GRAMMAR)
-    matched = to_numpy(parts.is_valid())
-    parts = parts.filter(bools(matched))
+    matched = parts.is_valid().to_numpy(zero_copy_only=False)
+    parts = parts.filter(pa.array(matched))
     rows = rest[matched]
     if not rows.size:
         return
-    mantissa = to_numpy(pc.cast(parts.field("m"), pa.float64()))  # a writable copy
-    power = np.array(parts.field("p").to_pylist(), dtype=object)
+    mantissa = pc.cast(parts.field("m"), pa.float64()).to_numpy(zero_copy_only=False,
+                                                                 writable=True)
+    power = parts.field("p").to_numpy(zero_copy_only=False)
     scaled = power != ""
     if scaled.any():
         with np.errstate(over="ignore"):
             mantissa[scaled] = mantissa[scaled] * 10.0 ** power[scaled].astype(np.float64)
-    spelled = pc.dictionary_encode(parts.field("u"))
-    codes = to_numpy(spelled.indices)
-    spellings = spelled.dictionary.to_pylist()
+    codes, spellings = pd.factorize(parts.field("u").to_numpy(zero_copy_only=False))
     factor = np.array([_factor(s, target) for s in spellings] or [math.nan])[codes]
     with np.errstate(over="ignore", invalid="ignore"):
         value = mantissa * factor

@@ -32,18 +32,18 @@ class YamlError(ValueError):
 
 
 class _Loader(yaml.SafeLoader):
-    yaml_implicit_resolvers: dict[Any, Any] = {}
+    yaml_implicit_resolvers = {}  # noqa: RUF012 (PyYAML's own class-level table)
 
-    def compose_node(self, parent: Node | None, index: object) -> Node:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
             raise YamlError("aliases (*name) are not allowed in a spec", *_pos(mark))
         self._depth = getattr(self, "_depth", 0) + 1
         try:
             if self._depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise YamlError(f"nested deeper than {MAX_DEPTH} levels", *_pos(mark))
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
@@ -111,8 +111,9 @@ def _positions(node: Node, path: Path, out: Positions) -> None:
 
 def load(text: str) -> tuple[Any, Positions]:
     """Parse one YAML document; return the data and the (line, column) of every value."""
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # its reader refuses control characters already here
         node = loader.get_single_node()
         if node is None:
             return None, {}
@@ -128,7 +129,8 @@ def load(text: str) -> tuple[Any, Positions]:
     except yaml.YAMLError as exc:
         raise YamlError(str(exc).splitlines()[0]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def node_tag(exc: yaml.MarkedYAMLError) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,3 +45,44 @@ def write(tmp_path: Path) -> Callable[[str, str | bytes], Path]:
         return path
 
     return _write
+
+
+STABLE_ENV = {"EXOQC_HOST": "test-host", "EXOQC_OPERATOR": "test-operator"}
+
+
+def mask_versions(text: str) -> str:
+    """Output with what differs between installations (the exoqc version, and the library
+    versions a report records) masked, so that a golden file pins exoqc's behaviour only."""
+    from qc import __version__
+
+    text = text.replace(__version__, "VERSION")
+    return re.sub(r'("versions": )\{[^}]*\}', r'\1{"...": "..."}', text)  # still JSON
+
+
+@pytest.fixture(autouse=True)
+def _stable_attribution(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reports record who ran them and where: make that the same on every machine."""
+    for name, value in STABLE_ENV.items():
+        monkeypatch.setenv(name, value)
+    # Under GitHub Actions the default output gains annotations; tests that want them set it.
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="Rewrite tests/golden/* from the current output instead of comparing.")
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """golden(name, text): compare with tests/golden/<name>, or rewrite it with --update-golden."""
+
+    def _compare(name: str, text: str) -> None:
+        path = ROOT / "tests" / "golden" / name
+        if request.config.getoption("--update-golden"):
+            path.write_text(text, encoding="utf-8")
+            return
+        assert path.exists(), f"no golden file {path}; run pytest --update-golden"
+        assert text == path.read_text(encoding="utf-8")
+
+    return _compare

@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+from qc.errors import InputError
 from qc.instruments import nanosight, zetaview
 from qc.instruments.model import (
     DEFAULT_WINDOW,
@@ -16,14 +17,15 @@ from qc.instruments.model import (
     summarise_export,
 )
 
-__all__ = ["DEFAULT_WINDOW", "InstrumentFileError", "NtaSummary", "summarise"]
+__all__ = ["DEFAULT_WINDOW", "InstrumentFileError", "NtaSummary", "is_export", "summarise"]
 
 # Both vendors write Windows code-page text; ISO-8859-1 decodes any byte, so it never fails.
 ENCODING = "iso-8859-1"
+SNIFF_BYTES = 1 << 16  # how much of a file `is_export` reads
 
 
-class InstrumentFileError(Exception):
-    """An instrument export cannot be read or is not one this package knows.
+class InstrumentFileError(InputError):
+    """An instrument export cannot be read or is not one this package knows (exit 2).
 
     `str()` is one plain line: "<path>: <problem>".
     """
@@ -62,11 +64,38 @@ def summarise(
     )
 
 
+def is_export(path: Path) -> bool:
+    """True when the file looks like a NanoSight or ZetaView export (False if unreadable).
+
+    Only the head is read: both formats say what they are in their first lines, and a
+    batch CSV of a million rows should not be scanned line by line to find out.
+    """
+    try:
+        with Path(path).open("rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError:
+        return False
+    text = _decode(head).rpartition("\n")[0] if len(head) == SNIFF_BYTES else _decode(head)
+    return nanosight.looks_like(text) or zetaview.looks_like(text)
+
+
 def _read(path: Path) -> str:
     try:
-        return path.read_bytes().decode(ENCODING)
+        return _decode(path.read_bytes())
     except OSError as err:
         raise InstrumentFileError(path, f"cannot read: {err.strerror or err}") from err
+
+
+def _decode(raw: bytes) -> str:
+    # An export re-saved by Excel as "CSV UTF-8" starts with a BOM; read that as UTF-8
+    # so that a µ or an accented sample name survives. Anything else is the vendor's
+    # ISO-8859-1.
+    if raw.startswith(b"\xef\xbb\xbf"):
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+    return raw.decode(ENCODING)
 
 
 def _parse(path: Path, text: str) -> ParsedExport:

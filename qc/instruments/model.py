@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 DEFAULT_WINDOW: tuple[Decimal, Decimal] = (Decimal(30), Decimal(150))
 # Relative gap allowed between the distribution's total and the reported concentration
-# (domain.md §3.3: alert at > ±5 %).
+# (with 1-nm bins the two agree closely; more than ±5 % means a truncated or mis-read export).
 CONCENTRATION_TOLERANCE = 0.05
 SIZE_STATISTICS = ("mean_nm", "mode_nm", "d10_nm", "d50_nm", "d90_nm")
 _PERCENTILES = {"d10_nm": 0.10, "d50_nm": 0.50, "d90_nm": 0.90}
@@ -132,7 +132,7 @@ class ParsedExport:
     sample_name: str
     videos: int | None
     dilution_factor: str
-    dilution_adjusted: bool
+    dilution_adjusted: bool | None  # see nanosight._dilution
     concentration_per_ml: float | None
     concentration_source: str  # "reported" (the instrument's total), "computed" or "missing"
     reported_sizes: Mapping[str, float]  # keys from SIZE_STATISTICS found in the file
@@ -158,7 +158,7 @@ class NtaSummary:
     software: str
     videos: int | None
     dilution_factor: str
-    dilution_adjusted: bool
+    dilution_adjusted: bool | None  # see nanosight._dilution
     concentration_per_ml: float | None
     mean_nm: float | None
     mode_nm: float | None

@@ -16,6 +16,7 @@ from qc.instruments.model import (
 
 INSTRUMENT = "NanoSight"
 MAGIC = "NTA Experiment Summary File"
+NOT_RECORDED = "Not recorded"
 _CREATED_WITH = "created with "
 _BIN_HEADER = "bin centre (nm)"
 _PER_VIDEO_CONC = "concentration (particles / ml)"
@@ -50,11 +51,7 @@ def parse(text: str) -> ParsedExport:
     total = distribution.integral()
     notes = {
         "distribution": f"{distribution_note}, {_binning(distribution)}",
-        "dilution": (
-            "concentrations already adjusted by the instrument; factor not applied again"
-            if adjusted
-            else "no dilution factor applied"
-        ),
+        "dilution": _dilution_note(dilution, adjusted),
     }
     if concentration is None:
         notes["concentration"] = "no [Results] Average: Σ (distribution * bin width)"
@@ -170,19 +167,41 @@ def _videos(details: Sequence[Row], per_video_columns: int) -> int | None:
     return per_video_columns or None
 
 
-def _dilution(results: Sequence[Row]) -> tuple[str, bool]:
-    """The dilution factor as written, and whether the export says it is already applied."""
+def _dilution(results: Sequence[Row]) -> tuple[str, bool | None]:
+    """The dilution factor as written, and what the export says about it.
+
+    True: the row says concentrations are adjusted for this factor and gives a number, so
+    the factor is recorded and must never be applied again. False: the row says "Not
+    recorded", so no factor went into the concentrations (recorded as "Not recorded").
+    None: the export does not say (no such row, or a value that is neither).
+    """
     cells = _find(results, "dilution factor")
     if cells is None:
-        return "", False
+        return "", None
     column = _average_column(results)
     if column is not None and column < len(cells) and cells[column]:
         written = [cells[column]]
     else:
         videos = cells[1:column] if column is not None else cells[1:]
         written = list(dict.fromkeys(cell for cell in videos if cell))
-    adjusted = "adjusted" in cells[0].lower() and any(_number(w) is not None for w in written)
-    return "; ".join(written), adjusted
+    factor = "; ".join(written)
+    if written and all(w.lower() == NOT_RECORDED.lower() for w in written):
+        return NOT_RECORDED, False
+    says_adjusted = "adjusted" in cells[0].lower()
+    if says_adjusted and written and all(_number(w) is not None for w in written):
+        return factor, True
+    return factor, None
+
+
+def _dilution_note(factor: str, adjusted: bool | None) -> str:
+    if adjusted:
+        return (f"concentrations already adjusted by the instrument for dilution factor {factor}; "
+                "recorded, never applied again")
+    if adjusted is False:
+        return ("dilution factor 'Not recorded' in the export: concentrations are as measured; "
+                "no factor applied by the instrument or by exoqc")
+    return ("the export does not say whether concentrations are dilution-adjusted; "
+            "no factor applied")
 
 
 def _distribution(rows: Sequence[Row]) -> tuple[Distribution, str, int]:

@@ -74,7 +74,7 @@ def parse(text: str) -> ParsedExport:
         sample_name=_value(header, "sample"),
         videos=_int(_value(header, "positions")),
         dilution_factor=dilution,
-        dilution_adjusted=False,
+        dilution_adjusted=None,  # a ZetaView export does not say
         concentration_per_ml=concentration,
         concentration_source="missing" if concentration is None else "reported",
         reported_sizes=_header_sizes(header),

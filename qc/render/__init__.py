@@ -30,11 +30,20 @@ Renderer = Callable[["Report", RenderOptions], Iterator[str]]
 RENDERERS: dict[str, str] = {
     "table": "qc.render.table",
     "json": "qc.render.json_report",
+    "junit": "qc.render.junit",
+    "markdown": "qc.render.markdown",
+    "csv": "qc.render.csv_report",
+    "github": "qc.render.github",
+    "html": "qc.render.html",
 }
 # report file suffix -> format name
 SUFFIXES: dict[str, str] = {
     ".json": "json",
     ".txt": "table",
+    ".xml": "junit",
+    ".md": "markdown",
+    ".csv": "csv",
+    ".html": "html",
 }
 
 

@@ -8,8 +8,8 @@ minutes, and it streams in blocks so memory stays flat.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
-from itertools import chain, repeat
 from json.encoder import encode_basestring as _enc
 from typing import Any
 
@@ -22,6 +22,14 @@ from qc.render import RenderOptions
 
 REPORT_VERSION = 1
 BLOCK = 20_000
+# Valid in JSON but not inert on a terminal (`cat report.json`): DEL, C1 controls (U+009B
+# is CSI), line separators and bidi overrides. JSON's own encoder escapes only C0.
+# Outside strings JSON is ASCII, so escaping them in the finished text is always valid.
+_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _inert(text: str) -> str:
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def header(report: Report) -> dict[str, Any]:
@@ -37,8 +45,16 @@ def header(report: Report) -> dict[str, Any]:
             "title": spec.title,
             "path": spec.files[0].path,
             "sha256": spec.files[0].sha256,
+            # the spec file and every file it builds on, in load order
+            "files": [{"path": f.path, "sha256": f.sha256} for f in spec.files],
+            "status": spec.status,
+            "effective_date": spec.effective_date,
+            "approved_by": spec.approved_by,
+            "not_for_release": report.not_for_release or None,
         },
-        "inputs": [{"path": f.path, "sha256": f.sha256, "rows": f.rows} for f in report.inputs],
+        "as_of": report.as_of or None,
+        "inputs": [{"path": f.path, "sha256": f.sha256, "rows": f.rows, "role": f.role}
+                   for f in (*report.inputs, *report.joins)],
         "generated_at": report.generated_at,
         "summary": {
             "batches": s.batches,
@@ -48,6 +64,31 @@ def header(report: Report) -> dict[str, Any]:
             "verdict": s.verdict.label,
         },
         "notes": list(report.notes),
+        "provenance": provenance(report),
+    }
+
+
+def provenance(report: Report) -> dict[str, Any] | None:
+    """Who ran which command, where, with which software and options (None if unknown)."""
+    p = report.provenance
+    if p is None:
+        return None
+    return {
+        "operator": p.operator,
+        "host": p.host,
+        "time": report.generated_at,
+        "command": list(p.command),
+        "versions": dict(p.versions),
+        "options": {
+            "spec": p.spec,
+            "inputs": list(p.inputs),
+            "decimal": p.decimal,
+            "fail_on": p.fail_on,
+            "as_of": p.as_of,
+            "sheet": p.sheet,
+            "joins": list(p.joins),
+            "id_pattern": p.id_pattern,
+        },
     }
 
 
@@ -57,62 +98,49 @@ def _text(value: str | None) -> str:
 
 def render(report: Report, options: RenderOptions) -> Iterator[str]:
     head = json.dumps(header(report), indent=2, ensure_ascii=False)
-    yield head[:-2] + ',\n  "batches": ['
+    yield _inert(head[:-2]) + ',\n  "batches": ['
     n = len(report.verdicts)
     statuses = [f'"{s.label}"' for s in Status]
     reasons = [_text(r.label) for r in Reason]
-    # Every check but the first is written with its ", " separator in front, so that a
-    # batch is a plain concatenation: head, check 1, ", " check 2, ..., "]}".
     prefixes = [
         [
-            [f'{", " if j else ""}{{"name": {_enc(r.check.name)}, '
-             f'"column": {_enc(r.check.column)}, '
+            [f'{{"name": {_enc(r.check.name)}, "column": {_enc(r.check.column)}, '
              f'"status": {statuses[s]}, "reason": {reasons[q]}, "value": ' for q in Reason]
             for s in Status
         ]
-        for j, r in enumerate(report.results)
+        for r in report.results
     ]
-    coded = [_coded_fragments(r, pre) for r, pre in zip(report.results, prefixes, strict=True)]
     inputs = [_enc(f.path) for f in report.inputs]
+    coded = [_coded_fragments(r, pre) for r, pre in zip(report.results, prefixes, strict=True)]
     for start in range(0, n, BLOCK):
         stop = min(start + BLOCK, n)
-        ids = [_enc(i) for i in report.batch_ids[start:stop]]
         checks = [
-            fragments[codes[start:stop]].tolist() if fragments is not None
-            else _row_fragments(r, pre, start, stop,
-                                ids if r.value is report.batch_ids else None)
+            fragments[codes[start:stop]].tolist() if fragments is not None else [
+                f"{pre[s][q]}{_text(v)}, \"message\": {_text(m)}}}"
+                for s, q, v, m in zip(
+                    r.status[start:stop].tolist(), r.reason[start:stop].tolist(),
+                    r.value[start:stop], r.message[start:stop], strict=True)
+            ]
             for r, pre, (fragments, codes) in zip(report.results, prefixes, coded, strict=True)
         ]
+        ids = report.batch_ids[start:stop]
         rows = report.rows[start:stop].tolist()
         where = report.input_index[start:stop].tolist()
         verdicts = report.verdicts[start:stop].tolist()
-        heads = [
-            f'{"," if start or k else ""}\n    {{"batch_id": {ids[k]}, '
-            f'"input": {inputs[where[k]]}, "row": {rows[k]}, '
-            f'"verdict": {statuses[verdicts[k]]}, "checks": ['
+        lines = [
+            f'\n    {{"batch_id": {_enc(ids[k])}, "input": {inputs[where[k]]}, "row": {rows[k]}, '
+            f'"verdict": {statuses[verdicts[k]]}, "checks": [{", ".join(c[k] for c in checks)}]}}'
             for k in range(stop - start)
         ]
-        tails = repeat("]}", stop - start)
-        yield "".join(chain.from_iterable(zip(heads, *checks, tails, strict=True)))
+        yield ("," if start else "") + _inert(",".join(lines))
     yield "\n  ]\n}\n" if n else "]\n}\n"
-
-
-def _row_fragments(result: CheckResult, pre: list[list[str]], start: int, stop: int,
-                   encoded: list[str] | None) -> list[str]:
-    """One check's JSON for each batch of a block, row by row."""
-    values = encoded or [_text(v) for v in result.value[start:stop]]
-    return [
-        f"{pre[s][q]}{v}, \"message\": {_text(m)}}}"
-        for s, q, v, m in zip(result.status[start:stop].tolist(),
-                              result.reason[start:stop].tolist(), values,
-                              result.message[start:stop], strict=True)
-    ]
 
 
 def _coded_fragments(result: CheckResult, pre: list[list[str]]
                      ) -> tuple[npt.NDArray[np.object_] | None, npt.NDArray[np.intp]]:
     """For a check judged per distinct text (value and message coded alike, so status and
-    reason follow the code too), its JSON once per distinct text, and the rows' codes."""
+    reason follow the code too), its JSON once per distinct text, and the rows' codes;
+    (None, empty) for any other check, which is rendered row by row."""
     value, message = result.value, result.message
     if not (isinstance(value, CodedText) and isinstance(message, CodedText)
             and value.codes is message.codes):

@@ -17,6 +17,7 @@ from rich.text import Text
 
 from qc.model import BatchView, Report, Status
 from qc.render import RenderOptions
+from qc.render.attribution import attribution_line
 from qc.render.text import visible
 
 STYLES = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
@@ -37,6 +38,12 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
         legacy_windows=False,
     )
     console.print(_title(report))
+    if report.not_for_release:
+        console.print(Text(f"*** NOT FOR RELEASE: {visible(report.not_for_release)} ***",
+                           style="bold reverse red"))
+    attribution = attribution_line(report)
+    if attribution:
+        console.print(Text(visible(attribution), style="dim"))
     console.print(_summary(report))
     shown = Status.PASS if options.verbose else Status.WARN
     batches = list(_take(report.iter_batches(at_least=shown), MAX_ROWS + 1))
@@ -46,6 +53,8 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
         console.print(Text(f"… only the first {MAX_ROWS} batches are listed here; write a report "
                            "with -o report.json for all of them.", style="dim"))
     for note in report.notes:
+        if report.not_for_release and note.startswith("NOT FOR RELEASE: "):
+            continue  # already the banner at the top
         console.print(Text(f"note: {visible(note)}", style="dim"))
     yield buffer.getvalue()
 
@@ -60,6 +69,8 @@ def _take(items: Iterator[BatchView], limit: int) -> Iterator[BatchView]:
 def _title(report: Report) -> Text:
     spec = report.spec
     files = ", ".join(visible(f.path) for f in report.inputs)
+    if report.joins:
+        files += " · joined: " + ", ".join(visible(f.path) for f in report.joins)
     return Text(f"exoqc {report.tool_version} · spec {visible(spec.name)} {visible(spec.version)}"
                 f" · {files}", style="dim")
 
@@ -81,7 +92,7 @@ def _table(batches: list[BatchView], *, verbose: bool) -> Table:
     table.add_column("verdict")
     table.add_column("check", overflow="fold")
     table.add_column("result", overflow="fold")
-    table.add_column("why", overflow="fold", ratio=1)
+    table.add_column("detail", overflow="fold", ratio=1)
     several = len({b.input for b in batches}) > 1
     for batch in batches:
         checks = batch.checks if verbose else batch.problems()
@@ -96,7 +107,7 @@ def _table(batches: list[BatchView], *, verbose: bool) -> Table:
                 else Text(""),
                 Text(visible(check.name)),
                 Text(label, style=STYLES[check.status]),
-                Text(visible(check.message or "")),
+                Text(visible(check.message or check.value or "")),
             )
         if not checks:
             table.add_row(Text(visible(batch.batch_id)), Text(str(batch.row)),

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from qc.model import Allowed, Equals, Forbidden, Identity, Limits, Pattern
-from qc.rules import identity, limits, text, truth
+from qc.model import Allowed, DateLimits, Equals, Forbidden, Identity, Limits, Pattern
+from qc.rules import dates, identity, limits, text, truth
 from qc.rules.outcome import Outcome
 
 Evaluator = Callable[..., Outcome]
@@ -22,6 +22,7 @@ RULES: dict[type[Any], Evaluator] = {
     Equals: truth.evaluate,
     Pattern: text.evaluate_pattern,
     Identity: identity.evaluate,
+    DateLimits: dates.evaluate,
 }
 
 # Rule kinds whose verdict and message for a cell depend on that cell's text alone. The

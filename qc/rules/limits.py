@@ -18,7 +18,9 @@ limit is re-read with exact decimals, so `7.6` passes `max: 7.6` and `0.15 µm` 
 
 from __future__ import annotations
 
-from decimal import Decimal
+import functools
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 import numpy as np
@@ -26,63 +28,145 @@ import numpy as np
 from qc import units
 from qc.model import Limits, Reason, Status
 from qc.rules.outcome import Outcome, blank, mark
-from qc.values import Cells, Interval, parse_numbers, parse_one
+from qc.values import Bools, Cells, Floats, Interval, Numbers, parse_numbers, parse_one
 
 NEAR = 1e-9  # relative distance to a limit below which a float comparison is re-done exactly
 
 
-def _classify(lo: Any, hi: Any, lo_open: Any, hi_open: Any, lower: Any, upper: Any
-              ) -> tuple[Any, Any]:
-    """(inside, outside) of the inclusive range [lower, upper] for intervals (lo, hi).
+def _lower(lo: Any, hi: Any, lo_open: Any, hi_open: Any, limit: Any, strict: bool
+           ) -> tuple[Any, Any]:
+    """(inside, outside) of a lower limit: `min` (value >= limit) or `min_exclusive` (>)."""
+    if strict:
+        return (lo > limit) | ((lo == limit) & lo_open), hi <= limit
+    return lo >= limit, (hi < limit) | ((hi == limit) & hi_open)
 
-    Works element-wise on numpy arrays of floats and on single Decimals alike.
+
+def _upper(lo: Any, hi: Any, lo_open: Any, hi_open: Any, limit: Any, strict: bool
+           ) -> tuple[Any, Any]:
+    """(inside, outside) of an upper limit: `max` (value <= limit) or `max_exclusive` (<):
+    a censored `<0.25` passes `max_exclusive: 0.25`; `0.25` does not."""
+    if strict:
+        return (hi < limit) | ((hi == limit) & hi_open), lo >= limit
+    return hi <= limit, (lo > limit) | ((lo == limit) & lo_open)
+
+
+def _classify(lo: Any, hi: Any, lo_open: Any, hi_open: Any, lower: Any, upper: Any,
+              lower_strict: bool = False, upper_strict: bool = False,
+              rounded: Callable[[Any, Any], Any] | None = None) -> tuple[Any, Any]:
+    """(inside, outside) of the range between `lower` and `upper` for intervals (lo, hi).
+
+    Works element-wise on numpy arrays of floats and on single Decimals alike. With
+    `rounded(value, limit)`, each bound is first rounded the way that limit is written.
     """
     inside = lo == lo  # all True (NaN rows are excluded by the caller)
     outside = lo != lo
-    if lower is not None:
-        inside = inside & (lo >= lower)
-        outside = outside | (hi < lower) | ((hi == lower) & hi_open)
-    if upper is not None:
-        inside = inside & (hi <= upper)
-        outside = outside | (lo > upper) | ((lo == upper) & lo_open)
+    for limit, strict, side in ((lower, lower_strict, _lower), (upper, upper_strict, _upper)):
+        if limit is None:
+            continue
+        a, b = (lo, hi) if rounded is None else (rounded(lo, limit), rounded(hi, limit))
+        i, o = side(a, b, lo_open, hi_open, limit, strict)
+        inside = inside & i
+        outside = outside | o
     return inside, outside
+
+
+def usp_round(value: Decimal, limit: Decimal) -> Decimal:
+    """`value` rounded half-up to the decimal places of `limit` as written (USP General
+    Notices): against NMT 1.0, 1.04 is 1.0 and 1.05 is 1.1."""
+    if not value.is_finite():
+        return value
+    return value.quantize(_quantum(limit), ROUND_HALF_UP, _WIDE)
+
+
+_WIDE = Context(prec=400)  # room for any double's digits at any limit's places
+
+
+@functools.lru_cache(maxsize=256)
+def _quantum(limit: Decimal) -> Decimal:
+    return Decimal(1).scaleb(int(limit.as_tuple().exponent))
+
+
+def judge_interval(iv: Interval, rule: Limits) -> tuple[bool, bool, bool]:
+    """(ok, out, calm) of one exactly read value: inside the action limits, wholly
+    outside them, inside the alert limits."""
+    rounded = usp_round if rule.rounding == "usp" else None
+    ok, bad = _classify(iv.lo, iv.hi, iv.lo_open, iv.hi_open, rule.lower, rule.upper,
+                        rule.min is None, rule.max is None, rounded)
+    calm, _ = _classify(iv.lo, iv.hi, iv.lo_open, iv.hi_open, rule.warn_min, rule.warn_max,
+                        rounded=rounded)
+    return bool(ok), bool(bad), bool(calm)
 
 
 def evaluate(rule: Limits, cells: Cells, *, decimal_comma: bool = False, **_: object) -> Outcome:
     target = units.find(rule.unit) if rule.unit else None
     nums = parse_numbers(cells, target, decimal_comma=decimal_comma)
-    n = len(cells)
-    limits = [rule.min, rule.max, rule.warn_min, rule.warn_max]
+    texts: list[str] = []  # the cells as Python text, read once when rows need re-reading
+
+    def shown(i: int) -> str:
+        if not texts:
+            texts.extend(cells.as_list())
+        return texts[i]
+
+    def exact(i: int) -> Interval | str:
+        return parse_one(shown(i), target, decimal_comma=decimal_comma)
+
+    return judge(rule, nums, ~cells.missing, exact, shown)
+
+
+def judge(rule: Limits, nums: Numbers, present: Bools, exact: Callable[[int], Interval | str],
+          shown: Callable[[int], str],
+          describe: Callable[[int], Interval | str] | None = None) -> Outcome:
+    """Status, reason and message for intervals `nums`: floats first, vectorised; rows near
+    a limit (or within rounding distance of one) are re-judged with `exact(i)`. Messages
+    read each row with `describe(i)` (default: `exact`)."""
+    target = units.find(rule.unit) if rule.unit else None
+    n = len(nums.lo)
+    limits = [rule.lower, rule.upper, rule.warn_min, rule.warn_max]
     as_float = [None if v is None else float(v) for v in limits]
-    ok, bad = _classify(nums.lo, nums.hi, nums.lo_open, nums.hi_open, as_float[0], as_float[1])
+    ok, bad = _classify(nums.lo, nums.hi, nums.lo_open, nums.hi_open, as_float[0], as_float[1],
+                        rule.min is None, rule.max is None)
     calm, _ = _classify(nums.lo, nums.hi, nums.lo_open, nums.hi_open, as_float[2], as_float[3])
     near = np.zeros(n, dtype=bool)
-    for limit in as_float:
-        if limit is not None:
+    for limit, written in zip(as_float, limits, strict=True):
+        if limit is not None and written is not None:
             tol = NEAR * max(1.0, abs(limit))
-            near |= (np.abs(nums.lo - limit) <= tol) | (np.abs(nums.hi - limit) <= tol)
-    text = cells.text
+            if rule.rounding == "usp":
+                tol += float(Decimal(1).scaleb(written.as_tuple().exponent)) * 0.5 * (1 + NEAR)  # type: ignore[arg-type]
+            with np.errstate(invalid="ignore"):
+                near |= (np.abs(nums.lo - limit) <= tol) | (np.abs(nums.hi - limit) <= tol)
     for i in np.flatnonzero(near & nums.valid).tolist():
-        iv = parse_one(text[i].as_py(), target, decimal_comma=decimal_comma)
+        iv = exact(i)
         if isinstance(iv, Interval):
-            ok[i], bad[i] = _classify(iv.lo, iv.hi, iv.lo_open, iv.hi_open, rule.min, rule.max)
-            calm[i], _ = _classify(iv.lo, iv.hi, iv.lo_open, iv.hi_open, rule.warn_min,
-                                   rule.warn_max)
+            ok[i], bad[i], calm[i] = judge_interval(iv, rule)
     out = blank(n)
-    valid = nums.valid & ~cells.missing
+    valid = nums.valid & present
     mark(out, ~valid, Status.FAIL, Reason.INVALID)
     mark(out, valid & bad, Status.FAIL, Reason.OUT_OF_SPEC)
     mark(out, valid & ~ok & ~bad, Status.FAIL, Reason.INDETERMINATE)
     mark(out, valid & ok & ~calm, Status.WARN, Reason.NONE)
-    for i in np.flatnonzero(out.status != Status.PASS).tolist():
-        out.message[i] = _message(text[i].as_py(), rule, target, int(out.status[i]),
-                                  int(out.reason[i]), decimal_comma)
+    speak = out.status != Status.PASS
+    if rule.rounding == "usp":
+        speak |= valid & (nums.lo == nums.hi) & _rounding_changes(nums.lo, limits)
+    read = describe or exact
+    for i in np.flatnonzero(speak).tolist():
+        out.message[i] = _message(shown(i), read(i), rule, target, int(out.status[i]),
+                                  int(out.reason[i]))
     return out
 
 
-def _message(text: str, rule: Limits, target: units.Unit | None, status: int, reason: int,
-             decimal_comma: bool) -> str:
-    iv = parse_one(text, target, decimal_comma=decimal_comma)
+def _rounding_changes(values: Floats, limits: list[Decimal | None]) -> Bools:
+    """Rows whose value USP rounding may change (not already at every limit's places);
+    a superset, since the message itself is computed exactly."""
+    changes = np.zeros(len(values), dtype=bool)
+    for exponent in {v.as_tuple().exponent for v in limits if v is not None}:
+        scaled = values / 10.0 ** int(exponent)
+        with np.errstate(invalid="ignore"):
+            changes |= np.abs(scaled - np.round(scaled)) > 1e-9 * np.maximum(1.0, np.abs(scaled))
+    return changes
+
+
+def _message(text: str, iv: Interval | str, rule: Limits, target: units.Unit | None,
+             status: int, reason: int) -> str | None:
     if isinstance(iv, str):
         return f"cannot read {text!r}: {iv}"
     shown = text
@@ -91,21 +175,44 @@ def _message(text: str, rule: Limits, target: units.Unit | None, status: int, re
         shown = f"{text} (= {_number(bound)} {target.symbol})"
     elif target is not None and not text.rstrip().endswith(target.symbol):
         shown = f"{text} {target.symbol}"
+    if rule.rounding == "usp":
+        note = _rounding_note(iv, rule)
+        if status == Status.PASS:
+            return f"{shown}{note}" if note else None
+        shown += note
     if status == Status.WARN:
         side, limit = _side(iv, rule.warn_min, rule.warn_max)
         verb = "reaches" if iv.lo_open or iv.hi_open else "is"
         return f"{shown} {verb} {side} the alert limit {_limit(limit, target)}"
-    side, limit = _side(iv, rule.min, rule.max)
+    side, limit = _side(iv, rule.lower, rule.upper)
+    strict = (rule.max is None) if side == "above" else (rule.min is None)
     word = "maximum" if side == "above" else "minimum"
+    if strict:
+        word = f"exclusive {word}"
     if reason == Reason.INDETERMINATE:
-        verb = "may exceed" if side == "above" else "may fall below"
+        verb = "may reach" if strict else ("may exceed" if side == "above" else "may fall below")
         return f"{shown} {verb} the {word} {_limit(limit, target)} (retest more sensitively)"
+    if strict and (iv.lo == limit or iv.hi == limit):
+        return f"{shown} is at the {word} {_limit(limit, target)}"
     return f"{shown} is {side} the {word} {_limit(limit, target)}"
+
+
+def _rounding_note(iv: Interval, rule: Limits) -> str:
+    """` (rounded 1.0)`: the value as compared under USP rounding, where it differs."""
+    if iv.lo != iv.hi:
+        return ""
+    limits = [v for v in (rule.lower, rule.upper, rule.warn_min, rule.warn_max) if v is not None]
+    seen: list[str] = []
+    for limit in limits:
+        rounded = usp_round(iv.lo, limit)
+        if rounded != iv.lo and str(rounded) not in seen:
+            seen.append(str(rounded))
+    return f" (rounded {' / '.join(seen)}, usp)" if seen else ""
 
 
 def _side(iv: Interval, lower: Decimal | None, upper: Decimal | None) -> tuple[str, Decimal]:
     """Which limit an interval leaves the range by: ("above", upper) or ("below", lower)."""
-    if upper is not None and (iv.hi > upper or lower is None):
+    if upper is not None and (iv.hi >= upper or lower is None):
         return "above", upper
     assert lower is not None
     return "below", lower

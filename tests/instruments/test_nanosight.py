@@ -75,9 +75,17 @@ def test_nta32_reads_the_averages(nta32: NtaSummary) -> None:
     )
 
 
-def test_nta32_dilution_not_recorded(nta32: NtaSummary) -> None:
+def test_nta32_dilution_not_recorded_is_recorded_as_such(nta32: NtaSummary) -> None:
+    # every video says "Not recorded" and the Average cell is empty
+    label = "Dilution factor (concentrations adjusted for this factor)"
+    assert _results_average(NTA32, label) == ""
     assert nta32.dilution_factor == "Not recorded"
-    assert nta32.dilution_adjusted is False
+    assert nta32.dilution_adjusted is False  # no factor went into the concentrations
+    assert nta32.concentration_per_ml == 1.47e9  # as written: nothing applied
+    assert nta32.sources["dilution"] == (
+        "dilution factor 'Not recorded' in the export: concentrations are as measured; "
+        "no factor applied by the instrument or by exoqc"
+    )
 
 
 def test_nta34_reads_the_averages(nta34: NtaSummary) -> None:
@@ -91,7 +99,18 @@ def test_nta34_dilution_is_recorded_and_never_applied_again(nta34: NtaSummary) -
     assert nta34.dilution_adjusted is True
     written = _results_average(NTA34, "Concentration (Particles / ml)")
     assert written == "6.09e+12"
-    assert nta34.concentration_per_ml == float(written)
+    assert nta34.concentration_per_ml == float(written)  # not * 1e4 again
+    assert nta34.sources["dilution"] == (
+        "concentrations already adjusted by the instrument for dilution factor 1.00e+04; "
+        "recorded, never applied again"
+    )
+
+
+def test_an_export_without_a_dilution_row_does_not_say(tmp_path: Path) -> None:
+    lines = [line for line in _lines(NTA34) if not line.startswith("Dilution factor")]
+    summary = summarise(_write_lines(tmp_path / "no-dilution.csv", lines))
+    assert (summary.dilution_factor, summary.dilution_adjusted) == ("", None)
+    assert summary.sources["dilution"].startswith("the export does not say")
 
 
 def test_video_counts(nta32: NtaSummary, nta34: NtaSummary) -> None:
@@ -300,3 +319,13 @@ def test_window_share_is_a_plain_ratio_of_sums(values: list[float], lo: int, spa
     inside = sum(v for i, v in enumerate(values) if lo <= i + 0.5 <= lo + span)
     assert share == pytest.approx(inside / total * 100, rel=1e-9, abs=1e-9)
     assert share is not None and 0 <= share <= 100 + 1e-9
+
+
+def test_an_export_resaved_as_utf8_with_bom_reads_the_same(tmp_path: Path) -> None:
+    lines = ["Sample Name,EXO-µ-1," if line.startswith("Sample Name") else line
+             for line in _lines(NTA32)]
+    path = tmp_path / "resaved.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode("utf-8"))
+    summary = summarise(path)
+    assert summary.batch_id == "EXO-µ-1"
+    assert (summary.mean_nm, summary.mode_nm, summary.d50_nm) == (100.5, 95.3, 96.4)

@@ -68,7 +68,7 @@ def test_zetaview_metadata(tmp_path: Path) -> None:
 def test_dilution_is_recorded_never_applied(tmp_path: Path) -> None:
     summary = summarise(_export(tmp_path))
     assert summary.dilution_factor == "500"
-    assert summary.dilution_adjusted is False
+    assert summary.dilution_adjusted is None  # the export does not say
     assert summary.distribution_total_per_ml == pytest.approx(1e7)
     assert "not applied" in summary.sources["dilution"]
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -42,25 +40,3 @@ def _imported(*args: str) -> dict[str, object]:
                          ids=["help", "version", "check-help"])
 def test_help_and_version_import_no_heavy_module(args: tuple[str, ...]) -> None:
     assert _imported(*args) == {"code": 0, "heavy": []}
-
-
-SPEC = """name: t
-version: "1"
-id_column: batch_id
-checks:
-  - {name: size, column: size_nm, unit: nm, min: 30, max: 150}
-  - {name: sterility, column: sterility, allowed: [no growth]}
-  - {name: gmp, column: gmp, equals: true}
-  - {name: id_format, column: batch_id, pattern: "EXO-\\\\d+"}
-"""
-
-
-def test_checking_an_unquoted_utf8_file_imports_neither_pandas_nor_jsonschema(
-        write: Callable[[str, str], Path]) -> None:
-    spec = write("spec.yaml", SPEC)
-    data = write("b.csv", "batch_id,size_nm,sterility,gmp\nEXO-1,0.1 µm,No Growth,Y\n"
-                          "EXO-2,<200,growth,no\nEXO-2,,NA,maybe\n")
-    done = _imported("check", str(data), "--spec", str(spec), "-o", str(data) + ".json")
-    assert done["code"] == 1
-    assert "pyarrow" in done["heavy"] and "pandas" not in done["heavy"]  # type: ignore[operator]
-    assert "jsonschema" not in done["heavy"]  # type: ignore[operator]  # a valid spec

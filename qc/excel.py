@@ -1,0 +1,345 @@
+"""Read one sheet of an Excel workbook (.xlsx, .xlsm) as the text a technician sees.
+
+The reader is python-calamine (Rust): it imports in milliseconds and reads a 10,000-row
+sheet about ten times faster than openpyxl (see docs/ci.md, "Excel inputs"). This module
+is imported only when an Excel file is read, never on CSV runs.
+
+Cells become text: the integer 85 is `85` (not `85.0`), other numbers their shortest
+round-trip form (`0.1`), booleans `true`/`false`, dates `2026-03-07` (a date-time at
+midnight is a date), empty cells empty. A formula cell shows its cached value, the one
+Excel computed when the file was saved. A formula with no cached value (a workbook
+written by a program and never opened in Excel) and an error value (`#N/A`) both read as
+empty through calamine, so when a sheet has formulas or error cells its XML is scanned
+for them: those cells are reported so the engine judges them `invalid`, never `missing`
+and never a pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from xml.etree.ElementTree import Element, ParseError, iterparse
+from xml.sax.saxutils import unescape
+
+from qc.errors import InputError
+
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
+# A formula element, or an error-typed cell (t="e"): the only cells calamine misreads.
+_INTEREST = re.compile(rb"<(?:\w+:)?f[\s/>]|\st\s*=\s*[\"']e[\"']")
+_SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData[\s>]")
+_C_OPEN = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_C_CLOSE = re.compile(rb"</(?:\w+:)?c\s*>")
+_REF_ATTR = re.compile(rb"\sr\s*=\s*[\"']([A-Z]+[0-9]+)[\"']")
+_TYPE_ATTR = re.compile(rb"\st\s*=\s*[\"'](\w+)[\"']")
+_F = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f\s*>)", re.S)
+_V = re.compile(rb"<(?:\w+:)?v\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?v\s*>)", re.S)
+_CELL_REF = re.compile(r"([A-Z]+)([0-9]+)")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The non-empty rows of a sheet as text, below its header row.
+
+    `rows[i]` is the spreadsheet row number of `cells[i]`. `broken` maps (index into
+    cells, column index) to why a cell cannot be judged: a formula with no cached value
+    or an Excel error value (`#N/A`, `#DIV/0!`), which calamine both reads as empty.
+    """
+
+    name: str
+    header: list[str]
+    header_row: int
+    cells: list[list[str]]
+    rows: list[int]
+    broken: dict[tuple[int, int], str]
+
+
+# What exoqc says about a cell that holds no value it can judge.
+UNCALCULATED = ("formula with no cached value: open the workbook in Excel and save it, or "
+                "export the values")
+EXCEL_ERROR = "Excel error value {}: the formula could not be calculated"
+
+
+def cell_text(value: object) -> str:
+    """A cell value as a technician sees it in Excel (before number formats)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds" if value.microsecond == 0
+                               else "microseconds")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value)
+
+
+def read_sheet(raw: bytes, shown: str, sheet: str | None) -> Sheet:
+    """The chosen sheet (or the first) of a workbook; InputError names file and problem."""
+    import python_calamine
+
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(raw))
+    except python_calamine.PasswordError:
+        raise InputError(f"{shown}: the workbook is password-protected") from None
+    except Exception as exc:  # calamine raises several unrelated types for a broken file
+        raise InputError(f"{shown}: cannot read as an Excel workbook: {_one_line(exc)}"
+                         ) from None
+    names = list(book.sheet_names)
+    if not names:
+        raise InputError(f"{shown}: the workbook has no sheets")
+    if sheet is None:
+        index, name = 0, names[0]
+    elif sheet in names:
+        index, name = names.index(sheet), sheet
+    elif [n.casefold() for n in names].count(sheet.casefold()) == 1:  # Excel ignores case
+        index = [n.casefold() for n in names].index(sheet.casefold())
+        name = names[index]
+    else:
+        raise InputError(f"{shown}: no sheet {sheet!r}; the sheets are: "
+                         + ", ".join(repr(n) for n in names))
+    try:
+        grid = book.get_sheet_by_index(index).to_python(skip_empty_area=False)
+    except Exception as exc:
+        raise InputError(f"{shown}: sheet {name!r}: cannot read: {_one_line(exc)}") from None
+    pending = _broken_cells(raw, shown, index)
+    return _table(grid, shown, name, pending)
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _table(grid: Sequence[Sequence[object]], shown: str, name: str,
+           pending: dict[tuple[int, int], tuple[str, str]]) -> Sheet:
+    """Header = the first non-empty row; every later non-empty row is a batch."""
+    texts = ([v.strip() if type(v) is str else cell_text(v) for v in row] for row in grid)
+    header: list[str] | None = None
+    header_row = 0
+    cells: list[list[str]] = []
+    rows: list[int] = []
+    broken: dict[tuple[int, int], str] = {}
+    by_row: dict[int, list[int]] = {}
+    for r, c in pending:
+        by_row.setdefault(r, []).append(c)
+    for r, row in enumerate(texts, start=1):
+        marks = by_row.get(r, [])
+        if header is None:
+            if any(row) or marks:
+                if marks:
+                    raise InputError(f"{shown}: sheet {name!r}: header cell "
+                                     f"{_ref(r, marks[0])}: {pending[(r, marks[0])][1]}")
+                header = _trim(row)
+                header_row = r
+            continue
+        if not any(row) and not marks:
+            continue
+        width = len(header)
+        extra = next((c for c in range(width, len(row)) if row[c]), None)
+        if extra is None:
+            extra = next((c for c in marks if c >= width), None)
+        if extra is not None:
+            raise InputError(f"{shown}: sheet {name!r}: cell {_ref(r, extra)} has a value but "
+                             "its column has no header")
+        row = (row + [""] * width)[:width]
+        for c in marks:
+            # Shown as what it is (the formula, the error), judged invalid by the engine.
+            row[c], broken[(len(cells), c)] = pending[(r, c)]
+        cells.append(row)
+        rows.append(r)
+    if header is None:
+        raise InputError(f"{shown}: sheet {name!r} is empty")
+    return Sheet(name, header, header_row, cells, rows, broken)
+
+
+def _trim(header: list[str]) -> list[str]:
+    """The header without its empty cells on the right."""
+    end = len(header)
+    while end and not header[end - 1]:
+        end -= 1
+    return header[:end]
+
+
+def _ref(row: int, col: int) -> str:
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(ord("A") + rem) + letters
+    return f"{letters}{row}"
+
+
+def _col(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - ord("A") + 1
+    return n - 1
+
+
+# --- cells calamine reads as empty but that are not ---------------------------------------
+
+
+def _broken_cells(raw: bytes, shown: str, index: int) -> dict[tuple[int, int], tuple[str, str]]:
+    """{(row, column index): (text shown, why)} for the cells of sheet `index` that hold
+    no value to judge although calamine reads them as empty: formulas with no cached
+    value (Excel always stores the value it computed; a program that writes formulas,
+    such as openpyxl, pandas or a LIMS exporter, stores none) and error values."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            part = _sheet_part(zf, index)
+            if part is None:
+                return {}
+            data = zf.read(part)
+    except (zipfile.BadZipFile, KeyError, ParseError, OSError) as exc:
+        raise InputError(f"{shown}: cannot read as an Excel workbook: {_one_line(exc)}"
+                         ) from None
+    if not _INTEREST.search(data):
+        return {}  # the common case: plain values, no need to look further
+    try:
+        return dict(_scan(data))
+    except ParseError as exc:
+        raise InputError(f"{shown}: cannot read as an Excel workbook: {_one_line(exc)}"
+                         ) from None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _sheet_part(zf: zipfile.ZipFile, index: int) -> str | None:
+    """The zip member holding the index-th sheet, found through the workbook's relations."""
+    book = _parse(zf.read("xl/workbook.xml"))
+    sheets = [el for el in book.iter() if _local(el.tag) == "sheet"]
+    if index >= len(sheets):
+        return None
+    rid = sheets[index].get(f"{{{_REL_NS}}}id") or sheets[index].get(f"{{{_STRICT_REL_NS}}}id")
+    rels = _parse(zf.read("xl/_rels/workbook.xml.rels"))
+    for rel in rels.iter():
+        if _local(rel.tag) == "Relationship" and rel.get("Id") == rid:
+            target = rel.get("Target", "")
+            if target.startswith("/"):
+                return target.lstrip("/")
+            return posixpath.normpath(posixpath.join("xl", target))
+    return None
+
+
+def _parse(data: bytes) -> Element:
+    root: Element | None = None
+    for _, el in iterparse(io.BytesIO(data), events=("end",)):
+        root = el
+    assert root is not None
+    return root
+
+
+def _scan(data: bytes) -> Iterator[tuple[tuple[int, int], tuple[str, str]]]:
+    """The broken cells, found by jumping from each `<f` or `t="e"` in `<sheetData>`.
+
+    Formulas and errors are usually few, so the scan jumps between them rather than
+    parsing every cell (ten times faster on a 10,000-row sheet). In XML text a `<` is
+    always escaped, so every `<` in sheetData opens or closes an element. A cell
+    without an `r` reference (Excel always writes one) falls back to a full parse.
+    """
+    begin = _SHEET_DATA.search(data)
+    if begin is None:
+        return
+    stop = data.rfind(b"sheetData")
+    pos = begin.end()
+    while (found := _INTEREST.search(data, pos, stop)) is not None:
+        j = found.start() + 1
+        while j > 0:
+            j = data.rfind(b"<", 0, j)
+            if _C_OPEN.match(data, j):
+                break
+        gt = data.find(b">", j)
+        if j <= 0 or gt < 0:
+            raise ParseError(f"a formula or error outside a cell at byte {found.start()}")
+        if data[gt - 1:gt] == b"/":  # <c r="D2" t="e"/>: a cell with no children
+            pos = gt + 1
+        else:
+            end = _C_CLOSE.search(data, gt, stop)
+            if end is None:
+                raise ParseError(f"a cell that does not end, at byte {j}")
+            pos = end.end()
+        cell = data[j:pos]
+        head = cell[:cell.index(b">")]
+        ref = _REF_ATTR.search(head)
+        where = _CELL_REF.fullmatch(ref.group(1).decode("ascii")) if ref else None
+        if where is None:
+            yield from _scan_slowly(data)
+            return
+        kind = _TYPE_ATTR.search(head)
+        f = _F.search(cell)
+        v = _V.search(cell)
+        judged = _judge(None if kind is None else kind.group(1).decode("ascii"),
+                        None if f is None else _text(f.group(1)),
+                        None if v is None else _text(v.group(1)))
+        if judged is not None:
+            yield (int(where.group(2)), _col(where.group(1))), judged
+
+
+def _text(raw: bytes | None) -> str:
+    return unescape((raw or b"").decode("utf-8"), {"&quot;": '"', "&apos;": "'"})
+
+
+def _judge(kind: str | None, formula: str | None, value: str | None
+           ) -> tuple[str, str] | None:
+    """(text shown, why) for a cell with no value to judge; None for a sound cell."""
+    if kind == "e":
+        error = value or "#VALUE!"
+        return error, EXCEL_ERROR.format(error)
+    if formula is None:
+        return None
+    # A formula whose result is text may cache the empty text (t="str", <v></v>): that is
+    # a value. Anything else with no value was never computed.
+    if value or (value is not None and kind == "str"):
+        return None
+    return "=" + (formula or "..."), UNCALCULATED
+
+
+def _scan_slowly(data: bytes) -> Iterator[tuple[tuple[int, int], tuple[str, str]]]:
+    """The same as _scan, by parsing every element (for cells without an `r` reference)."""
+    row = 0
+    col = -1
+    for event, el in iterparse(io.BytesIO(data), events=("start", "end")):
+        tag = _local(el.tag)
+        if event == "start":
+            if tag == "row":
+                row = int(el.get("r") or row + 1)
+                col = -1
+            elif tag == "c":
+                found = _CELL_REF.fullmatch(el.get("r") or "")
+                col = _col(found.group(1)) if found else col + 1
+                if found:
+                    row = int(found.group(2))
+            continue
+        if tag == "row":
+            el.clear()  # keep memory flat on long sheets
+        if tag != "c":
+            continue
+        formula = value = None
+        for child in el:
+            name = _local(child.tag)
+            if name == "f":
+                formula = child
+            elif name == "v":
+                value = child
+        judged = _judge(el.get("t"), None if formula is None else formula.text or "",
+                        None if value is None else value.text or "")
+        if judged is not None:
+            yield (row, col), judged
+        el.clear()

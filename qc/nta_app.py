@@ -1,0 +1,124 @@
+"""`exoqc nta`: summarise instrument exports into one row per file. No printing.
+
+The command line parses the options, this module reads the files (reporting progress
+through a callback) and returns an `NtaRun`; `qc.instruments.report` renders it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from qc import __version__
+from qc.app import utc_now
+from qc.instruments import DEFAULT_WINDOW, NtaSummary, summarise
+from qc.instruments.model import format_window
+from qc.model import InputFile
+
+# -o suffix -> summary format
+NTA_SUFFIXES: dict[str, str] = {".csv": "csv", ".json": "json"}
+_NUMBER = r"(\d+(?:\.\d*)?)"
+_WINDOW = re.compile(rf"^\s*{_NUMBER}\s*(?:-|\u2013|\u2014|\.\.)\s*{_NUMBER}\s*(?:nm)?\s*$")
+
+
+@dataclass(frozen=True)
+class NtaOptions:
+    """Everything `exoqc nta` was asked to do, as plain data."""
+
+    files: tuple[str, ...]
+    window: tuple[Decimal, Decimal] = DEFAULT_WINDOW
+    id_pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class NtaRun:
+    """The summaries of every file, in the order given, and what was read."""
+
+    summaries: tuple[NtaSummary, ...]
+    inputs: tuple[InputFile, ...]
+    window: str
+    tool_version: str
+    generated_at: str
+
+    def duplicated_ids(self) -> dict[str, list[str]]:
+        """batch id -> the files that share it (only ids that occur more than once)."""
+        files: dict[str, list[str]] = {}
+        for s in self.summaries:
+            files.setdefault(" ".join(s.batch_id.split()).casefold(), []).append(s.file)
+        return {k: v for k, v in files.items() if len(v) > 1}
+
+
+def parse_window(text: str) -> tuple[Decimal, Decimal]:
+    """`30-150`, `30\u2013150` (en dash), `30 - 150 nm` -> (30, 150).
+
+    ValueError when it is not a range.
+    """
+    found = _WINDOW.match(text)
+    if found is None:
+        raise ValueError(f"{text!r} is not a size range such as 30-150 (nm)")
+    try:
+        lo, hi = Decimal(found.group(1)), Decimal(found.group(2))
+    except InvalidOperation:  # pragma: no cover - the pattern admits decimals only
+        raise ValueError(f"{text!r} is not a size range such as 30-150 (nm)") from None
+    if lo > hi:
+        raise ValueError(f"{text!r}: the low end is above the high end")
+    return lo, hi
+
+
+def check_id_pattern(pattern: str) -> None:
+    """ValueError when `pattern` is not a regular expression."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"{pattern!r} is not a regular expression: {exc}") from None
+
+
+def run_nta(options: NtaOptions, progress: Callable[[], None] | None = None) -> NtaRun:
+    """Summarise every file; InstrumentFileError (exit 2) names the first file that fails."""
+    summaries: list[NtaSummary] = []
+    inputs: list[InputFile] = []
+    for name in options.files:
+        summaries.append(summarise(Path(name), window=options.window,
+                                   id_pattern=options.id_pattern))
+        inputs.append(InputFile(path=name, sha256=_sha256(Path(name)), rows=1))
+        if progress is not None:
+            progress()
+    return NtaRun(tuple(summaries), tuple(inputs), format_window(options.window),
+                  __version__, utc_now())
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def progress_bar(total: int, *, enabled: bool) -> Iterator[Callable[[], None] | None]:
+    """A rich progress bar on stderr that advances once per call; None when not enabled."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("reading exports"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("read", total=total)
+        yield lambda: bar.advance(task)
+
+
+def summary_columns(summaries: Sequence[NtaSummary]) -> dict[str, list[str]]:
+    """The summaries as text columns (the CSV's columns), for joining onto batches."""
+    from qc.instruments.model import ROW_COLUMNS
+
+    rows = [s.as_row() for s in summaries]
+    return {name: [r[name] for r in rows] for name in ROW_COLUMNS}

@@ -1,0 +1,1 @@
+"""`exoqc selftest`: bundled reference cases that qualify an installation (IQ/OQ evidence)."""

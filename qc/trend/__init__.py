@@ -1,0 +1,1 @@
+"""`exoqc trend`: individuals/moving-range control charts, capability and Nelson rules."""

@@ -1,0 +1,236 @@
+"""Run a trend analysis: load, order the batches, and chart every numeric check. No printing.
+
+Cells are read with the same machinery as `exoqc check` (qc.values), and whether a
+result is out of spec or in alert comes from the engine itself, so the trend page and
+the conformance report never disagree. Only exact results enter the statistics:
+censored values (`<0.25`), missing and unreadable cells are listed as excluded, never
+substituted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from qc import units
+from qc.errors import InputError, SpecError
+from qc.model import Check, CheckResult, Codes, InputFile, Limits, Reason, Spec, Status
+from qc.trend import stats
+
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+Ints = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class TrendOptions:
+    """Everything `exoqc trend` was asked to do, as plain data."""
+
+    inputs: tuple[str, ...]
+    spec: str
+    by: str | None = None
+    decimal_comma: bool = False
+    stdin: bytes | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Excluded:
+    """A batch left out of one attribute's statistics, and why."""
+
+    position: int  # in the trend's order, 0-based
+    value: str | None
+    why: str
+
+
+@dataclass(frozen=True, eq=False)
+class Attribute:
+    """One numeric check over the batches in time order.
+
+    `values` holds only the exact results (positions in `positions`); the chart, signals
+    and capability are computed on them. `signals` name positions in the trend's order.
+    """
+
+    check: Check
+    rule: Limits
+    positions: Ints
+    values: Floats
+    status: Codes  # per batch (trend order): the engine's status for this check
+    reason: Codes
+    excluded: tuple[Excluded, ...]
+    excluded_lo: Floats  # per batch (trend order): the censored bounds, for drawing
+    excluded_hi: Floats
+    chart: stats.Chart | None
+    signals: tuple[stats.Signal, ...]
+    note: str = ""
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+    @property
+    def out_of_spec(self) -> Ints:
+        """Positions (trend order) of results outside the action limits, censored ones too."""
+        oos = (self.status == Status.FAIL) & (self.reason == Reason.OUT_OF_SPEC)
+        return np.flatnonzero(oos).astype(np.int64)
+
+    @property
+    def in_alert(self) -> Ints:
+        return np.flatnonzero(self.status == Status.WARN).astype(np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class Trend:
+    """Every numeric check of a spec charted over a history of batches."""
+
+    spec: Spec
+    inputs: tuple[InputFile, ...]
+    order_by: str | None
+    batch_ids: tuple[str, ...]  # in trend order
+    sources: tuple[str, ...]  # "file row N", in trend order
+    dates: tuple[str, ...] | None  # the --by column as written, in trend order
+    attributes: tuple[Attribute, ...]
+    tool_version: str
+    generated_at: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def signal_count(self) -> int:
+        return sum(len(a.signals) for a in self.attributes)
+
+
+def run_trend(options: TrendOptions) -> Trend:
+    import pyarrow as pa
+
+    from qc import __version__
+    from qc.app import utc_now
+    from qc.engine import Options, evaluate
+    from qc.records import header_key, load_table
+    from qc.spec import load_spec
+    from qc.values import parse_numbers, read_cells
+
+    spec = load_spec(options.spec)
+    numeric = tuple(c for c in spec.checks if isinstance(c.rule, Limits))
+    if not numeric:
+        raise SpecError(f"{spec.files[0].path}: no check with min/max limits, nothing to trend")
+    table = load_table(options.inputs, stdin=options.stdin)
+    report = evaluate(replace(spec, checks=numeric), table,
+                      options=Options(decimal_comma=options.decimal_comma),
+                      tool_version=__version__, generated_at=utc_now())
+    paths = [f.path for f in table.inputs]
+    sources = [f"{paths[int(k)]} row {int(r)}" for k, r in
+               zip(table.input_index.tolist(), table.rows.tolist(), strict=True)]
+    order = np.arange(len(table), dtype=np.int64)
+    dates: tuple[str, ...] | None = None
+    if options.by is not None:
+        key = header_key(options.by)
+        lacking = [p for i, p in enumerate(paths) if i not in table.present.get(key, ())]
+        if lacking:
+            raise InputError(f"{lacking[0]}: no column {options.by!r} (given by --by)")
+        texts = read_cells(table.columns[key]).as_list()
+        order = order_by_date(texts, options.by, sources)
+        dates = tuple(texts[i] for i in order.tolist())
+    attributes = []
+    notes = list(report.notes)
+    for result in report.results[1:]:  # [0] is the built-in batch identity check
+        rule = result.check.rule
+        assert isinstance(rule, Limits)
+        computed = result.check.columns or spec.derived_named(result.check.column) is not None
+        if result.note and not computed:
+            continue  # an optional column absent from every file: nothing to chart
+        if computed:  # a derived value or a column alternative: the values the check read
+            if all(v is None for v in result.value):
+                continue
+            cells = read_cells(pa.array([v or "" for v in result.value], pa.large_string()))
+        else:
+            cells = read_cells(table.columns[header_key(result.check.column)])
+        target = units.find(rule.unit) if rule.unit else None
+        nums = parse_numbers(cells, target, decimal_comma=options.decimal_comma)
+        attributes.append(attribute(
+            result, rule, nums.lo[order], nums.hi[order], (nums.valid & ~cells.missing)[order],
+            cells.missing[order], [result.value[i] for i in order.tolist()],
+            result.status[order], result.reason[order]))
+    return Trend(
+        spec=spec,
+        inputs=table.inputs,
+        order_by=options.by,
+        batch_ids=tuple(report.batch_ids[i] for i in order.tolist()),
+        sources=tuple(sources[i] for i in order.tolist()),
+        dates=dates,
+        attributes=tuple(attributes),
+        tool_version=__version__,
+        generated_at=report.generated_at,
+        notes=tuple(notes),
+    )
+
+
+def order_by_date(texts: list[str], column: str, sources: list[str]) -> Ints:
+    """Positions sorting the batches by an ISO date column (stable: ties keep file order).
+
+    A date (`2025-03-14`) or a date and time (`2025-03-14T09:30`); anything else, an
+    empty cell included, is an InputError naming the file and row.
+    """
+    keys: list[dt.datetime] = []
+    for i, text in enumerate(texts):
+        value = text.strip()
+        try:
+            if len(value) > 10:
+                keys.append(dt.datetime.fromisoformat(value).replace(tzinfo=None))
+            else:
+                keys.append(dt.datetime.combine(dt.date.fromisoformat(value), dt.time()))
+        except ValueError:
+            shown = repr(text) if value else "empty"
+            where = sources[i].replace(" row ", ": row ", 1)
+            raise InputError(f"{where}: {column} is {shown}, not an ISO date (YYYY-MM-DD)"
+                             ) from None
+    return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
+
+
+def attribute(result: CheckResult, rule: Limits, lo: Floats, hi: Floats, valid: Bools,
+              missing: Bools, texts: list[str | None], status: Codes, reason: Codes
+              ) -> Attribute:
+    """One check's attribute from its cells in trend order (floats in its unit) and the
+    engine's status and reason for each."""
+    exact = valid & np.isfinite(lo) & np.isfinite(hi) & (lo == hi)
+    censored = valid & ~exact
+    excluded = []
+    for i in np.flatnonzero(~exact).tolist():
+        if censored[i]:
+            why = "censored (a detection-limit result): excluded from the statistics"
+        elif missing[i]:
+            why = "no value"
+        else:
+            why = "not readable as a number"
+        excluded.append(Excluded(i, texts[i], why))
+    positions = np.flatnonzero(exact).astype(np.int64)
+    values = lo[exact].astype(np.float64)
+    excluded_lo = np.where(censored, lo, np.nan)
+    excluded_hi = np.where(censored, hi, np.nan)
+    lsl = None if rule.lower is None else float(rule.lower)  # min or min_exclusive
+    usl = None if rule.upper is None else float(rule.upper)
+    chart = stats.chart(values, lsl, usl)
+    note = ""
+    if chart is None:
+        note = (f"not enough data: {len(values)} usable "
+                f"{'result' if len(values) == 1 else 'results'}, {stats.MIN_POINTS} needed")
+    elif chart.sigma_within == 0:
+        note = "no variation between consecutive batches: control limits and rules do not apply"
+    signals = tuple(stats.Signal(s.rule, tuple(int(positions[p]) for p in s.points))
+                    for s in (chart.signals if chart else ()))
+    return Attribute(
+        check=result.check,
+        rule=rule,
+        positions=positions,
+        values=values,
+        status=status,
+        reason=reason,
+        excluded=tuple(excluded),
+        excluded_lo=excluded_lo,
+        excluded_hi=excluded_hi,
+        chart=chart,
+        signals=signals,
+        note=note,
+    )
+

@@ -1,0 +1,45 @@
+"""The shipped specs and sample data: every batch gets the verdict sample_data/README.md promises."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qc.spec import BUILTIN, load_spec
+from tests.conftest import ROOT, run_cli
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_sample_data_verdicts(name: str) -> None:
+    expected = json.loads((ROOT / "sample_data" / f"expected_{name}.json").read_text("utf-8"))
+    r = run_cli("check", str(ROOT / "sample_data" / "batches.csv"), "--spec", name, "-f", "json",
+                "--as-of", expected["as_of"])  # the clinical spec checks expiry against today
+    assert r.code == expected["exit_code"], r
+    report = json.loads(r.out)
+    seen = set()
+    for batch in report["batches"]:
+        want = expected["batches"][batch["batch_id"]]
+        failed = {c["name"]: c["reason"] for c in batch["checks"] if c["status"] == "fail"}
+        warned = sorted(c["name"] for c in batch["checks"] if c["status"] == "warn")
+        assert (batch["verdict"], failed, warned) == (
+            want["verdict"], want["failed"], sorted(want["warned"])), batch["batch_id"]
+        seen.add(batch["batch_id"])
+    assert seen == set(expected["batches"])
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_builtin_specs_load_and_say_what_they_are(name: str) -> None:
+    spec = load_spec(name)
+    assert spec.files[0].path == f"builtin:{name}"
+    assert spec.name.startswith(name)
+    assert spec.title
+    assert all(check.description for check in spec.checks), "every shipped check explains itself"
+
+
+def test_builtin_specs_work_from_any_directory(tmp_path: object, monkeypatch: pytest.MonkeyPatch
+                                               ) -> None:
+    monkeypatch.chdir(str(tmp_path))
+    r = run_cli("check", str(ROOT / "sample_data" / "batches.csv"), "--spec", "clinical",
+                "--quiet", "--as-of", "2026-04-01")
+    assert (r.code, r.out, r.err) == (1, "", "")
