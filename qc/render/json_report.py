@@ -32,6 +32,16 @@ def _inert(text: str) -> str:
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def _inert_all(parts: list[str]) -> list[str]:
+    """_inert of each part. The unsafe characters are single non-ASCII characters or DEL,
+    so escaping the parts is escaping their concatenation; a block with none (checked by
+    the fast str.isascii) is returned as is."""
+    joined = "".join(parts)
+    if joined.isascii() and "\x7f" not in joined:
+        return parts
+    return [_inert(p) for p in parts]
+
+
 def header(report: Report) -> dict[str, Any]:
     """Everything in the report but the batches."""
     s = report.summary
@@ -110,29 +120,32 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
         ]
         for r in report.results
     ]
-    inputs = [_enc(f.path) for f in report.inputs]
+    inputs = [_inert(_enc(f.path)) for f in report.inputs]
     coded = [_coded_fragments(r, pre) for r, pre in zip(report.results, prefixes, strict=True)]
     for start in range(0, n, BLOCK):
         stop = min(start + BLOCK, n)
+        # Every fragment is made inert itself (coded ones once per distinct text): the
+        # rest of a line is ASCII without DEL, so the block needs no pass of its own.
         checks = [
-            fragments[codes[start:stop]].tolist() if fragments is not None else [
+            fragments[codes[start:stop]].tolist() if fragments is not None else _inert_all([
                 f"{pre[s][q]}{_text(v)}, \"message\": {_text(m)}}}"
                 for s, q, v, m in zip(
                     r.status[start:stop].tolist(), r.reason[start:stop].tolist(),
                     r.value[start:stop], r.message[start:stop], strict=True)
-            ]
+            ])
             for r, pre, (fragments, codes) in zip(report.results, prefixes, coded, strict=True)
         ]
-        ids = report.batch_ids[start:stop]
+        ids = _inert_all([_enc(i) for i in report.batch_ids[start:stop]])
         rows = report.rows[start:stop].tolist()
         where = report.input_index[start:stop].tolist()
         verdicts = report.verdicts[start:stop].tolist()
         lines = [
-            f'\n    {{"batch_id": {_enc(ids[k])}, "input": {inputs[where[k]]}, "row": {rows[k]}, '
-            f'"verdict": {statuses[verdicts[k]]}, "checks": [{", ".join(c[k] for c in checks)}]}}'
-            for k in range(stop - start)
+            f'\n    {{"batch_id": {i}, "input": {inputs[w]}, "row": {row}, '
+            f'"verdict": {statuses[v]}, "checks": [{", ".join(row_checks)}]}}'
+            for i, w, row, v, row_checks in zip(ids, where, rows, verdicts,
+                                                zip(*checks, strict=True), strict=True)
         ]
-        yield ("," if start else "") + _inert(",".join(lines))
+        yield ("," if start else "") + ",".join(lines)
     yield "\n  ]\n}\n" if n else "]\n}\n"
 
 
@@ -155,7 +168,7 @@ def _coded_fragments(result: CheckResult, pre: list[list[str]]
     reason[used] = result.reason[first[used]]
     fragments = np.empty(len(first), dtype=object)
     fragments[:] = [
-        f"{pre[s][q]}{_text(v)}, \"message\": {_text(m)}}}"
+        _inert(f"{pre[s][q]}{_text(v)}, \"message\": {_text(m)}}}")
         for s, q, v, m in zip(status.tolist(), reason.tolist(), value.distinct,
                               message.distinct, strict=True)
     ]
