@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import chain, repeat
 from json.encoder import encode_basestring as _enc
 from typing import Any
 
@@ -139,13 +140,19 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
         rows = report.rows[start:stop].tolist()
         where = report.input_index[start:stop].tolist()
         verdicts = report.verdicts[start:stop].tolist()
-        lines = [
-            f'\n    {{"batch_id": {i}, "input": {inputs[w]}, "row": {row}, '
-            f'"verdict": {statuses[v]}, "checks": [{", ".join(row_checks)}]}}'
-            for i, w, row, v, row_checks in zip(ids, where, rows, verdicts,
-                                                zip(*checks, strict=True), strict=True)
+        m = stop - start
+        heads = [
+            f'{"," if start or k else ""}\n    {{"batch_id": {i}, "input": {inputs[w]}, '
+            f'"row": {row}, "verdict": {statuses[v]}, "checks": ['
+            for k, (i, w, row, v) in enumerate(zip(ids, where, rows, verdicts, strict=True))
         ]
-        yield ("," if start else "") + ",".join(lines)
+        columns: list[Iterable[str]] = [heads]
+        for c, fragments in enumerate(checks):
+            if c:
+                columns.append(repeat(", ", m))
+            columns.append(fragments)
+        columns.append(repeat("]}", m))
+        yield "".join(chain.from_iterable(zip(*columns, strict=True)))
     yield "\n  ]\n}\n" if n else "]\n}\n"
 
 
