@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from qc.columns import CodedText, distinct
 from qc.errors import InputError
 from qc.model import (
     IDENTITY_CHECK,
@@ -30,7 +31,7 @@ from qc.model import (
     Status,
 )
 from qc.records import Table, header_key
-from qc.rules import RULES
+from qc.rules import CELLWISE, RULES
 from qc.rules.outcome import Outcome, blank, mark
 from qc.values import Bools, Cells, first_invisible, invisible, read_cells
 
@@ -132,6 +133,8 @@ def _judge(check: Check, spec: Spec, table: Table, options: Options) -> CheckRes
         check = replace(check, column=used)
     if isinstance(check.rule, DateLimits) and check.required and not check.report_only:
         _require_bound_columns(check, check.rule, table)
+    if _cellwise(check, table):
+        return _judge_distinct(check, column, table, options)
     cells = read_cells(column)
     if check.report_only:
         out = report_only(cells)
@@ -145,6 +148,29 @@ def _judge(check: Check, spec: Spec, table: Table, options: Options) -> CheckRes
         mark_invisible(out, cells)
     values: Sequence[str | None] = cells.as_list()
     return CheckResult(check, out.status, out.reason, values, out.message.tolist())
+
+
+def _cellwise(check: Check, table: Table) -> bool:
+    """Whether the check's verdict for a row depends on that row's cell text alone: a
+    cell-wise rule kind (not DateLimits: `today` and `{column:}` bounds), judged (not
+    report-only), and no broken cell under any of its headers (mark_broken goes by row)."""
+    return (type(check.rule) in CELLWISE and not check.report_only
+            and not any(table.broken.get(header_key(name)) for name in check.alternatives))
+
+
+def _judge_distinct(check: Check, column: pa.Array, table: Table,
+                    options: Options) -> CheckResult:
+    """_judge for a cell-wise check: each distinct cell text judged once (the same steps,
+    in the same order, as for every row), the verdicts spread to the rows by code."""
+    codes, texts = distinct(column)
+    cells = read_cells(texts)
+    out = RULES[type(check.rule)](
+        check.rule, cells, decimal_comma=options.decimal_comma, as_of=options.as_of)
+    apply_missing(out, cells.missing, check.required)
+    mark_invisible(out, cells)
+    return CheckResult(check, out.status[codes], out.reason[codes],
+                       CodedText(codes, cells.as_list()),
+                       CodedText(codes, out.message.tolist()))
 
 
 def report_only(cells: Cells) -> Outcome:

@@ -13,18 +13,24 @@ import csv
 import hashlib
 import io
 import re
+import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from qc.arrowenv import indices, text_scalar, to_numpy
 from qc.errors import InputError
 from qc.model import InputFile
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where used: the fast CSV path never needs it
 
 DELIMITERS = (",", ";", "\t")
 STDIN = "-"
@@ -57,7 +63,7 @@ class Table:
 @dataclass(frozen=True, eq=False)
 class _Read:
     file: InputFile
-    frame: pd.DataFrame  # columns keyed by header_key
+    columns: dict[str, pa.ChunkedArray]  # keyed by header_key, large_string, no nulls
     rows: npt.NDArray[np.int64]
     duplicated: dict[str, str]
     broken: dict[str, dict[int, str]] = field(default_factory=dict)
@@ -72,18 +78,19 @@ def load_table(paths: Sequence[str], *, stdin: bytes | None = None,
     reads = [_read(path, stdin, sheet) for path in paths]
     keys: dict[str, None] = {}
     for r in reads:
-        keys.update(dict.fromkeys(r.frame.columns))
+        keys.update(dict.fromkeys(r.columns))
     columns: dict[str, pa.ChunkedArray] = {}
     present: dict[str, frozenset[int]] = {}
     for key in keys:
-        parts = []
-        for r in reads:
-            if key in r.frame.columns:
-                parts.append(_arrow(r.frame[key]))
-            else:
-                parts.append(pa.chunked_array([pa.nulls(len(r.frame), pa.large_string())]))
-        columns[key] = pa.chunked_array([c for p in parts for c in p.chunks], pa.large_string())
-        present[key] = frozenset(i for i, r in enumerate(reads) if key in r.frame.columns)
+        if len(reads) == 1:
+            columns[key] = reads[0].columns[key]
+        else:
+            parts = [r.columns[key] if key in r.columns
+                     else pa.chunked_array([pa.nulls(len(r.rows), pa.large_string())])
+                     for r in reads]
+            columns[key] = pa.chunked_array([c for p in parts for c in p.chunks],
+                                            pa.large_string())
+        present[key] = frozenset(i for i, r in enumerate(reads) if key in r.columns)
     return Table(
         inputs=tuple(r.file for r in reads),
         columns=columns,
@@ -118,6 +125,10 @@ def _read(path: str, stdin: bytes | None, sheet: str | None = None) -> _Read:
     if path != STDIN and _file_type(path, raw) == "excel":
         return _read_excel(raw, shown, sheet)
     _refuse_binary(raw, shown)
+    digest = _Digest(raw)
+    fast = read_fast(raw)
+    if fast is not None:
+        return _fast_read(fast, raw, shown, digest)
     text, encoding = _decode(raw, shown)
     if not text.strip():
         raise InputError(f"{shown}: the file is empty")
@@ -129,8 +140,119 @@ def _read(path: str, stdin: bytes | None, sheet: str | None = None) -> _Read:
     frame = frame.loc[~empty].reset_index(drop=True)
     if frame.empty:
         raise InputError(f"{shown}: no batch rows below the header")
-    file = InputFile(path=shown, sha256=hashlib.sha256(raw).hexdigest(), rows=len(frame))
-    return _Read(file, frame, rows, duplicated)
+    file = InputFile(path=shown, sha256=digest.result(), rows=len(frame))
+    return _Read(file, _columns(frame), rows, duplicated)
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, pa.ChunkedArray]:
+    return {key: _arrow(frame[key]) for key in frame.columns}
+
+
+class _Digest(threading.Thread):
+    """The file's sha256, computed beside the parse (hashlib releases the GIL)."""
+
+    def __init__(self, raw: bytes) -> None:
+        super().__init__(daemon=True)
+        self.raw = raw
+        self.hexdigest = ""
+        self.start()
+
+    def run(self) -> None:
+        self.hexdigest = hashlib.sha256(self.raw).hexdigest()
+
+    def result(self) -> str:
+        self.join()
+        return self.hexdigest
+
+
+Parsed = tuple[dict[str, pa.ChunkedArray], list[str]]  # columns by position, header
+
+
+def read_fast(raw: bytes) -> Parsed | None:
+    """The common case, parsed straight into Arrow (pyarrow.csv) without pandas: UTF-8
+    without quote characters, '\\n' or '\\r\\n' line ends, no blank line, every row exactly
+    as wide as the header. None for anything else (other encodings, quotes, CR-only or
+    stray CR line ends, blank lines, ragged rows), which the general reader then reads
+    with the same result or refuses with its exact message. Same cells as the general
+    reader for every file it accepts (tests/perf/test_fast_paths.py)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw or b'"' in raw:
+        return None
+    if raw.count(b"\r") != raw.count(b"\r\n"):
+        return None  # CR-only or stray CR: pandas and Arrow may split lines differently
+    if b"\n\n" in raw or b"\n\r\n" in raw:
+        return None  # a blank line: leave its row numbering to the general reader
+    start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    end = raw.find(b"\n", start)
+    if end < 0:
+        return None  # a header and no row
+    try:
+        line = raw[start:end].decode("utf-8").removesuffix("\r")
+    except UnicodeDecodeError:
+        return None
+    if not line.strip() or len(line.splitlines()) != 1:
+        return None  # a blank first line, or one Python splits (U+2028, \x85, ...)
+    delimiter = _sniff(line)
+    try:
+        header = _header(line, delimiter, "")
+    except InputError:
+        return None
+    import pyarrow.csv as pacsv  # deferred: only a run that reads a CSV file needs it
+
+    names = [str(i) for i in range(len(header))]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(raw),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, quote_char=False, double_quote=False, escape_char=False,
+                newlines_in_values=False, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.large_string()), null_values=[],
+                strings_can_be_null=False, quoted_strings_can_be_null=False,
+                check_utf8=True),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+        return None
+    return {str(i): table.column(i) for i in range(len(header))}, header
+
+
+def _fast_read(parsed: Parsed, raw: bytes, shown: str, digest: _Digest) -> _Read:
+    by_position, header = parsed
+    keys = [header_key(h) for h in header]
+    size = len(by_position["0"]) if header else 0
+    first = {key: by_position[str(i)] for i, key in reversed(list(enumerate(keys)))}
+    first = {key: first[key] for key in dict.fromkeys(keys)}  # the general reader's order
+    # Blank like the general reader: over the columns kept (the first of each name).
+    empty = _blank_rows(list(first.values()), size)
+    rows = np.arange(2, size + 2, dtype=np.int64)[~empty]
+    keep = None if not empty.any() else indices(np.flatnonzero(~empty))
+    columns = {key: column if keep is None else column.take(keep)
+               for key, column in first.items()}
+    if not rows.size:
+        raise InputError(f"{shown}: no batch rows below the header")
+    file = InputFile(path=shown, sha256=digest.result(), rows=int(rows.size))
+    return _Read(file, columns, rows, _duplicates(keys, header, shown))
+
+
+# What Python's str.strip() removes (str.isspace), so that a row is blank on the fast
+# path exactly when the general reader's `.str.strip() == ""` finds it blank.
+_PY_SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+             + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000")
+_EMPTY = text_scalar("")
+
+
+def _blank_rows(columns: list[pa.ChunkedArray], size: int) -> npt.NDArray[np.bool_]:
+    """Rows whose every cell is blank; each column looks only at the rows still blank."""
+    candidates = np.arange(size)
+    for column in columns:
+        if not candidates.size:
+            break
+        cells = column if candidates.size == size else column.take(indices(candidates))
+        blank = pc.equal(pc.utf8_trim(cells, characters=_PY_SPACE), _EMPTY)
+        candidates = candidates[to_numpy(blank)]
+    empty = np.zeros(size, dtype=bool)
+    empty[candidates] = True
+    return empty
 
 
 # Suffixes of files that are not CSV and that exoqc does not read: refused by name.
@@ -186,6 +308,8 @@ def _read_excel(raw: bytes, shown: str, sheet: str | None) -> _Read:
     if not got.cells:
         raise InputError(f"{shown}: sheet {got.name!r}: no batch rows below the header")
     width = len(got.header)
+    import pandas as pd
+
     frame = pd.DataFrame(got.cells, columns=range(width), dtype=str)
     frame, duplicated = _keyed(frame, got.header, shown)
     broken: dict[str, dict[int, str]] = {}
@@ -193,7 +317,7 @@ def _read_excel(raw: bytes, shown: str, sheet: str | None) -> _Read:
     for (i, c), why in got.broken.items():
         broken.setdefault(keys[c], {})[i] = why
     file = InputFile(path=shown, sha256=hashlib.sha256(raw).hexdigest(), rows=len(got.cells))
-    return _Read(file, frame, np.array(got.rows, dtype=np.int64), duplicated, broken)
+    return _Read(file, _columns(frame), np.array(got.rows, dtype=np.int64), duplicated, broken)
 
 
 def _read_bytes(path: str) -> bytes:
@@ -254,6 +378,8 @@ def _header(text: str, delimiter: str, shown: str) -> list[str]:
 
 def _parse(raw: bytes, text: str, encoding: str, delimiter: str, header: list[str],
            shown: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    import pandas as pd  # deferred: only files the fast reader declines need it
+
     source: io.BytesIO | io.StringIO = (
         io.StringIO(text, newline="") if encoding == "utf-16" else io.BytesIO(raw))
     try:
@@ -276,8 +402,16 @@ def _keyed(frame: pd.DataFrame, header: list[str], shown: str
            ) -> tuple[pd.DataFrame, dict[str, str]]:
     """The frame with columns keyed by header_key, first of each name kept; and where a
     name appears twice."""
+    import pandas as pd
+
     keys = [header_key(h) for h in header]
     frame.columns = pd.Index(keys)
+    # Keep the first of each name; the engine refuses a duplicated column that a check needs.
+    return frame.loc[:, ~frame.columns.duplicated()], _duplicates(keys, header, shown)
+
+
+def _duplicates(keys: list[str], header: list[str], shown: str) -> dict[str, str]:
+    """Where a header name appears twice (first repeat of each name)."""
     seen: dict[str, int] = {}
     dupes: dict[str, str] = {}
     for i, key in enumerate(keys):
@@ -285,12 +419,13 @@ def _keyed(frame: pd.DataFrame, header: list[str], shown: str
             first = seen[key] + 1
             dupes[key] = f"{shown}: columns {first} and {i + 1} are both named {header[i]!r}"
         seen.setdefault(key, i)
-    # Keep the first of each name; the engine refuses a duplicated column that a check needs.
-    return frame.loc[:, ~frame.columns.duplicated()], dupes
+    return dupes
 
 
 def _read_csv(source: io.BytesIO | io.StringIO, delimiter: str, width: int,
               encoding: str) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.read_csv(
         source,
         sep=delimiter,

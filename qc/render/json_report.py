@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import chain, repeat
 from json.encoder import encode_basestring as _enc
 from typing import Any
 
-from qc.model import Reason, Report, Status
+import numpy as np
+import numpy.typing as npt
+
+from qc.columns import CodedText
+from qc.model import CheckResult, Reason, Report, Status
 from qc.render import RenderOptions
 
 REPORT_VERSION = 1
@@ -26,6 +31,16 @@ _UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u20
 
 def _inert(text: str) -> str:
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _inert_all(parts: list[str]) -> list[str]:
+    """_inert of each part. The unsafe characters are single non-ASCII characters or DEL,
+    so escaping the parts is escaping their concatenation; a block with none (checked by
+    the fast str.isascii) is returned as is."""
+    joined = "".join(parts)
+    if joined.isascii() and "\x7f" not in joined:
+        return parts
+    return [_inert(p) for p in parts]
 
 
 def header(report: Report) -> dict[str, Any]:
@@ -106,26 +121,62 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
         ]
         for r in report.results
     ]
-    inputs = [_enc(f.path) for f in report.inputs]
+    inputs = [_inert(_enc(f.path)) for f in report.inputs]
+    coded = [_coded_fragments(r, pre) for r, pre in zip(report.results, prefixes, strict=True)]
     for start in range(0, n, BLOCK):
         stop = min(start + BLOCK, n)
+        # Every fragment is made inert itself (coded ones once per distinct text): the
+        # rest of a line is ASCII without DEL, so the block needs no pass of its own.
         checks = [
-            [
+            fragments[codes[start:stop]].tolist() if fragments is not None else _inert_all([
                 f"{pre[s][q]}{_text(v)}, \"message\": {_text(m)}}}"
                 for s, q, v, m in zip(
                     r.status[start:stop].tolist(), r.reason[start:stop].tolist(),
                     r.value[start:stop], r.message[start:stop], strict=True)
-            ]
-            for r, pre in zip(report.results, prefixes, strict=True)
+            ])
+            for r, pre, (fragments, codes) in zip(report.results, prefixes, coded, strict=True)
         ]
-        ids = report.batch_ids[start:stop]
+        ids = _inert_all([_enc(i) for i in report.batch_ids[start:stop]])
         rows = report.rows[start:stop].tolist()
         where = report.input_index[start:stop].tolist()
         verdicts = report.verdicts[start:stop].tolist()
-        lines = [
-            f'\n    {{"batch_id": {_enc(ids[k])}, "input": {inputs[where[k]]}, "row": {rows[k]}, '
-            f'"verdict": {statuses[verdicts[k]]}, "checks": [{", ".join(c[k] for c in checks)}]}}'
-            for k in range(stop - start)
+        m = stop - start
+        heads = [
+            f'{"," if start or k else ""}\n    {{"batch_id": {i}, "input": {inputs[w]}, '
+            f'"row": {row}, "verdict": {statuses[v]}, "checks": ['
+            for k, (i, w, row, v) in enumerate(zip(ids, where, rows, verdicts, strict=True))
         ]
-        yield ("," if start else "") + _inert(",".join(lines))
+        columns: list[Iterable[str]] = [heads]
+        for c, fragments in enumerate(checks):
+            if c:
+                columns.append(repeat(", ", m))
+            columns.append(fragments)
+        columns.append(repeat("]}", m))
+        yield "".join(chain.from_iterable(zip(*columns, strict=True)))
     yield "\n  ]\n}\n" if n else "]\n}\n"
+
+
+def _coded_fragments(result: CheckResult, pre: list[list[str]]
+                     ) -> tuple[npt.NDArray[np.object_] | None, npt.NDArray[np.intp]]:
+    """For a check judged per distinct text (value and message coded alike, so status and
+    reason follow the code too), its JSON once per distinct text, and the rows' codes;
+    (None, empty) for any other check, which is rendered row by row."""
+    value, message = result.value, result.message
+    if not (isinstance(value, CodedText) and isinstance(message, CodedText)
+            and value.codes is message.codes):
+        return None, np.empty(0, dtype=np.intp)
+    codes = value.codes
+    first = np.full(len(value.distinct), -1, dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1, dtype=np.intp)
+    used = first >= 0
+    status = np.zeros(len(first), dtype=np.int8)
+    reason = np.zeros(len(first), dtype=np.int8)
+    status[used] = result.status[first[used]]
+    reason[used] = result.reason[first[used]]
+    fragments = np.empty(len(first), dtype=object)
+    fragments[:] = [
+        _inert(f"{pre[s][q]}{_text(v)}, \"message\": {_text(m)}}}")
+        for s, q, v, m in zip(status.tolist(), reason.tolist(), value.distinct,
+                              message.distinct, strict=True)
+    ]
+    return fragments, codes

@@ -24,3 +24,9 @@ RULES: dict[type[Any], Evaluator] = {
     Identity: identity.evaluate,
     DateLimits: dates.evaluate,
 }
+
+# Rule kinds whose verdict and message for a cell depend on that cell's text alone. The
+# engine judges each distinct text of such a column once and spreads the result to the
+# rows (a lab column has few distinct values). A rule that looks at other rows or other
+# columns (like Identity) must stay out of this set.
+CELLWISE: frozenset[type[Any]] = frozenset({Limits, Allowed, Forbidden, Equals, Pattern})

@@ -28,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from qc.arrowenv import texts, to_numpy
 from qc.model import Allowed, Forbidden, Pattern, Reason, Status
 from qc.rules.outcome import Outcome, blank, mark
 from qc.values import Cells
@@ -54,8 +55,7 @@ def _folded(cells: Cells) -> pa.Array:
 
 
 def _non_results(folded: pa.Array) -> np.ndarray:
-    hit = pc.is_in(folded, value_set=pa.array(NON_RESULTS))
-    return hit.to_numpy(zero_copy_only=False)  # type: ignore[no-any-return]
+    return to_numpy(pc.is_in(folded, value_set=texts(NON_RESULTS)))
 
 
 def _literal(word: str) -> str:
@@ -66,9 +66,9 @@ def _literal(word: str) -> str:
 
 def evaluate_allowed(rule: Allowed, cells: Cells, **_: object) -> Outcome:
     folded = _folded(cells)
-    hit = pc.is_in(folded, value_set=pa.array([fold(v) for v in rule.values]))
+    hit = pc.is_in(folded, value_set=texts([fold(v) for v in rule.values]))
     out = blank(len(cells))
-    bad = ~hit.to_numpy(zero_copy_only=False)
+    bad = ~to_numpy(hit)
     junk = _non_results(folded)
     mark(out, bad & ~junk, Status.FAIL, Reason.OUT_OF_SPEC)
     mark(out, junk, Status.FAIL, Reason.INVALID)
@@ -83,7 +83,7 @@ def evaluate_allowed(rule: Allowed, cells: Cells, **_: object) -> Outcome:
 def evaluate_forbidden(rule: Forbidden, cells: Cells, **_: object) -> Outcome:
     words = "|".join(_literal(v) for v in rule.values)
     hit = pc.match_substring_regex(cells.text, f"(?i){_EDGE_L}(?:{words}){_EDGE_R}")
-    bad = hit.to_numpy(zero_copy_only=False)
+    bad = to_numpy(hit)
     junk = _non_results(_folded(cells))
     out = blank(len(cells))
     mark(out, bad & ~junk, Status.FAIL, Reason.OUT_OF_SPEC)
@@ -110,7 +110,7 @@ def compile_pattern(regex: str) -> str:
         raise ValueError(f"pattern is longer than {MAX_PATTERN} characters")
     anchored = f"^(?:{regex})$"
     try:
-        pc.match_substring_regex(pa.array([""], pa.string()), anchored)
+        pc.match_substring_regex(texts([""]), anchored)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         detail = str(exc).split(":", 1)[-1].strip()
         raise ValueError(f"invalid pattern {regex!r}: {detail}") from None
@@ -119,7 +119,7 @@ def compile_pattern(regex: str) -> str:
 
 def evaluate_pattern(rule: Pattern, cells: Cells, **_: object) -> Outcome:
     hit = pc.match_substring_regex(cells.text, compile_pattern(rule.regex))
-    bad = ~hit.to_numpy(zero_copy_only=False)
+    bad = ~to_numpy(hit)
     out = blank(len(cells))
     mark(out, bad, Status.FAIL, Reason.INVALID)
     for i in np.flatnonzero(bad).tolist():

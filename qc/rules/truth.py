@@ -11,9 +11,9 @@ anything else (`GMP-like`, `pending`) is invalid, never read as yes.
 from __future__ import annotations
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.compute as pc
 
+from qc.arrowenv import texts, to_numpy
 from qc.model import Equals, Reason, Status
 from qc.rules.outcome import Outcome, blank, mark
 from qc.values import Cells
@@ -24,8 +24,8 @@ FALSE = ("false", "no", "n", "0")
 
 def evaluate(rule: Equals, cells: Cells, **_: object) -> Outcome:
     folded = pc.utf8_lower(cells.text)
-    yes = pc.is_in(folded, value_set=pa.array(TRUE)).to_numpy(zero_copy_only=False)
-    no = pc.is_in(folded, value_set=pa.array(FALSE)).to_numpy(zero_copy_only=False)
+    yes = to_numpy(pc.is_in(folded, value_set=texts(TRUE)))
+    no = to_numpy(pc.is_in(folded, value_set=texts(FALSE)))
     wanted, other = (yes, no) if rule.value else (no, yes)
     out = blank(len(cells))
     mark(out, other, Status.FAIL, Reason.OUT_OF_SPEC)

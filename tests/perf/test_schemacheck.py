@@ -1,0 +1,130 @@
+"""qc.schemacheck.surely_valid never accepts a spec that jsonschema rejects."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import jsonschema
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qc import yaml12
+from qc.schemacheck import surely_valid
+from qc.spec import SCHEMA_FULL, SCHEMA_PART, schema, schema_for, specs_dir
+from tests.conftest import ROOT
+
+CHECK_KEYS = ["name", "column", "description", "required", "unit", "min", "max", "warn_min",
+              "warn_max", "allowed", "forbidden", "equals", "pattern", "mn", "type",
+              "report_only", "min_exclusive", "max_exclusive", "rounding", "date_format"]
+TOP_KEYS = ["name", "version", "id_column", "checks", "title", "x", "extends", "remove",
+            "status", "effective_date", "approved_by", "rounding", "date_format", "derived"]
+SCALARS = st.one_of(
+    st.sampled_from(["", "x", "size_nm", "Bad name", "a\n", "nm", "EXO-\\d+"]),
+    st.decimals(allow_nan=False, allow_infinity=False, places=2),
+    st.integers(-5, 5), st.booleans(), st.none(), st.floats(allow_nan=False),
+)
+VALUES = st.one_of(SCALARS, st.lists(SCALARS, max_size=3))
+NUMBER = st.one_of(st.decimals(allow_nan=False, allow_infinity=False, places=2),
+                   st.integers(-5, 200))
+# A limit: a number, or for date checks an ISO date / today+Nd / {column: other}.
+LIMIT = st.one_of(NUMBER, st.sampled_from(["2026-01-01", "today", "today+30d", ""]),
+                  st.fixed_dictionaries({"column": st.sampled_from(["made_on", "", 3])}),
+                  st.just({"column": "a", "x": 1}), st.just({}))
+COLUMN = st.one_of(st.sampled_from(["size_nm", "Mean size (nm)", ""]),
+                   st.lists(st.sampled_from(["size_nm", "Size", "", 1]), max_size=3))
+DATE_FORMAT = st.one_of(st.sampled_from(["%d/%m/%Y", ""]),
+                        st.lists(st.sampled_from(["%d.%m.%Y", "", 5]), max_size=2))
+CHECK_VALUES = {
+    "name": st.sampled_from(["size", "a.b-c_1", "A", "1bad", "bad name", "x\n", ""]),
+    "column": COLUMN,
+    "description": st.text(max_size=3),
+    "required": st.booleans(),
+    "unit": st.sampled_from(["nm", "%", ""]),
+    "min": LIMIT, "max": LIMIT, "warn_min": LIMIT, "warn_max": LIMIT,
+    "min_exclusive": LIMIT, "max_exclusive": LIMIT,
+    "report_only": st.one_of(st.booleans(), st.just("yes")),
+    "type": st.sampled_from(["date", "number", "text", ""]),
+    "rounding": st.sampled_from(["usp", "exact", "USP", ""]),
+    "date_format": DATE_FORMAT,
+    "allowed": st.lists(st.sampled_from(["no growth", "", "x"]), max_size=2),
+    "forbidden": st.lists(st.sampled_from(["HeLa", ""]), max_size=2),
+    "equals": st.booleans(),
+    "pattern": st.sampled_from(["EXO-\\d+", ""]),
+}
+
+
+@st.composite
+def checks(draw: st.DrawFn) -> dict[str, Any]:
+    keys = draw(st.lists(st.sampled_from(sorted(CHECK_VALUES)), max_size=4, unique=True))
+    check = {"name": "size", "column": "size_nm"}
+    check.update({k: draw(CHECK_VALUES[k]) for k in keys})
+    if draw(st.integers(0, 4)) == 0:  # now and then, any key and any value
+        check[draw(st.sampled_from(CHECK_KEYS))] = draw(VALUES)
+    return check
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "name": draw(st.sampled_from(["n", ""])),
+        "version": draw(st.one_of(st.just("1"), NUMBER)),
+        "id_column": "batch_id",
+        "checks": draw(st.lists(checks(), min_size=0, max_size=3)),
+    }
+    if draw(st.booleans()):
+        doc["title"] = draw(st.text(max_size=3))
+    optional = {
+        "extends": st.one_of(st.sampled_from(["base.yaml", ""]),
+                             st.lists(st.sampled_from(["a.yaml", "", 2]), max_size=2)),
+        "remove": st.lists(st.sampled_from(["size", "", 1]), max_size=2),
+        "status": st.sampled_from(["draft", "approved", "Approved", ""]),
+        "effective_date": st.sampled_from(["2026-01-01", "2026-13-01", "", "01/02/2026"]),
+        "approved_by": st.sampled_from(["QA", ""]),
+        "rounding": st.sampled_from(["usp", "exact", "x"]),
+        "date_format": DATE_FORMAT,
+        "derived": st.dictionaries(st.sampled_from(["ratio", "a_b", "1x", "bad name", ""]),
+                                   st.one_of(st.sampled_from(["a / b", ""]), SCALARS),
+                                   max_size=2),
+    }
+    for key in draw(st.lists(st.sampled_from(sorted(optional)), max_size=3, unique=True)):
+        doc[key] = draw(optional[key])
+    if draw(st.integers(0, 4)) == 0:
+        doc[draw(st.sampled_from(TOP_KEYS))] = draw(VALUES)
+    if draw(st.integers(0, 6)) == 0:
+        del doc[draw(st.sampled_from(["name", "version", "id_column", "checks"]))]
+    return doc
+
+
+DOCS = documents()
+
+
+def _jsonschema_valid(document: Any, kind: str = SCHEMA_FULL) -> bool:
+    validator = jsonschema.Draft202012Validator(schema_for(kind))
+    return not list(validator.iter_errors(document))
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(DOCS, st.sampled_from([SCHEMA_FULL, SCHEMA_PART]))
+def test_surely_valid_implies_valid(document: dict[str, Any], kind: str) -> None:
+    if surely_valid(document, schema_for(kind)):
+        assert _jsonschema_valid(document, kind)
+
+
+def test_the_shipped_specs_take_the_quick_path() -> None:
+    paths = [specs_dir() / "clinical.yaml", specs_dir() / "research.yaml",
+             ROOT / "benchmarks" / "spec10.yaml"]
+    for path in paths:
+        document, _ = yaml12.load(path.read_text("utf-8"))
+        assert surely_valid(document, schema())
+        assert _jsonschema_valid(document)
+
+
+def test_unknown_keywords_and_odd_values_go_to_jsonschema() -> None:
+    good = {"name": "n", "version": "1", "id_column": "id",
+            "checks": [{"name": "a", "column": "c", "min": Decimal(1)}]}
+    assert surely_valid(good, schema())
+    assert not surely_valid({**good, "checks": []}, schema())
+    assert not surely_valid({**good, "mn": 1}, schema())
+    assert not surely_valid(good, {**schema(), "minProperties": 1})
+    assert not surely_valid(good, {**schema(), "$ref": "https://example.org/s.json"})
