@@ -2,15 +2,13 @@
 
 A report holds each check's cell text and message for every batch. Turning a million
 Arrow strings into a Python list costs more than judging them, and `--quiet` never
-reads them, so the engine hands out these sequences instead:
+reads them, so for cell-wise rules the engine hands out this sequence instead:
 
-- `ArrowText`: a lazy view of an Arrow string array; items become Python strings only
-  when they are read (a slice converts in one call).
 - `CodedText`: a column stored as its distinct texts plus one code per row, the shape
   the engine judges cell-wise rules in (a lab column has few distinct values). The JSON
   report renders each distinct (text, message) once and spreads it to the rows.
 
-Both behave as `Sequence[str | None]` and compare equal to a list with the same items.
+It behaves as `Sequence[str | None]` and compares equal to a list with the same items.
 """
 
 from __future__ import annotations
@@ -36,37 +34,6 @@ class _Column(Sequence[str | None]):
     def __repr__(self) -> str:
         head = ", ".join(repr(v) for v in self[:5])
         return f"{type(self).__name__}([{head}{', ...' if len(self) > 5 else ''}], n={len(self)})"
-
-
-class ArrowText(_Column):
-    """An Arrow string array read lazily as Python strings (None for a null)."""
-
-    __slots__ = ("array",)
-
-    def __init__(self, array: pa.Array | pa.ChunkedArray) -> None:
-        self.array = array
-
-    def __len__(self) -> int:
-        return len(self.array)
-
-    @overload
-    def __getitem__(self, index: int) -> str | None: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[str | None]: ...
-
-    def __getitem__(self, index: int | slice) -> str | list[str | None] | None:
-        if isinstance(index, slice):
-            start, stop, step = index.indices(len(self))
-            part = self.array.slice(start, max(stop - start, 0)).to_pylist()
-            return part if step == 1 else part[::step]  # type: ignore[no-any-return]
-        n = len(self)
-        if not -n <= index < n:
-            raise IndexError("index out of range")
-        return self.array[index].as_py()  # type: ignore[no-any-return]
-
-    def __iter__(self) -> Iterator[str | None]:
-        return iter(self.array.to_pylist())
 
 
 class CodedText(_Column):
