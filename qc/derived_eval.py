@@ -14,8 +14,8 @@ import numpy as np
 
 from qc import derived as expr
 from qc.errors import InputError
-from qc.model import Check, CheckResult, Derived, Limits, Reason, Status
-from qc.records import Table, header_key
+from qc.model import Check, CheckResult, Derived, Limits, Reason, Status, header_key
+from qc.records import Table
 from qc.rules import limits
 from qc.rules.outcome import blank, mark
 from qc.values import Cells, Interval, Numbers, parse_numbers, parse_one, read_cells

@@ -29,8 +29,9 @@ from qc.model import (
     Report,
     Spec,
     Status,
+    header_key,
 )
-from qc.records import Table, header_key
+from qc.records import Table
 from qc.rules import CELLWISE, RULES
 from qc.rules.outcome import Outcome, blank, mark
 from qc.values import Bools, Cells, first_invisible, invisible, read_cells

@@ -25,8 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from qc.errors import InputError
-from qc.model import InputFile
-from qc.records import Table, header_key, load_table
+from qc.model import InputFile, header_key
+from qc.records import Table, load_table
 
 MAX_LISTED = 10  # unmatched ids named in a note before "and N more"
 

@@ -12,6 +12,14 @@ import numpy.typing as npt
 
 Codes = npt.NDArray[np.int8]
 
+# The largest magnitude exoqc compares: cells and limits are compared as doubles too.
+DOUBLE_MAX = Decimal("1.7976931348623157e308")
+
+
+def header_key(name: str) -> str:
+    """How a column, header or derived name is matched: case folded, spaces collapsed."""
+    return " ".join(name.split()).casefold()
+
 
 class Status(enum.IntEnum):
     """A check's, a batch's or a run's verdict; a larger value is worse."""

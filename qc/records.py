@@ -27,18 +27,13 @@ import pyarrow.compute as pc
 
 from qc.arrowenv import indices, text_scalar, to_numpy
 from qc.errors import InputError
-from qc.model import InputFile
+from qc.model import InputFile, header_key
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where used: the fast CSV path never needs it
 
 DELIMITERS = (",", ";", "\t")
 STDIN = "-"
-
-
-def header_key(name: str) -> str:
-    """How a header is matched: case folded, spaces trimmed and collapsed."""
-    return " ".join(name.split()).casefold()
 
 
 @dataclass(frozen=True, eq=False)

@@ -19,6 +19,7 @@ from typing import Any
 from qc import units, yaml12
 from qc.errors import SpecError
 from qc.model import (
+    DOUBLE_MAX,
     IDENTITY_CHECK,
     Allowed,
     Check,
@@ -33,6 +34,7 @@ from qc.model import (
     Rule,
     Spec,
     SpecFile,
+    header_key,
 )
 
 BUILTIN = ("clinical", "research")
@@ -43,7 +45,6 @@ DATE_KEYS = ("min", "max", "warn_min", "warn_max")
 LIFECYCLE_KEYS = ("status", "effective_date", "approved_by")
 TOP_ORDER = ("name", "version", "title", "status", "effective_date", "approved_by", "id_column",
              "rounding", "date_format", "derived", "checks")
-DOUBLE_MAX = Decimal("1.7976931348623157e308")  # as in qc.values, which imports pyarrow
 
 
 def specs_dir() -> Traversable:
@@ -330,11 +331,6 @@ def _dotted(path: tuple[str | int, ...]) -> str:
             continue
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
     return out
-
-
-def header_key(name: str) -> str:
-    """How a column or derived name is matched (the same folding as records.header_key)."""
-    return " ".join(name.split()).casefold()
 
 
 SCHEMA_FULL = "full"

@@ -19,6 +19,7 @@ from qc.model import (
     ReportOnly,
     Rule,
     Spec,
+    header_key,
 )
 from qc.notation import rule_text, span
 
@@ -51,18 +52,18 @@ def validate(ref: str) -> list[str]:
 def lint(spec: Spec, data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
     """Problems in a spec that loads: things that are legal but cannot be what was meant."""
     found: list[tuple[tuple[str | int, ...], str]] = []
-    used = {specs.header_key(c.column) for c in spec.checks}
+    used = {header_key(c.column) for c in spec.checks}
     for d in spec.derived:
         if not d.inputs:
             found.append((("derived", d.name), "references no column: the value is a "
                           "constant"))
         elif d.key not in used and not any(
-                specs.header_key(d.name) in map(specs.header_key, o.inputs)
+                header_key(d.name) in map(header_key, o.inputs)
                 for o in spec.derived):
             found.append((("derived", d.name), "no check uses this derived attribute"))
     for i, check in enumerate(spec.checks):
         at: tuple[str | int, ...] = ("checks", i)
-        keys = [specs.header_key(c) for c in check.alternatives]
+        keys = [header_key(c) for c in check.alternatives]
         for k, key in enumerate(keys):
             if key in keys[:k]:
                 found.append(((*at, "column", k), f"column alternative {check.alternatives[k]!r}"
@@ -84,7 +85,7 @@ def _never_fails(check: Check) -> list[tuple[tuple[str | int, ...], str]]:
         for key in ("min", "max", "warn_min", "warn_max"):
             bound: DateBound | None = getattr(rule, key)
             if bound is not None and bound.kind == "column" and \
-                    specs.header_key(bound.column) in map(specs.header_key, check.alternatives):
+                    header_key(bound.column) in map(header_key, check.alternatives):
                 return [((key,), f"compares column {bound.column!r} with itself")]
     if isinstance(rule, Pattern):
         try:

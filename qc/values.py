@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from qc import units
+from qc.model import DOUBLE_MAX
 from qc.units import Unit
 
 MISSING_TOKENS = ("", "na", "n/a")
@@ -41,7 +42,6 @@ _SPACES = ("\u00a0", "\u202f", "\u2007")  # no-break spaces Excel and Word leave
 # `0,3`, `2,1E+11`, `<0,5 EU/mL`: a decimal comma (read only with --decimal ,)
 _DECIMAL_COMMA = re.compile(r"(?:<=|>=|[<>≤≥])?\s*[-+\u2212]?\d+,\d+(?:[eE][-+]?\d+)?(?!\d)")
 QUALIFIERS = {"": 0, "<": 1, "<=": 2, "≤": 2, ">": 3, ">=": 4, "≥": 4}
-DOUBLE_MAX = Decimal("1.7976931348623157e308")
 
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]

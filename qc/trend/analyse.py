@@ -107,7 +107,8 @@ def run_trend(options: TrendOptions) -> Trend:
     from qc import __version__
     from qc.app import utc_now
     from qc.engine import Options, evaluate
-    from qc.records import header_key, load_table
+    from qc.model import header_key
+    from qc.records import load_table
     from qc.spec import load_spec
     from qc.values import parse_numbers, read_cells
 
