@@ -82,8 +82,7 @@ def depends_on_date(spec: Spec) -> bool:
     for check in spec.checks:
         rule = check.rule
         if isinstance(rule, DateLimits) and any(
-                b is not None and b.kind == "today"
-                for b in (rule.min, rule.max, rule.warn_min, rule.warn_max)):
+                b.kind == "today" for b in rule.bounds().values()):
             return True
     return spec.effective_date is not None
 

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from qc.arrowenv import bools
 from qc.columns import CodedText, distinct
 from qc.errors import InputError
 from qc.model import (
@@ -95,7 +96,7 @@ def find_column(check: Check, table: Table) -> tuple[pa.Array | None, list[str],
     column = table.columns[keys[used[-1]]]
     for k in reversed(used[:-1]):
         rows = np.isin(table.input_index, [i for i, c in chosen.items() if c == k])
-        column = pc.if_else(pa.array(rows), table.columns[keys[k]], column)
+        column = pc.if_else(bools(rows), table.columns[keys[k]], column)
     names = " / ".join(check.alternatives[k] for k in used)
     return column, lacking, names
 
@@ -230,8 +231,8 @@ def mark_invisible(out: Outcome, cells: Cells) -> None:
 
 def _require_bound_columns(check: Check, rule: DateLimits, table: Table) -> None:
     """A date limit `{column: other}` needs that column in every input (else exit 2)."""
-    for bound in (rule.min, rule.max, rule.warn_min, rule.warn_max):
-        if bound is None or bound.kind != "column":
+    for bound in rule.bounds().values():
+        if bound.kind != "column":
             continue
         present = table.present.get(header_key(bound.column), frozenset())
         lacking = [f.path for i, f in enumerate(table.inputs) if i not in present]

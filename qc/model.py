@@ -108,6 +108,9 @@ class Identity:
     """Built in: the batch id is present and unique across every input."""
 
 
+DATE_KEYS = ("min", "max", "warn_min", "warn_max", "min_exclusive", "max_exclusive")
+
+
 @dataclass(frozen=True)
 class DateBound:
     """A date limit: a fixed ISO date, `today` plus `days`, or another column of the row."""
@@ -127,13 +130,28 @@ class DateBound:
 
 @dataclass(frozen=True)
 class DateLimits:
-    """`type: date`: inclusive date limits; cells in ISO or a declared strftime format."""
+    """`type: date`: date limits (inclusive, or strict `min_exclusive`/`max_exclusive`);
+    cells in ISO or a declared strftime format."""
 
     min: DateBound | None = None
     max: DateBound | None = None
     warn_min: DateBound | None = None
     warn_max: DateBound | None = None
+    min_exclusive: DateBound | None = None  # strict: the date must be after it
+    max_exclusive: DateBound | None = None  # strict: the date must be before it
     formats: tuple[str, ...] = ()
+
+    @property
+    def lower(self) -> DateBound | None:
+        return self.min if self.min is not None else self.min_exclusive
+
+    @property
+    def upper(self) -> DateBound | None:
+        return self.max if self.max is not None else self.max_exclusive
+
+    def bounds(self) -> dict[str, DateBound]:
+        """The limits the spec sets, by key (`min`, `max_exclusive`, `warn_min`, ...)."""
+        return {key: bound for key in DATE_KEYS if (bound := getattr(self, key)) is not None}
 
 
 @dataclass(frozen=True)

@@ -61,14 +61,15 @@ def strict_span(rule: Limits) -> str:
 
 
 def date_span(rule: DateLimits) -> str:
-    """Date limits: `date ≥ today`, `date ≥ manufacture_date`, `date 2026-01-01 to 2026-12-31`."""
+    """Date limits: `date ≥ today`, `date > manufacture_date`, `date 2026-01-01 to 2026-12-31`."""
     if rule.min is not None and rule.max is not None:
         return f"date {rule.min} to {rule.max}"
-    if rule.min is not None:
-        return f"date ≥ {rule.min}"
-    if rule.max is not None:
-        return f"date ≤ {rule.max}"
-    return "any date"
+    sides = []
+    if rule.lower is not None:
+        sides.append(f"{'>' if rule.min is None else '≥'} {rule.lower}")
+    if rule.upper is not None:
+        sides.append(f"{'<' if rule.max is None else '≤'} {rule.upper}")
+    return "date " + " and ".join(sides) if sides else "any date"
 
 
 def criterion(check: Check) -> str:

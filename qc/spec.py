@@ -19,6 +19,7 @@ from typing import Any
 from qc import units, yaml12
 from qc.errors import SpecError
 from qc.model import (
+    DATE_KEYS,
     DOUBLE_MAX,
     IDENTITY_CHECK,
     Allowed,
@@ -41,7 +42,6 @@ BUILTIN = ("clinical", "research")
 MAX_SPEC_BYTES = 1 << 20
 RULE_KEYS = ("allowed", "forbidden", "equals", "pattern")
 LIMIT_KEYS = ("min", "max", "warn_min", "warn_max", "min_exclusive", "max_exclusive")
-DATE_KEYS = ("min", "max", "warn_min", "warn_max")
 LIFECYCLE_KEYS = ("status", "effective_date", "approved_by")
 TOP_ORDER = ("name", "version", "title", "status", "effective_date", "approved_by", "id_column",
              "rounding", "date_format", "derived", "checks")
@@ -663,22 +663,29 @@ def _date_bound(value: Any, where: _Locator, at: tuple[str | int, ...]) -> DateB
 
 def _date_limits(item: Mapping[str, Any], ctx: _Context, at: tuple[str | int, ...]) -> DateLimits:
     where = ctx.where
-    for key in ("unit", "rounding", "min_exclusive", "max_exclusive"):
+    for key in ("unit", "rounding"):
         if key in item:
             raise where.error((*at, key), f"{key} does not apply to type: date checks")
     bounds = {k: _date_bound(item[k], where, (*at, k)) for k in DATE_KEYS if k in item}
+    for inclusive, strict in (("min", "min_exclusive"), ("max", "max_exclusive")):
+        if inclusive in bounds and strict in bounds:
+            raise where.error((*at, strict), f"give {inclusive} or {strict}, not both")
+    lower = "min" if "min" in bounds else "min_exclusive"
+    upper = "max" if "max" in bounds else "max_exclusive"
     fixed = {k: b.date for k, b in bounds.items() if b.kind == "date"}
     today = {k: b.days for k, b in bounds.items() if b.kind == "today"}
     for order in (fixed, today):
-        for low, high in (("min", "max"), ("warn_min", "warn_max"), ("min", "warn_min"),
-                          ("warn_max", "max")):
+        for low, high in ((lower, upper), ("warn_min", "warn_max"), (lower, "warn_min"),
+                          ("warn_max", upper)):
             if low in order and high in order and order[low] > order[high]:  # type: ignore[operator]
                 raise where.error((*at, low), f"{low} {bounds[low]} is after {high} "
                                   f"{bounds[high]}")
+        open_ended = lower == "min_exclusive" or upper == "max_exclusive"
+        if open_ended and lower in order and upper in order and order[lower] == order[upper]:
+            raise where.error((*at, lower), f"{lower} {bounds[lower]} leaves no date before "
+                              f"{upper} {bounds[upper]}")
     formats = _formats(item.get("date_format"), where, (*at, "date_format")) or ctx.date_formats
-    return DateLimits(min=bounds.get("min"), max=bounds.get("max"),
-                      warn_min=bounds.get("warn_min"), warn_max=bounds.get("warn_max"),
-                      formats=formats)
+    return DateLimits(**bounds, formats=formats)
 
 
 def _short(value: Decimal) -> str:

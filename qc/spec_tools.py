@@ -80,11 +80,10 @@ def _never_fails(check: Check) -> list[tuple[tuple[str | int, ...], str]]:
         return [((), "has only alert limits: it can warn but never fail out of spec (add min "
                      "or max, or make it report_only)")]
     if isinstance(rule, DateLimits):
-        if rule.min is None and rule.max is None:
+        if rule.lower is None and rule.upper is None:
             return [((), "has only alert limits: it can warn but never fail out of spec")]
-        for key in ("min", "max", "warn_min", "warn_max"):
-            bound: DateBound | None = getattr(rule, key)
-            if bound is not None and bound.kind == "column" and \
+        for key, bound in rule.bounds().items():
+            if bound.kind == "column" and \
                     header_key(bound.column) in map(header_key, check.alternatives):
                 return [((key,), f"compares column {bound.column!r} with itself")]
     if isinstance(rule, Pattern):

@@ -17,11 +17,11 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from qc import units
+from qc.arrowenv import bools, indices, text_scalar, texts, to_numpy
 from qc.model import DOUBLE_MAX
 from qc.units import Unit
 
@@ -65,9 +65,11 @@ def read_cells(column: pa.Array) -> Cells:
     """Trim every cell and mark `""`, `NA`, `N/A` (any case) as missing."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
-    text = pc.utf8_trim_whitespace(pc.fill_null(column, ""))
-    missing = pc.is_in(pc.utf8_lower(text), value_set=pa.array(MISSING_TOKENS))
-    return Cells(text, missing.to_numpy(zero_copy_only=False))
+    if column.null_count:
+        column = pc.fill_null(column, text_scalar("").cast(column.type))
+    text = pc.utf8_trim_whitespace(column)
+    missing = pc.is_in(pc.utf8_lower(text), value_set=texts(MISSING_TOKENS))
+    return Cells(text, to_numpy(missing))
 
 
 # Characters a spreadsheet does not show: format characters (zero-width spaces and joiners,
@@ -84,8 +86,7 @@ _INVISIBLE = re.compile(r"[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08
 
 def invisible(cells: Cells) -> Bools:
     """Which cells hold a character that a spreadsheet does not show (see INVISIBLE)."""
-    hit = pc.match_substring_regex(cells.text, INVISIBLE)
-    return hit.to_numpy(zero_copy_only=False)  # type: ignore[no-any-return]
+    return to_numpy(pc.match_substring_regex(cells.text, INVISIBLE))
 
 
 def first_invisible(text: str) -> str:
@@ -178,10 +179,9 @@ def parse_numbers(cells: Cells, target: Unit | None, *, decimal_comma: bool = Fa
     lo_open = np.zeros(n, dtype=bool)
     hi_open = np.zeros(n, dtype=bool)
     inexact = np.zeros(n, dtype=bool)
-    plain = pc.match_substring_regex(cells.text, PLAIN).to_numpy(zero_copy_only=False)
+    plain = to_numpy(pc.match_substring_regex(cells.text, PLAIN))
     if plain.any():
-        idx = np.flatnonzero(plain)
-        lo[idx] = pc.cast(pc.filter(cells.text, pa.array(plain)), pa.float64()).to_numpy()
+        lo[plain] = to_numpy(pc.cast(pc.filter(cells.text, bools(plain)), pa.float64()))
     rest = np.flatnonzero(~plain & ~cells.missing)
     if rest.size:
         _parse_rest(cells, rest, target, decimal_comma, lo, hi, lo_open, hi_open, inexact)
@@ -203,31 +203,32 @@ def _parse_rest(
     hi_open: Bools,
     inexact: Bools,
 ) -> None:
-    text = pc.take(cells.text, pa.array(rest))
+    text = pc.take(cells.text, indices(rest))
     for space in _SPACES:
         text = pc.replace_substring(text, space, " ")
     text = pc.replace_substring(text, "\u2212", "-")
     if decimal_comma:
         text = pc.replace_substring(text, ",", ".")
     parts = pc.extract_regex(text, GRAMMAR)
-    matched = parts.is_valid().to_numpy(zero_copy_only=False)
-    parts = parts.filter(pa.array(matched))
+    matched = to_numpy(parts.is_valid())
+    parts = parts.filter(bools(matched))
     rows = rest[matched]
     if not rows.size:
         return
-    mantissa = pc.cast(parts.field("m"), pa.float64()).to_numpy(zero_copy_only=False,
-                                                                 writable=True)
-    power = parts.field("p").to_numpy(zero_copy_only=False)
-    scaled = power != ""
+    mantissa = to_numpy(pc.cast(parts.field("m"), pa.float64()))
+    power, powers = _coded(parts.field("p"))
+    scaled = np.array([p != "" for p in powers], dtype=bool)[power]
     if scaled.any():
+        exponent = np.array([float(p or 0) for p in powers])[power]
         with np.errstate(over="ignore"):
-            mantissa[scaled] = mantissa[scaled] * 10.0 ** power[scaled].astype(np.float64)
-    codes, spellings = pd.factorize(parts.field("u").to_numpy(zero_copy_only=False))
+            mantissa[scaled] = mantissa[scaled] * 10.0 ** exponent[scaled]
+    codes, spellings = _coded(parts.field("u"))
     factor = np.array([_factor(s, target) for s in spellings] or [math.nan])[codes]
     with np.errstate(over="ignore", invalid="ignore"):
         value = mantissa * factor
     value[np.isinf(value)] = np.nan  # beyond the double range: overflow, not a bound
-    q = np.array([QUALIFIERS[s] for s in parts.field("q").to_pylist()], dtype=np.int8)
+    qualifier, written = _coded(parts.field("q"))
+    q = np.array([QUALIFIERS[s] for s in written], dtype=np.int8)[qualifier]
     lo[rows] = np.where((q == 0) | (q >= 3), value, -np.inf)  # `<`, `≤`: open below
     hi[rows] = np.where(q <= 2, value, np.inf)  # `>`, `≥`: open above
     lo_open[rows] = (q != 0) & (q != 4)  # only `≥` includes its lower bound
@@ -236,6 +237,13 @@ def _parse_rest(
     lo[rows[bad]] = np.nan
     hi[rows[bad]] = np.nan
     inexact[rows] = scaled | (factor != 1.0)
+
+
+def _coded(column: pa.Array) -> tuple[npt.NDArray[np.intp], list[str]]:
+    """A text column as one code per row into its distinct texts (no per-row Python)."""
+    encoded = pc.dictionary_encode(column)
+    codes = to_numpy(encoded.indices).astype(np.intp, copy=False)
+    return codes, encoded.dictionary.to_pylist()
 
 
 def _factor(spelling: str, target: Unit | None) -> float:

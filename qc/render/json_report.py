@@ -22,7 +22,7 @@ from qc.model import CheckResult, Reason, Report, Status
 from qc.render import RenderOptions
 
 REPORT_VERSION = 1
-BLOCK = 20_000
+BLOCK = 2_000
 # Valid in JSON but not inert on a terminal (`cat report.json`): DEL, C1 controls (U+009B
 # is CSI), line separators and bidi overrides. JSON's own encoder escapes only C0.
 # Outside strings JSON is ASCII, so escaping them in the finished text is always valid.

@@ -4,7 +4,9 @@ Cells are read as ISO dates (`2026-03-07`) and with every format the spec declar
 `date_format` (strftime). A cell that no format reads is invalid, and so is one that
 two formats read differently (`04/05/2026` under both `%d/%m/%Y` and `%m/%d/%Y`): the
 tool never guesses. `today` is the run's as-of date (`exoqc check --as-of`).
-Parsing is vectorised: one `pandas.to_datetime` pass per declared format.
+Each distinct cell text is read once. A strict `YYYY-MM-DD` text under the ISO format is
+read by NumPy; anything else goes through `pandas.to_datetime`, one pass per declared
+format (pandas is imported only then: a file of ISO dates never needs it).
 
 ```yaml
 - name: expiry
@@ -22,22 +24,27 @@ Parsing is vectorised: one `pandas.to_datetime` pass per declared format.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
+import pyarrow.compute as pc
 
+from qc.arrowenv import to_numpy
 from qc.errors import SpecError
 from qc.model import DateBound, DateLimits, Reason, Status
 from qc.rules.outcome import Outcome, blank, mark
-from qc.values import Cells
+from qc.values import MISSING_TOKENS, Cells
 
 ISO = "%Y-%m-%d"
+_STRICT_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 Days = npt.NDArray[np.datetime64]
+Bools = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,23 +62,19 @@ def formats_of(rule: DateLimits) -> tuple[str, ...]:
 
 def read_dates(cells: Cells, formats: tuple[str, ...]) -> Dates:
     """Every cell under every format; a cell two formats read differently is ambiguous."""
-    text = pd.Series(cells.text.to_numpy(zero_copy_only=False), dtype=object)
-    try:
-        readings = np.stack([
-            pd.to_datetime(text, format=fmt, errors="coerce").to_numpy().astype("datetime64[D]")
-            for fmt in formats
-        ])
-    except ValueError as exc:  # a directive Python accepts but pandas does not
-        raise SpecError(f"date_format {formats}: {exc}") from None
+    encoded = pc.dictionary_encode(cells.text)
+    codes = to_numpy(encoded.indices).astype(np.intp, copy=False)
+    distinct: list[str] = encoded.dictionary.to_pylist()
+    readings = _readings(distinct, formats)[:, codes]
     ok = ~np.isnat(readings)
     count = ok.sum(axis=0)
-    first = readings[np.argmax(ok, axis=0), np.arange(len(text))]
+    first = readings[np.argmax(ok, axis=0), np.arange(len(codes))]
     conflict = (ok & (readings != first)).any(axis=0)
     readable = (count > 0) & ~conflict & ~cells.missing
-    problem = np.full(len(text), None, dtype=object)
+    problem = np.full(len(codes), None, dtype=object)
     shown = " or ".join("ISO 2026-03-07" if f == ISO else f for f in formats)
     for i in np.flatnonzero(~readable & ~cells.missing).tolist():
-        cell = text[i]
+        cell = distinct[codes[i]]
         if conflict[i]:
             reads = ", ".join(f"{f} reads {readings[k, i]}" for k, f in enumerate(formats)
                               if ok[k, i])
@@ -80,6 +83,39 @@ def read_dates(cells: Cells, formats: tuple[str, ...]) -> Dates:
             problem[i] = f"cannot read {cell!r} as a date ({shown})"
     value = np.where(readable, first, np.datetime64("NaT"))
     return Dates(value.astype("datetime64[D]"), readable, problem)
+
+
+def _readings(distinct: list[str], formats: tuple[str, ...]) -> Days:
+    """Each distinct text under each format (NaT where the format does not read it).
+
+    Missing tokens are never read (the caller ignores them). Under the ISO format a text
+    of exactly `YYYY-MM-DD` is read by NumPy, which accepts and refuses exactly the dates
+    pandas does (tests/perf/test_dates_fast.py); every other text goes to pandas."""
+    out = np.full((len(formats), len(distinct)), np.datetime64("NaT"), dtype="datetime64[D]")
+    wanted = [j for j, text in enumerate(distinct) if text.lower() not in MISSING_TOKENS]
+    for k, fmt in enumerate(formats):
+        rest = wanted
+        if fmt == ISO:
+            rest = []
+            for j in wanted:
+                if _STRICT_ISO.fullmatch(distinct[j]) is None:
+                    rest.append(j)
+                    continue
+                with contextlib.suppress(ValueError):  # 2026-02-30: NaT, as in pandas
+                    out[k, j] = np.datetime64(distinct[j], "D")
+        if rest:
+            out[k, rest] = _pandas_dates([distinct[j] for j in rest], fmt)
+    return out
+
+
+def _pandas_dates(texts: list[str], fmt: str) -> Days:
+    import pandas as pd  # imported where used: ISO dates never need it
+
+    try:
+        read = pd.to_datetime(pd.Series(texts, dtype=object), format=fmt, errors="coerce")
+    except ValueError as exc:  # a directive Python accepts but pandas does not
+        raise SpecError(f"date_format {fmt!r}: {exc}") from None
+    return read.to_numpy().astype("datetime64[D]")
 
 
 def evaluate(rule: DateLimits, cells: Cells, *, as_of: dt.date | None = None,
@@ -94,10 +130,7 @@ def evaluate(rule: DateLimits, cells: Cells, *, as_of: dt.date | None = None,
     out.message[:] = dates.problem
     failed = ~present | ~dates.readable
     bounds = {}
-    for key in ("min", "max", "warn_min", "warn_max"):
-        bound: DateBound | None = getattr(rule, key)
-        if bound is None:
-            continue
+    for key, bound in rule.bounds().items():
         values, problems = _bound(bound, n, today, formats, lookup)
         unusable = present & dates.readable & ~failed & (problems != None)  # noqa: E711
         mark(out, unusable, Status.FAIL, Reason.INVALID)
@@ -106,22 +139,31 @@ def evaluate(rule: DateLimits, cells: Cells, *, as_of: dt.date | None = None,
         bounds[key] = values
     judged = ~failed
     v = dates.value
-    for key, status, reason, word in (("min", Status.FAIL, Reason.OUT_OF_SPEC, "before"),
-                                      ("max", Status.FAIL, Reason.OUT_OF_SPEC, "after"),
-                                      ("warn_min", Status.WARN, Reason.NONE, "before"),
-                                      ("warn_max", Status.WARN, Reason.NONE, "after")):
+    for key, status, reason, kind, outside in _SIDES:
         if key not in bounds:
             continue
         limit = bounds[key]
-        hit = judged & ((v < limit) if word == "before" else (v > limit))
+        hit = judged & outside(v, limit)
         mark(out, hit, status, reason)
-        kind = "alert limit" if key.startswith("warn") else (
-            "minimum" if key == "min" else "maximum")
-        bound = getattr(rule, key)
+        bound = rule.bounds()[key]
         for i in np.flatnonzero(hit).tolist():
-            out.message[i] = (f"{v[i]} is {word} the {kind} {_bound_text(bound, limit[i])}")
+            out.message[i] = f"{v[i]} is {kind} {_bound_text(bound, limit[i])}"
         judged &= ~hit
     return out
+
+
+# Each limit: its key, the verdict of a date beyond it, the message's words, and which
+# dates are beyond it. Action limits come first, so a date beyond both fails.
+_SIDES: tuple[tuple[str, Status, Reason, str, Callable[[Days, Days], Bools]], ...] = (
+    ("min", Status.FAIL, Reason.OUT_OF_SPEC, "before the minimum", np.less),
+    ("min_exclusive", Status.FAIL, Reason.OUT_OF_SPEC, "not after the exclusive minimum",
+     np.less_equal),
+    ("max", Status.FAIL, Reason.OUT_OF_SPEC, "after the maximum", np.greater),
+    ("max_exclusive", Status.FAIL, Reason.OUT_OF_SPEC, "not before the exclusive maximum",
+     np.greater_equal),
+    ("warn_min", Status.WARN, Reason.NONE, "before the alert limit", np.less),
+    ("warn_max", Status.WARN, Reason.NONE, "after the alert limit", np.greater),
+)
 
 
 def _bound_text(bound: DateBound, value: Any) -> str:

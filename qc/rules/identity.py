@@ -11,10 +11,9 @@ from collections import defaultdict
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
+from qc.arrowenv import texts, to_numpy
 from qc.model import Identity, Reason, Status
 from qc.rules.outcome import Outcome, blank, mark
 from qc.rules.text import NON_RESULTS
@@ -24,24 +23,25 @@ from qc.values import Cells
 def evaluate(rule: Identity, cells: Cells, *, rows: npt.NDArray[np.int64],
              inputs: list[str], input_index: npt.NDArray[np.int64], **_: object) -> Outcome:
     out = blank(len(cells))  # an empty id fails as missing in the engine, like any cell
-    keys = pd.Series(pc.utf8_lower(cells.text).to_numpy(zero_copy_only=False), dtype=object)
+    lowered = pc.utf8_lower(cells.text)
     # `#N/A`, `NULL`, `TBD`: a formula or an export that failed, not a batch's id.
-    junk = pc.is_in(keys.to_numpy(), value_set=pa.array(NON_RESULTS)).to_numpy(
-        zero_copy_only=False) & ~cells.missing
+    junk = to_numpy(pc.is_in(lowered, value_set=texts(NON_RESULTS))) & ~cells.missing
     mark(out, junk, Status.FAIL, Reason.INVALID)
     for i in np.flatnonzero(junk).tolist():
         out.message[i] = f"{cells.text[i].as_py()!r} is not a batch id"
-    dup = keys.duplicated(keep=False).to_numpy() & ~cells.missing & ~junk
+    # Every copy of a repeated id: a code that occurs more than once (hashing, no sort).
+    keys = to_numpy(pc.dictionary_encode(lowered).indices).astype(np.intp, copy=False)
+    dup = (np.bincount(keys)[keys] > 1) & ~cells.missing & ~junk
     if not dup.any():
         return out
     mark(out, dup, Status.FAIL, Reason.INVALID)
-    where: dict[str, list[int]] = defaultdict(list)
+    where: dict[int, list[int]] = defaultdict(list)
     positions = np.flatnonzero(dup).tolist()
     for i in positions:
-        where[keys[i]].append(i)
+        where[int(keys[i])].append(i)
     several_inputs = len(set(input_index.tolist())) > 1
     for i in positions:
-        others = [j for j in where[keys[i]] if j != i]
+        others = [j for j in where[int(keys[i])] if j != i]
         out.message[i] = "batch id also on " + ", ".join(
             _place(j, rows, inputs, input_index, several_inputs) for j in others)
     return out
