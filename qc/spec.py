@@ -682,8 +682,8 @@ def _date_limits(item: Mapping[str, Any], ctx: _Context, at: tuple[str | int, ..
                                   f"{bounds[high]}")
         open_ended = lower == "min_exclusive" or upper == "max_exclusive"
         if open_ended and lower in order and upper in order and order[lower] == order[upper]:
-            raise where.error((*at, lower), f"{lower} {bounds[lower]} leaves no date before "
-                              f"{upper} {bounds[upper]}")
+            raise where.error((*at, lower), f"{lower} {bounds[lower]} and {upper} "
+                              f"{bounds[upper]} leave no date between them")
     formats = _formats(item.get("date_format"), where, (*at, "date_format")) or ctx.date_formats
     return DateLimits(**bounds, formats=formats)
 

@@ -62,11 +62,11 @@ checks:
     allowed: [no growth, negative]
 
   # Dates: ISO 2026-03-07 or the formats in date_format; limits may be dates,
-  # today, today+30d, or another column.
+  # today, today+30d, or another column (min_exclusive: strictly after it).
   - name: shelf_life
     column: expiry_date
     type: date
-    min: {column: manufacture_date}
+    min_exclusive: {column: manufacture_date}
 
   # Recorded and shown, never judged.
   - name: protein

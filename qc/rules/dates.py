@@ -1,4 +1,5 @@
-"""`type: date`: inclusive date limits: an ISO date, `today`, `today+30d`, or another column.
+"""`type: date`: date limits (inclusive, or strict `min_exclusive` / `max_exclusive`): an ISO
+date, `today`, `today+30d`, or another column.
 
 Cells are read as ISO dates (`2026-03-07`) and with every format the spec declares in
 `date_format` (strftime). A cell that no format reads is invalid, and so is one that
@@ -17,7 +18,7 @@ format (pandas is imported only then: a file of ISO dates never needs it).
 - name: shelf_life
   column: expiry_date
   type: date
-  min: {column: manufacture_date}
+  min_exclusive: {column: manufacture_date}   # strictly after
   date_format: "%d.%m.%Y"
 ```
 """

@@ -66,7 +66,7 @@ def test_shipped_specs_read_in_lab_notation() -> None:
     assert got["endotoxin"] == "< 0.5 EU/mL"  # written "< 0.5 EU/mL": max_exclusive
     assert got["protein"] == "report only"
     assert got["expiry"] == "date \u2265 today"
-    assert got["shelf_life"] == "date \u2265 manufacture_date"
+    assert got["shelf_life"] == "date > manufacture_date"
     assert got["storage_temperature"] == f"\u2264 {MINUS}65 \u00b0C"
     assert got["gmp_status"] == "yes"
     assert got["sterility"].startswith("one of: no growth, ")
@@ -82,4 +82,8 @@ def test_spec_authoring_rules() -> None:
     dates = DateLimits(min=DateBound("today"), warn_min=DateBound("today", days=30))
     assert criterion(check(dates)) == "date \u2265 today"
     assert alert(check(dates)) == "alert before today+30d"
+    strict = DateLimits(min_exclusive=DateBound("column", column="made"),
+                        max=DateBound("date", date="2030-12-31"))
+    assert criterion(check(strict)) == "date > made and \u2264 2030-12-31"
+    assert criterion(check(DateLimits(max_exclusive=DateBound("today")))) == "date < today"
     assert criterion(Check("c", "col", Allowed(("x",)), report_only=True)) == "report only"

@@ -1,4 +1,6 @@
-"""Start-up guard (not timed): `exoqc --help` and `--version` load no heavy module.
+"""Start-up guard (not timed): `exoqc --help` and `--version` load no heavy module, and
+checking a plain CSV file (the benchmark's 10 checks, date check included) loads neither
+pandas nor jsonschema, whatever the report format.
 
 Each case runs in a fresh interpreter, since the test process itself has everything
 loaded, and lists which of the heavy modules the command imported.
@@ -9,10 +11,19 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
+
+SPEC10 = str(ROOT / "benchmarks" / "spec10.yaml")
+PLAIN = """batch_id,manufacture_date,expiry_date,mean_particle_size_nm,purity_pct,\
+potency_pct_of_reference,sterility,endotoxin_eu_per_ml,mycoplasma,source,gmp_certified
+EXO-1,2026-01-02,2027-01-02,93.8,95.65,88.9,no growth,<0.050,Negative,MSC-BM,Y
+EXO-2,2026-01-03,2026-01-03,0.1123 µm,94.9 %,95.1,No Growth,1.7 EU/mL,NEGATIVE,msc-uc,TRUE
+exo-1,2026-01-04,N/A,N/A,91,131,Growth,0.2,negative,HeLa,No
+"""
 
 HEAVY = ("pandas", "pyarrow", "numpy", "jsonschema", "rich", "yaml")
 CHILD = """
@@ -40,3 +51,20 @@ def _imported(*args: str) -> dict[str, object]:
                          ids=["help", "version", "check-help"])
 def test_help_and_version_import_no_heavy_module(args: tuple[str, ...]) -> None:
     assert _imported(*args) == {"code": 0, "heavy": []}
+
+
+@pytest.mark.parametrize("report", [None, "--quiet", "r.json", "r.md", "r.xml", "r.csv"])
+def test_checking_a_plain_csv_imports_neither_pandas_nor_jsonschema(
+        tmp_path: Path, report: str | None) -> None:
+    batches = tmp_path / "b.csv"
+    batches.write_text(PLAIN, encoding="utf-8")
+    args = ["check", str(batches), "--spec", SPEC10]
+    if report == "--quiet":
+        args.append(report)
+    elif report is not None:
+        args += ["--quiet", "-o", str(tmp_path / report)]
+    got = _imported(*args)
+    assert got["code"] == 1  # every row fails something: the checks really ran
+    assert not {"pandas", "jsonschema"} & set(got["heavy"]), got  # type: ignore[arg-type]
+    if report is not None and report != "--quiet":
+        assert (tmp_path / report).stat().st_size > 0

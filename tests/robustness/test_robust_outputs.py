@@ -155,3 +155,78 @@ def test_sigkill_never_leaves_a_truncated_report(tmp_path: Path, spec: Path, suf
             stray.unlink()
     print(f"SIGKILL outcomes ({ROWS} batches, {suffix}): {outcomes}")  # shown with -s
     assert "old" in outcomes  # the kill did land during the run at least once
+
+
+# --- the writer thread (qc.output._Spool) ----------------------------------------------------
+
+
+def _chunks(parts: list[str]) -> object:
+    return lambda: iter(parts)
+
+
+def test_spooled_file_holds_every_chunk_in_order(tmp_path: Path) -> None:
+    from qc.output import write_atomically
+
+    parts = [f"{i}:{'é' * (i % 7)}\u2028{'x' * i}\n" for i in range(2000)]
+    target = tmp_path / "r.json"
+    write_atomically([(target, _chunks(parts))])  # type: ignore[list-item]
+    assert target.read_bytes() == "".join(parts).encode("utf-8")
+    assert oct(target.stat().st_mode & 0o777) == "0o644"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+@pytest.mark.parametrize("after", [0, 3])
+def test_disk_full_mid_write_keeps_the_old_report(tmp_path: Path, after: int,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write error in the writer thread reaches the caller as a one-line OutputError;
+    the temporary file goes, the old report stays, and no thread is left running."""
+    import errno
+    import threading
+
+    from qc import output
+    from qc.errors import OutputError
+
+    target = tmp_path / "r.json"
+    target.write_text("old report\n")
+    real_write = os.write
+    calls = []
+
+    def full(fd: int, data: bytes) -> int:
+        calls.append(len(data))
+        if len(calls) > after:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(output.os, "write", full)
+    with pytest.raises(OutputError) as caught:
+        output.write_atomically([(target, _chunks(["x" * 100] * 50))])  # type: ignore[list-item]
+    assert str(caught.value) == f"{target}: cannot write report: No space left on device"
+    assert target.read_text() == "old report\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+    assert not [t for t in threading.enumerate() if t.name == "exoqc-writer"]
+
+
+def test_renderer_error_mid_write_keeps_the_old_report(tmp_path: Path) -> None:
+    from qc.output import write_atomically
+
+    target = tmp_path / "r.json"
+    target.write_text("old report\n")
+
+    def broken() -> object:
+        yield "a" * 1000
+        raise RuntimeError("renderer bug")
+
+    with pytest.raises(RuntimeError, match="renderer bug"):
+        write_atomically([(target, broken)])  # type: ignore[list-item]
+    assert target.read_text() == "old report\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_writes_without_posix_fadvise(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """macOS has no posix_fadvise: the file is the same, flushed by the final fsync only."""
+    from qc import output
+
+    monkeypatch.delattr(output.os, "posix_fadvise", raising=False)
+    target = tmp_path / "r.md"
+    output.write_atomically([(target, _chunks(["a\n", "b\n"]))])  # type: ignore[list-item]
+    assert target.read_text() == "a\nb\n"

@@ -174,3 +174,55 @@ def test_verify_reruns_a_date_check_as_of_the_recorded_day(write: Callable[..., 
     verified = run_cli("verify", str(report))  # today is another day
     assert verified.code == 0, verified
     assert verified.out.startswith(f"verified: {report}: 1 batches"), verified
+
+
+STRICT = HEAD + """checks:
+  - name: shelf_life
+    column: expiry
+    type: date
+    min_exclusive: {column: made}
+    max_exclusive: today+1000d
+"""
+
+
+def test_exclusive_date_limits_fail_on_the_day(judge: Callable[..., object]) -> None:
+    """Strictly after manufacture: a batch that expires on the day it is made fails."""
+    run = judge(STRICT, csv("batch_id,made,expiry", "B1,2026-02-01,2026-02-02",
+                            "B2,2026-02-01,2026-02-01", "B3,2026-02-01,2026-01-31",
+                            "B4,2026-02-01,2028-12-25", "B5,2026-02-01,2028-12-24"),
+                "--as-of", "2026-03-31")
+    after, same_day, before, at_max, below_max = (c[0] for c in checks_of(run))
+    assert after["status"] == below_max["status"] == "pass"
+    assert (same_day["reason"], same_day["message"]) == (
+        "out_of_spec", "2026-02-01 is not after the exclusive minimum made (2026-02-01)")
+    assert before["message"] == "2026-01-31 is not after the exclusive minimum made (2026-02-01)"
+    assert (at_max["reason"], at_max["message"]) == (
+        "out_of_spec",
+        "2028-12-25 is not before the exclusive maximum today+1000d (2028-12-25)")
+
+
+@pytest.mark.parametrize(("limits", "problem"), [
+    ("    min: 2026-01-01\n    min_exclusive: 2026-01-01\n",
+     "9:20: checks[0].min_exclusive: give min or min_exclusive, not both"),
+    ("    min_exclusive: 2026-01-01\n    max: 2026-01-01\n",
+     "8:20: checks[0].min_exclusive: min_exclusive 2026-01-01 and max 2026-01-01 leave no "
+     "date between them"),
+    ("    min_exclusive: today+5d\n    max_exclusive: today\n",
+     "8:20: checks[0].min_exclusive: min_exclusive today+5d is after max_exclusive today"),
+    ("    min_exclusive: 7\n",
+     "8:20: checks[0].min_exclusive: the number 7 is not a date limit (write 2026-03-07, "
+     "today, today+30d, today-7d or {column: name})"),
+])
+def test_bad_exclusive_date_limits(write: Callable[..., Path], limits: str,
+                                   problem: str) -> None:
+    spec = write("s.yaml", HEAD + "checks:\n  - name: d\n    column: d\n    type: date\n"
+                 + limits)
+    run = run_cli("spec", "validate", str(spec))
+    assert (run.code, run.out) == (2, f"{spec}:{problem}\n"), run
+
+
+def test_spec_show_writes_strict_date_limits(write: Callable[..., Path]) -> None:
+    spec = write("s.yaml", STRICT)
+    run = run_cli("spec", "show", str(spec))
+    assert run.code == 0, run
+    assert "date > made and < today+1000d" in run.out
