@@ -91,7 +91,7 @@ def _readings(distinct: list[str], formats: tuple[str, ...]) -> Days:
 
     Missing tokens are never read (the caller ignores them). Under the ISO format a text
     of exactly `YYYY-MM-DD` is read by NumPy, which accepts and refuses exactly the dates
-    pandas does (tests/perf/test_dates_fast.py); every other text goes to pandas."""
+    pandas does (tests/perf/test_dates_identity_fast.py); every other text goes to pandas."""
     out = np.full((len(formats), len(distinct)), np.datetime64("NaT"), dtype="datetime64[D]")
     wanted = [j for j, text in enumerate(distinct) if text.lower() not in MISSING_TOKENS]
     for k, fmt in enumerate(formats):
@@ -130,8 +130,9 @@ def evaluate(rule: DateLimits, cells: Cells, *, as_of: dt.date | None = None,
     mark(out, present & ~dates.readable, Status.FAIL, Reason.INVALID)
     out.message[:] = dates.problem
     failed = ~present | ~dates.readable
+    limits = rule.bounds()
     bounds = {}
-    for key, bound in rule.bounds().items():
+    for key, bound in limits.items():
         values, problems = _bound(bound, n, today, formats, lookup)
         unusable = present & dates.readable & ~failed & (problems != None)  # noqa: E711
         mark(out, unusable, Status.FAIL, Reason.INVALID)
@@ -146,7 +147,7 @@ def evaluate(rule: DateLimits, cells: Cells, *, as_of: dt.date | None = None,
         limit = bounds[key]
         hit = judged & outside(v, limit)
         mark(out, hit, status, reason)
-        bound = rule.bounds()[key]
+        bound = limits[key]
         for i in np.flatnonzero(hit).tolist():
             out.message[i] = f"{v[i]} is {kind} {_bound_text(bound, limit[i])}"
         judged &= ~hit
