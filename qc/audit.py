@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from qc.errors import ExoqcError, OutputError
+from qc.files import read_bytes
 
 GENESIS = "0" * 64
 _TAIL = 64 * 1024
@@ -129,14 +130,7 @@ class LogCheck:
 
 def verify(path: str) -> LogCheck:
     """Check every line's own hash, the chain and the numbering; name each broken line."""
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise AuditError(f"{path}: audit log not found") from None
-    except IsADirectoryError:
-        raise AuditError(f"{path}: is a folder, not an audit log") from None
-    except OSError as exc:
-        raise AuditError(f"{path}: cannot read audit log: {exc.strerror}") from None
+    data = read_bytes(path, "audit log", AuditError)
     problems: list[str] = []
     lines = data.split(b"\n")
     complete = lines[:-1]  # split leaves "" after the final newline

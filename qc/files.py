@@ -14,6 +14,7 @@ def read_bytes(path: str, what: str, error: type[ExoqcError]) -> bytes:
     except FileNotFoundError:
         raise error(f"{path}: {what} not found") from None
     except IsADirectoryError:
-        raise error(f"{path}: is a folder, not a {what}") from None
+        article = "an" if what[:1] in "aeiou" else "a"
+        raise error(f"{path}: is a folder, not {article} {what}") from None
     except OSError as exc:
         raise error(f"{path}: cannot read {what}: {exc.strerror}") from None

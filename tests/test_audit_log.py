@@ -180,6 +180,12 @@ def test_a_missing_log_exits_2() -> None:
                                                             "found\n")
 
 
+def test_a_folder_given_as_the_log_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "logs").mkdir()
+    result = run_cli("audit", "verify", "logs")
+    assert (result.code, result.err) == (2, "exoqc: logs: is a folder, not an audit log\n")
+
+
 def test_an_unwritable_log_is_refused_before_any_work() -> None:
     result = run_cli("check", "batches.csv", "-s", "spec.yaml", "-o", "r.json",
                      "--audit-log", "no/such/folder/audit.log")
