@@ -33,8 +33,8 @@ READERS = {
         ".to_python(skip_empty_area=False)",
     ),
     "exoqc (calamine + formula scan + text)": (
-        "import qc.excel",
-        "qc.excel.read_sheet(open(PATH, 'rb').read(), PATH, None)",
+        "import qc.inputs.excel",
+        "qc.inputs.excel.read_sheet(open(PATH, 'rb').read(), PATH, None)",
     ),
 }
 

@@ -32,9 +32,10 @@ def main() -> None:
     phases: list[tuple[str, float]] = []
 
     start = clock()
-    from qc import engine, output
+    from qc import output
+    from qc.engine import evaluate as engine
+    from qc.inputs.read import load_table
     from qc.model import IDENTITY_CHECK, Check, Identity
-    from qc.records import load_table
     from qc.render import RenderOptions
     from qc.render.json_report import render
     from qc.spec import load_spec

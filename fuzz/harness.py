@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import contextlib
 
-from qc.engine import Options, evaluate
+from qc.engine.evaluate import Options, evaluate
 from qc.errors import ExoqcError
-from qc.records import load_table
+from qc.inputs.read import load_table
 from qc.spec import parse_spec
 
 SPEC = parse_spec(b"""

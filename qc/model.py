@@ -212,7 +212,7 @@ class Spec:
 @dataclass(frozen=True)
 class Derived:
     """A named attribute computed from columns: `expression` as written, `tree` parsed
-    (see qc/derived.py), `inputs` the columns it reads."""
+    (see qc/engine/derived/expr.py), `inputs` the columns it reads."""
 
     name: str
     expression: str

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from qc.audit import GENESIS
+from qc.gmp.audit import GENESIS
 from tests.conftest import ROOT, run_cli
 from tests.tiny import CSV, SPEC
 
@@ -219,7 +219,7 @@ def test_parallel_runs_keep_a_valid_chain_with_every_run(tmp_path: Path) -> None
 
 def test_a_refused_signature_is_recorded_with_the_report_written(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from qc import verify as verify_module
+    from qc.gmp import verify as verify_module
 
     def failing(path: str, **_: object) -> verify_module.Verification:
         return verify_module.Verification(path, 2, ("summary fail: simulated",), (), False)
@@ -238,7 +238,7 @@ def test_a_refused_signature_is_recorded_with_the_report_written(
 def _log_bytes() -> bytes:
     import tempfile
 
-    from qc.audit import append
+    from qc.gmp.audit import append
 
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "a.log")
@@ -254,7 +254,7 @@ LOG = _log_bytes()
 @settings(max_examples=300, deadline=None)
 def test_any_changed_byte_is_caught(tmp_path_factory: pytest.TempPathFactory, at: int,
                                     value: int) -> None:
-    from qc.audit import verify
+    from qc.gmp.audit import verify
 
     assume(LOG[at] != value)
     path = tmp_path_factory.mktemp("log") / "a.log"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from qc.gmp.selftest import runner
+from qc.gmp.selftest.runner import CASES, OUTCOMES, iter_cases
 from qc.rules import RULES
-from qc.selftest import runner
-from qc.selftest.runner import CASES, OUTCOMES, iter_cases
 from tests.conftest import ROOT, run_cli
 
 
@@ -31,7 +31,7 @@ def test_selftest_passes_and_writes_json_evidence(tmp_path: Path) -> None:
         "missing": [],
     }
     paths = {f["path"] for f in evidence["installation"]["files"]}
-    assert {"qc/cli.py", "qc/selftest/cases/oq01-limits/case.json",
+    assert {"qc/cli/__init__.py", "qc/gmp/selftest/cases/oq01-limits/case.json",
             "specs/clinical.yaml"} <= paths
     assert evidence["installation"]["mismatches"] == []
     assert set(evidence["environment"]["packages"]) >= {"pandas", "pyarrow", "jsonschema",
@@ -76,13 +76,13 @@ def test_a_changed_installed_file_fails_the_selftest(monkeypatch: pytest.MonkeyP
 
     def tampered() -> dict[str, object]:
         found = real()
-        found["mismatches"] = ["qc/units.py: differs from RECORD"]
+        found["mismatches"] = ["qc/engine/units.py: differs from RECORD"]
         return found
 
     monkeypatch.setattr(runner, "installed_files", tampered)
     result = run_cli("selftest")
     assert result.code == 1
-    assert result.out.splitlines()[-1] == "  FAIL installed file qc/units.py: differs from RECORD"
+    assert result.out.splitlines()[-1] == "  FAIL installed file qc/engine/units.py: differs from RECORD"
 
 
 def test_the_clinical_case_agrees_with_the_sample_data_expectations() -> None:

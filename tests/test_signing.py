@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from qc import verify as verify_module
-from qc.signing import fingerprint, load_public_key
+from qc.gmp import verify as verify_module
+from qc.gmp.signing import fingerprint, load_public_key
 from tests.conftest import run_cli
 from tests.tiny import CSV, SPEC
 

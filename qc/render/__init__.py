@@ -34,7 +34,7 @@ RENDERERS: dict[str, str] = {
     "markdown": "qc.render.markdown",
     "csv": "qc.render.csv_report",
     "github": "qc.render.github",
-    "html": "qc.render.html",
+    "html": "qc.render.html.report",
 }
 # report file suffix -> format name
 SUFFIXES: dict[str, str] = {

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from qc.columns import CodedText
+from qc.engine.coded import CodedText
 from qc.model import CheckResult, Reason, Report, Status
 from qc.render import RenderOptions
 

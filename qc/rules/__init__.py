@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from qc.model import Allowed, DateLimits, Equals, Forbidden, Identity, Limits, Pattern
-from qc.rules import dates, identity, limits, text, truth
+from qc.rules import dates, equals, identity, limits, text
 from qc.rules.outcome import Outcome
 
 Evaluator = Callable[..., Outcome]
@@ -19,7 +19,7 @@ RULES: dict[type[Any], Evaluator] = {
     Limits: limits.evaluate,
     Allowed: text.evaluate_allowed,
     Forbidden: text.evaluate_forbidden,
-    Equals: truth.evaluate,
+    Equals: equals.evaluate,
     Pattern: text.evaluate_pattern,
     Identity: identity.evaluate,
     DateLimits: dates.evaluate,

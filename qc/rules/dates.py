@@ -36,11 +36,11 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow.compute as pc
 
-from qc.arrowenv import to_numpy
+from qc.engine.arrowbuf import to_numpy
+from qc.engine.cells import MISSING_TOKENS, Cells
 from qc.errors import SpecError
 from qc.model import DateBound, DateLimits, Reason, Status
 from qc.rules.outcome import Outcome, blank, mark
-from qc.values import MISSING_TOKENS, Cells
 
 ISO = "%Y-%m-%d"
 _STRICT_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

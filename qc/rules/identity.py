@@ -13,11 +13,11 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow.compute as pc
 
-from qc.arrowenv import texts, to_numpy
+from qc.engine.arrowbuf import texts, to_numpy
+from qc.engine.cells import Cells
 from qc.model import Identity, Reason, Status
 from qc.rules.outcome import Outcome, blank, mark
 from qc.rules.text import NON_RESULTS
-from qc.values import Cells
 
 
 def evaluate(rule: Identity, cells: Cells, *, rows: npt.NDArray[np.int64],

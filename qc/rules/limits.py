@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from qc import units
+from qc.engine import units
+from qc.engine.cells import Bools, Cells, Floats, Interval, Numbers, parse_numbers, parse_one
 from qc.model import Limits, Reason, Status
 from qc.rules.outcome import Outcome, blank, mark
-from qc.values import Bools, Cells, Floats, Interval, Numbers, parse_numbers, parse_one
 
 NEAR = 1e-9  # relative distance to a limit below which a float comparison is re-done exactly
 

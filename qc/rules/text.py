@@ -28,10 +28,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qc.arrowenv import texts, to_numpy
+from qc.engine.arrowbuf import texts, to_numpy
+from qc.engine.cells import Cells
 from qc.model import Allowed, Forbidden, Pattern, Reason, Status
 from qc.rules.outcome import Outcome, blank, mark
-from qc.values import Cells
 
 MAX_PATTERN = 1000
 # Words a lab writes where a result should be: never a result, whatever the rule.

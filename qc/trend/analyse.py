@@ -1,6 +1,6 @@
 """Run a trend analysis: load, order the batches, and chart every numeric check. No printing.
 
-Cells are read with the same machinery as `exoqc check` (qc.values), and whether a
+Cells are read with the same machinery as `exoqc check` (qc.engine.cells), and whether a
 result is out of spec or in alert comes from the engine itself, so the trend page and
 the conformance report never disagree. Only exact results enter the statistics:
 censored values (`<0.25`), missing and unreadable cells are listed as excluded, never
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 
-from qc import units
+from qc.engine import units
 from qc.errors import InputError, SpecError
 from qc.model import Check, CheckResult, Codes, InputFile, Limits, Reason, Spec, Status
 from qc.trend import stats
@@ -105,12 +105,12 @@ def run_trend(options: TrendOptions) -> Trend:
     import pyarrow as pa
 
     from qc import __version__
-    from qc.app import utc_now
-    from qc.engine import Options, evaluate
+    from qc.engine.cells import parse_numbers, read_cells
+    from qc.engine.evaluate import Options, evaluate
+    from qc.inputs.read import load_table
     from qc.model import header_key
-    from qc.records import load_table
+    from qc.run import utc_now
     from qc.spec import load_spec
-    from qc.values import parse_numbers, read_cells
 
     spec = load_spec(options.spec)
     numeric = tuple(c for c in spec.checks if isinstance(c.rule, Limits))

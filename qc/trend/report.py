@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from qc.notation import alert, criterion
+from qc.render.notation import alert, criterion
 from qc.render.text import visible
 from qc.trend.analyse import Attribute, Trend
 from qc.trend.stats import RULES, Capability
@@ -189,9 +189,9 @@ def render_table(trend: Trend, *, color: bool, width: int) -> Iterator[str]:
 
 
 def render_html(trend: Trend) -> Iterator[str]:
-    from qc import charts
-    from qc.pages import render_page, safe
-    from qc.render.html import float_limits
+    from qc.render.html import charts
+    from qc.render.html.pages import render_page, safe
+    from qc.render.html.report import float_limits
 
     n = len(trend.batch_ids)
     sections = []

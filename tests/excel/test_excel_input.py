@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qc.excel import cell_text
+from qc.inputs.excel import cell_text
 from tests.conftest import ROOT, run_cli
 
 Write = Callable[[str, str | bytes], Path]
@@ -118,7 +118,7 @@ def test_cells_read_as_a_technician_sees_them(tmp_path: Path, spec: Path) -> Non
                               "gmp": ("fail", "out_of_spec", "false"),
                               "potency": ("fail", "out_of_spec", "1e-05")}
     # The unchecked columns, through the CSV report's sibling: every cell as text.
-    from qc.excel import read_sheet
+    from qc.inputs.excel import read_sheet
 
     sheet = read_sheet(path.read_bytes(), "lab.xlsx", None)
     assert sheet.header == HEADER + extra
@@ -215,7 +215,7 @@ def test_excel_error_values_are_invalid_never_missing(tmp_path: Path, spec: Path
           "Excel error value #N/A: the formula could not be calculated")],
         [],
     ]
-    from qc.excel import read_sheet
+    from qc.inputs.excel import read_sheet
 
     sheet = read_sheet(path.read_bytes(), "lab.xlsx", None)
     assert sheet.cells[1] == ["XL-2", "100", "yes", "70", "#VALUE!"]
@@ -323,7 +323,7 @@ def test_csv_runs_do_not_import_the_excel_reader(write: Write, spec: Path) -> No
     code = ("import sys\nfrom qc.cli import main\n"
             "try:\n    main([\"check\", sys.argv[1], \"--spec\", sys.argv[2], \"-q\"])\n"
             "except SystemExit:\n    pass\n"
-            "print(sorted(m for m in sys.modules if m == 'qc.excel' "
+            "print(sorted(m for m in sys.modules if m == 'qc.inputs.excel' "
             "or m.split('.')[0] in ('python_calamine', 'openpyxl')))")
     out = subprocess.run([sys.executable, "-c", code, str(csv), str(spec)], check=True,
                          capture_output=True, text=True, cwd=ROOT).stdout
@@ -362,7 +362,7 @@ SHEET_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_formula_and_error_scan_agrees_with_a_full_parse() -> None:
-    from qc.excel import EXCEL_ERROR, UNCALCULATED, _scan, _scan_slowly
+    from qc.inputs.excel import EXCEL_ERROR, UNCALCULATED, _scan, _scan_slowly
 
     expected = {
         (2, 1): ('=A2&"x"', UNCALCULATED),

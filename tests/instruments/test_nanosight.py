@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qc.instruments import InstrumentFileError, NtaSummary, summarise
-from qc.instruments.model import Distribution
+from qc.nta.importer import InstrumentFileError, NtaSummary, summarise
+from qc.nta.model import Distribution
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "nta"
 NTA32 = FIXTURES / "nanosight-nta32-beads.csv"

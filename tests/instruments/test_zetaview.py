@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qc.instruments import InstrumentFileError, summarise
+from qc.nta.importer import InstrumentFileError, summarise
 
 HEADER = [
     "Original File: EXO-2024-031_20240312_0001_rawdata.txt",

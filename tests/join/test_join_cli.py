@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qc.errors import InputError
-from qc.join import JoinSource, join_inputs
+from qc.inputs.join import JoinSource, join_inputs
+from qc.inputs.table import Table
 from qc.model import InputFile
-from qc.records import Table
 from tests.conftest import ROOT, run_cli
 
 Write = Callable[[str, str | bytes], Path]

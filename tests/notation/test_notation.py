@@ -1,4 +1,4 @@
-"""qc.notation: every rule kind in the lab notation a certificate uses."""
+"""qc.render.notation: every rule kind in the lab notation a certificate uses."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from qc.model import Allowed, Check, Equals, Forbidden, Identity, Limits, Pattern, Rule
-from qc.notation import alert, criterion, number, span
+from qc.render.notation import alert, criterion, number, span
 
 D = Decimal
 MINUS = "\u2212"

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from qc.errors import InputError
-from qc.instruments import InstrumentFileError
+from qc.nta.importer import InstrumentFileError
 from tests.conftest import ROOT, run_cli
 
 FIXTURES = Path("tests/fixtures/nta")
@@ -198,7 +198,7 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal() -> None:
 
 
 def test_progress_bar_advances_once_per_file() -> None:
-    from qc.nta_app import NtaOptions, progress_bar, run_nta
+    from qc.nta.summarise import NtaOptions, progress_bar, run_nta
 
     calls: list[int] = []
     with progress_bar(2, enabled=False) as advance:

@@ -14,10 +14,10 @@ import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from qc.engine.cells import read_cells
 from qc.model import Identity
 from qc.rules import dates, identity
 from qc.rules.text import NON_RESULTS
-from qc.values import read_cells
 
 SETTINGS = settings(max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

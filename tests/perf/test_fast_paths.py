@@ -19,10 +19,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qc import arrowenv, engine, records, units
-from qc.columns import CodedText, distinct
+from qc.engine import arrowbuf as arrowenv
+from qc.engine import evaluate as engine
+from qc.engine import units
+from qc.engine.cells import Cells, Interval, parse_numbers, parse_one, read_cells
+from qc.engine.coded import CodedText, distinct
+from qc.inputs import read as records
 from qc.model import Allowed, Check, Equals, Forbidden, Limits, Pattern, Spec, SpecFile
-from qc.values import Cells, Interval, parse_numbers, parse_one, read_cells
 
 SETTINGS = settings(max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -148,7 +151,7 @@ def test_lazy_columns_behave_as_lists() -> None:
         coded[5]
 
 
-# --- Arrow <-> NumPy helpers (qc/arrowenv.py) ------------------------------------------
+# --- Arrow <-> NumPy helpers (qc/engine/arrowbuf.py) ------------------------------------------
 
 @SETTINGS
 @given(st.lists(st.booleans(), max_size=70), st.integers(0, 20), st.integers(0, 70))

@@ -1,4 +1,4 @@
-"""qc.schemacheck.surely_valid never accepts a spec that jsonschema rejects."""
+"""qc.spec.schemacheck.surely_valid never accepts a spec that jsonschema rejects."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import jsonschema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qc import yaml12
-from qc.schemacheck import surely_valid
-from qc.spec import SCHEMA_FULL, SCHEMA_PART, schema, schema_for, specs_dir
+from qc.spec import SCHEMA_FULL, SCHEMA_PART, schema, schema_for, specs_dir, yaml12
+from qc.spec.schemacheck import surely_valid
 from tests.conftest import ROOT
 
 CHECK_KEYS = ["name", "column", "description", "required", "unit", "min", "max", "warn_min",

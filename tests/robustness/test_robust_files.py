@@ -224,7 +224,7 @@ def test_file_changing_while_read_is_judged_on_the_bytes_hashed(
     The file is rewritten right after it is read (the worst moment): the report must be
     the verdict of the bytes read, with their sha256, not of what is on disk later.
     """
-    import qc.records
+    import qc.inputs.read
 
     spec = tmp_path / "spec.yaml"
     spec.write_text(SPEC)
@@ -242,7 +242,7 @@ def test_file_changing_while_read_is_judged_on_the_bytes_hashed(
             path.write_bytes(after)
         return data
 
-    monkeypatch.setattr(qc.records.Path, "read_bytes", read_then_change)
+    monkeypatch.setattr(qc.inputs.read.Path, "read_bytes", read_then_change)
     run = cli("check", "-s", spec, path, "-f", "json")
     assert run.code == 0, run
     report = run.json()

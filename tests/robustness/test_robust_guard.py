@@ -1,4 +1,4 @@
-"""The last line of defence (`_guard` in qc/cli.py): whatever escapes, one line and exit 2.
+"""The last line of defence (`_guard` in qc/cli/__init__.py): whatever escapes, one line and exit 2.
 
 Unexpected exceptions are bugs, so the suite's other tests assert they never happen; these
 tests prove that if one does, the user still gets exit 2 and a plain line (a traceback only
@@ -36,12 +36,12 @@ def files(tmp_path: Path) -> tuple[Path, Path]:
 def test_unexpected_exception_is_one_line(files: tuple[Path, Path],
                                           monkeypatch: pytest.MonkeyPatch,
                                           exc: BaseException, line: str) -> None:
-    import qc.app
+    import qc.run
 
     def explode(*_: object, **__: object) -> None:
         raise exc
 
-    monkeypatch.setattr(qc.app, "run", explode)
+    monkeypatch.setattr(qc.run, "run", explode)
     spec, batches = files
     run = cli("check", "-s", spec, batches)
     assert one_line_error(run) == line
@@ -50,12 +50,12 @@ def test_unexpected_exception_is_one_line(files: tuple[Path, Path],
 
 def test_debug_shows_the_traceback(files: tuple[Path, Path],
                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import qc.app
+    import qc.run
 
     def explode(*_: object, **__: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(qc.app, "run", explode)
+    monkeypatch.setattr(qc.run, "run", explode)
     spec, batches = files
     with pytest.raises(RuntimeError, match="boom"):
         cli("check", "-s", spec, batches, "--debug")

@@ -152,7 +152,7 @@ def test_report_file_is_inert(files: tuple[Path, Path], suffix: str) -> None:
 @pytest.mark.parametrize("fmt", sorted(RENDERERS))
 def test_every_format_renders_hostile_data_without_raw_escapes(files: tuple[Path, Path],
                                                                fmt: str) -> None:
-    from qc.app import RunOptions, run
+    from qc.run import RunOptions, run
 
     spec, batches = files
     report = run(RunOptions(inputs=(str(batches),), spec=str(spec)))
@@ -173,7 +173,7 @@ def test_stdout_table_and_json(files: tuple[Path, Path]) -> None:
 
 def test_colour_forced_only_rich_styles_reach_the_terminal(files: tuple[Path, Path]) -> None:
     """With colour on, the only escapes are rich's own SGR styles; the data's are text."""
-    from qc.app import RunOptions, run
+    from qc.run import RunOptions, run
 
     spec, batches = files
     report = run(RunOptions(inputs=(str(batches),), spec=str(spec)))

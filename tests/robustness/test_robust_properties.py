@@ -3,7 +3,7 @@
 - any bytes, and any CSV-like text, end in exit 0, 1 or 2 with no traceback and never an
   "internal error" (an unexpected exception is a bug, even when caught);
 - a passing batch file whose checked cells are mutated into garbage: every mutated batch
-  is `fail` unless the reference reading (qc.values.parse_one and the rules' documented
+  is `fail` unless the reference reading (qc.engine.cells.parse_one and the rules' documented
   semantics, re-implemented here independently) says the new value is in spec; batches
   left alone still pass.
 
@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from robust import CHECK_OF, COLUMNS, GOOD, SPEC, Run, cli, csv_text
 
-from qc import units
+from qc.engine import units
+from qc.engine.cells import _INVISIBLE, MISSING_TOKENS, Interval, parse_one
 from qc.rules.text import NON_RESULTS, fold
-from qc.values import _INVISIBLE, MISSING_TOKENS, Interval, parse_one
 
 # EXOQC_EXAMPLES=5000 for a deep run (docs/testing.md); 150 keeps the suite quick.
 SETTINGS = settings(max_examples=int(os.environ.get("EXOQC_EXAMPLES", "150")), deadline=None,

@@ -1,6 +1,6 @@
 """Hostile and broken specs: refused with one line naming file, place and problem; never run.
 
-The YAML loader is PyYAML's SafeLoader with YAML 1.2 resolvers (qc/yaml12.py): it cannot
+The YAML loader is PyYAML's SafeLoader with YAML 1.2 resolvers (qc/spec/yaml12.py): it cannot
 construct Python objects, refuses aliases (no 'billion laughs'), duplicate keys and
 nesting deeper than 32 levels. JSON specs get the same refusals. Spec files are capped at
 1 MiB. `pattern` is RE2, matched by Arrow in time linear in the cell (docs/testing.md).

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from qc.app import RunOptions, run
+from qc.run import RunOptions, run
 
 HEAD = 'name: bench\nversion: "1"\nid_column: batch_id\n'
 SPECS = {

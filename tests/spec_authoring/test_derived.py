@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spec_helpers import HEAD, checks_of, csv
 
-from qc import derived
+from qc.engine.derived import expr as derived
 from tests.conftest import run_cli
 
 judge = spec_helpers.judge

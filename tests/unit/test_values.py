@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qc import units
-from qc.values import Interval, parse_numbers, parse_one, read_cells
+from qc.engine import units
+from qc.engine.cells import Interval, parse_numbers, parse_one, read_cells
 
 NM = units.find("nm")
 EU = units.find("EU/mL")

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qc.app import RunOptions, provenance, utc_now
 from qc.errors import ExoqcError, OutputError
 from qc.model import Report
 from qc.output import Planned
+from qc.run import RunOptions, provenance, utc_now
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -21,7 +21,7 @@ def plan_record(options: RunOptions, planned: Sequence[Planned], *, sign_key: st
                 audit_log: str | None) -> Ed25519PrivateKey | None:
     """Before any work: the key loads, there is a JSON report to sign, the log is writable."""
     if audit_log is not None:
-        from qc.audit import check_writable
+        from qc.gmp.audit import check_writable
 
         check_writable(audit_log)
     if sign_key is None:
@@ -31,15 +31,15 @@ def plan_record(options: RunOptions, planned: Sequence[Planned], *, sign_key: st
     if "-" in options.inputs:
         raise OutputError("<stdin>: a report of stdin input cannot be verified later, so "
                           "exoqc does not sign it; save the input to a file")
-    from qc.signing import load_private_key
+    from qc.gmp.signing import load_private_key
 
     return load_private_key(sign_key)
 
 
 def sign_reports(key: Ed25519PrivateKey, planned: Sequence[Planned]) -> list[Path]:
     """Verify each JSON report just written, then sign it: never sign what would not verify."""
-    from qc.signing import sign_file
-    from qc.verify import verify_report
+    from qc.gmp.signing import sign_file
+    from qc.gmp.verify import verify_report
 
     signed: list[Path] = []
     for item in planned:
@@ -68,7 +68,7 @@ def _sha256(path: Path) -> str:
 def record_run(audit_log: str, options: RunOptions, report: Report | None, *, exit_code: int,
                written: Sequence[Path], error: str | None = None) -> str:
     """Append this run to the audit log; return the new line's sha256."""
-    from qc.audit import append
+    from qc.gmp.audit import append
 
     p = report.provenance if report is not None and report.provenance else provenance(options)
     entry: dict[str, Any] = {

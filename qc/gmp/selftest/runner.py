@@ -2,7 +2,7 @@
 
 Each case folder under `cases/` holds `case.json` (what to run and what to expect), a
 spec (or the name of a built-in one) and its batch files. Every case goes through
-`qc.app.run`, exactly as `exoqc check` does. The evidence also records the environment
+`qc.run.run`, exactly as `exoqc check` does. The evidence also records the environment
 (IQ): Python, the platform, package versions and the sha256 of every installed exoqc
 file, compared with the wheel's RECORD when exoqc is installed from one.
 """
@@ -45,8 +45,8 @@ def outcome(status: str, reason: str | None) -> str:
 
 def run_case(folder: Path, case: Mapping[str, Any]) -> dict[str, Any]:
     """What the case actually gives, in the shape of its `expected`."""
-    from qc.app import RunOptions, run
     from qc.model import Reason, Status
+    from qc.run import RunOptions, run
 
     spec = str(case["spec"])
     spec = spec.removeprefix("builtin:") if spec.startswith("builtin:") else str(folder / spec)
@@ -95,8 +95,8 @@ def covered(case: Mapping[str, Any], folder: Path) -> tuple[set[str], set[str]]:
 
 def run_selftest(*, command: Sequence[str] = ()) -> dict[str, Any]:
     """Every case plus the environment; `result` is "pass" only if all of it checks out."""
-    from qc.app import utc_now
     from qc.rules import RULES
+    from qc.run import utc_now
 
     cases: list[dict[str, Any]] = []
     kinds: set[str] = set()
@@ -135,7 +135,7 @@ def run_selftest(*, command: Sequence[str] = ()) -> dict[str, Any]:
 
 
 def environment() -> dict[str, Any]:
-    from qc.app import host, operator
+    from qc.run import host, operator
 
     packages: dict[str, Any] = {}
     for name in PACKAGES:
@@ -253,7 +253,7 @@ def check_output_path(path: str) -> None:
 def write_evidence(evidence: Mapping[str, Any], path: str) -> None:
     """Write the evidence as JSON or HTML (by suffix), atomically."""
     if path.lower().endswith(".html"):
-        from qc.selftest.evidence_html import render_html
+        from qc.gmp.selftest.evidence_html import render_html
 
         text = render_html(evidence)
     else:

@@ -8,7 +8,7 @@ import math
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
-from qc.instruments.model import (
+from qc.nta.model import (
     Distribution,
     ExportFormatError,
     ParsedExport,

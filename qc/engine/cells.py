@@ -20,10 +20,10 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qc import units
-from qc.arrowenv import bools, indices, text_scalar, texts, to_numpy
+from qc.engine import units
+from qc.engine.arrowbuf import bools, indices, text_scalar, texts, to_numpy
+from qc.engine.units import Unit
 from qc.model import DOUBLE_MAX
-from qc.units import Unit
 
 MISSING_TOKENS = ("", "na", "n/a")
 

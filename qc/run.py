@@ -11,10 +11,10 @@ import time
 from dataclasses import dataclass, field, replace
 
 from qc import __version__
-from qc.engine import Options, evaluate
+from qc.engine.evaluate import Options, evaluate
 from qc.errors import SpecError, UsageError
+from qc.inputs.read import load_table
 from qc.model import Provenance, Report, Spec
-from qc.records import load_table
 from qc.spec import load_spec
 
 # The components whose versions a report records, after exoqc and Python itself.
@@ -97,7 +97,7 @@ def run(options: RunOptions) -> Report:
     table = load_table(options.inputs, stdin=options.stdin, sheet=options.sheet)
     join_notes: tuple[str, ...] = ()
     if options.joins:
-        from qc.join import join_inputs, load_joins
+        from qc.inputs.join import join_inputs, load_joins
 
         sources = load_joins(options.joins, spec.id_column, id_pattern=options.id_pattern)
         table, join_notes = join_inputs(table, sources, spec.id_column)

@@ -1,7 +1,7 @@
 """`exoqc nta`: summarise instrument exports into one row per file. No printing.
 
 The command line parses the options, this module reads the files (reporting progress
-through a callback) and returns an `NtaRun`; `qc.instruments.report` renders it.
+through a callback) and returns an `NtaRun`; `qc.nta.report` renders it.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from qc import __version__
-from qc.app import utc_now
-from qc.instruments import DEFAULT_WINDOW, NtaSummary, summarise
-from qc.instruments.model import format_window
 from qc.model import InputFile
+from qc.nta.importer import DEFAULT_WINDOW, NtaSummary, summarise
+from qc.nta.model import format_window
+from qc.run import utc_now
 
 # -o suffix -> summary format
 NTA_SUFFIXES: dict[str, str] = {".csv": "csv", ".json": "json"}
@@ -118,7 +118,7 @@ def progress_bar(total: int, *, enabled: bool) -> Iterator[Callable[[], None] | 
 
 def summary_columns(summaries: Sequence[NtaSummary]) -> dict[str, list[str]]:
     """The summaries as text columns (the CSV's columns), for joining onto batches."""
-    from qc.instruments.model import ROW_COLUMNS
+    from qc.nta.model import ROW_COLUMNS
 
     rows = [s.as_row() for s in summaries]
     return {name: [r[name] for r in rows] for name in ROW_COLUMNS}

@@ -22,8 +22,8 @@ import numpy.typing as npt
 
 from qc.errors import OutputError
 from qc.model import Check, CheckResult, Limits, Reason, Report, Status
-from qc.notation import alert, criterion
 from qc.render import RenderOptions
+from qc.render.notation import alert, criterion
 
 MAX_BATCHES = 5000
 FULL_CERTIFICATES = 500
@@ -60,7 +60,7 @@ class Word:
 
 
 def render(report: Report, options: RenderOptions) -> Iterator[str]:
-    from qc.pages import render_page
+    from qc.render.html.pages import render_page
 
     n = len(report.verdicts)
     if n > MAX_BATCHES:
@@ -162,8 +162,8 @@ def _charts(report: Report) -> Iterator[dict[str, Any]]:
                if isinstance(r.check.rule, Limits) and any(v is not None for v in r.value)]
     if not numeric or not len(report.verdicts):
         return
-    from qc import charts
-    from qc.pages import safe
+    from qc.render.html import charts
+    from qc.render.html.pages import safe
 
     for k, result in enumerate(numeric):
         rule = result.check.rule
@@ -186,7 +186,7 @@ def _charts(report: Report) -> Iterator[dict[str, Any]]:
 
 
 def float_limits(rule: Limits) -> Any:
-    from qc.charts import Limits as ChartLimits
+    from qc.render.html.charts import Limits as ChartLimits
 
     def f(v: Any) -> float | None:
         return None if v is None else float(v)
@@ -199,9 +199,9 @@ def read_points(result: CheckResult, rule: Limits) -> tuple[Any, int, int]:
     report), with the counts of missing and unreadable cells."""
     import pyarrow as pa
 
-    from qc import units
-    from qc.charts import Points
-    from qc.values import parse_numbers, read_cells
+    from qc.engine import units
+    from qc.engine.cells import parse_numbers, read_cells
+    from qc.render.html.charts import Points
 
     cells = read_cells(pa.array(list(result.value), pa.large_string()))
     target = units.find(rule.unit) if rule.unit else None

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
-from qc.instruments.model import (
+from qc.nta.model import (
     CONCENTRATION_TOLERANCE,
     Distribution,
     ExportFormatError,

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from qc.arrowenv import text_scalar, to_numpy
+from qc.engine.arrowbuf import text_scalar, to_numpy
 
 
 class _Column(Sequence[str | None]):

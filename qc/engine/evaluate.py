@@ -17,9 +17,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qc.arrowenv import bools
-from qc.columns import CodedText, distinct
+from qc.engine.arrowbuf import bools
+from qc.engine.cells import Bools, Cells, first_invisible, invisible, read_cells
+from qc.engine.coded import CodedText, distinct
 from qc.errors import InputError
+from qc.inputs.table import Table
 from qc.model import (
     IDENTITY_CHECK,
     Check,
@@ -32,10 +34,8 @@ from qc.model import (
     Status,
     header_key,
 )
-from qc.records import Table
 from qc.rules import CELLWISE, RULES
 from qc.rules.outcome import Outcome, blank, mark
-from qc.values import Bools, Cells, first_invisible, invisible, read_cells
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def _absent(check: Check, table: Table, lacking: list[str], what: str) -> CheckR
 def _judge(check: Check, spec: Spec, table: Table, options: Options) -> CheckResult:
     derived = spec.derived_named(check.column) if not check.columns else None
     if derived is not None:
-        from qc.derived_eval import judge_derived  # deferred: only specs with derived
+        from qc.engine.derived.judge import judge_derived  # deferred: only specs with derived
 
         return judge_derived(check, derived, table, decimal_comma=options.decimal_comma)
     column, lacking, used = find_column(check, table)

@@ -1,4 +1,4 @@
-"""HTML pages from Jinja2 templates shipped inside the package (qc/templates/).
+"""HTML pages from Jinja2 templates shipped inside the package (qc/render/html/templates/).
 
 Autoescaping is on for every template: a value from the data (`<script>` as a batch id)
 is always text. Only the SVG charts, which exoqc draws itself, are marked safe. The
@@ -19,7 +19,7 @@ from qc.render.text import no_controls
 
 
 def _source(name: str) -> tuple[str, str, Callable[[], bool]]:
-    text = (resources.files("qc") / "templates" / name).read_text(encoding="utf-8")
+    text = (resources.files("qc.render.html") / "templates" / name).read_text(encoding="utf-8")
     return text, name, lambda: True
 
 

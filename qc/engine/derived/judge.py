@@ -1,5 +1,5 @@
 """Judge a check on a derived attribute: read its input columns, compute the attribute as
-intervals (qc/derived.py) and judge it with the ordinary numeric limits.
+intervals (qc/engine/derived/expr.py) and judge it with the ordinary numeric limits.
 
 A missing input makes the value missing; an unreadable input, a unit written in an input
 cell, or a zero divisor makes it invalid; never a pass. The report's `value` is the
@@ -12,13 +12,13 @@ from decimal import Decimal
 
 import numpy as np
 
-from qc import derived as expr
+from qc.engine.cells import Cells, Interval, Numbers, parse_numbers, parse_one, read_cells
+from qc.engine.derived import expr
 from qc.errors import InputError
+from qc.inputs.table import Table
 from qc.model import Check, CheckResult, Derived, Limits, Reason, Status, header_key
-from qc.records import Table
 from qc.rules import limits
 from qc.rules.outcome import blank, mark
-from qc.values import Cells, Interval, Numbers, parse_numbers, parse_one, read_cells
 
 
 def judge_derived(check: Check, derived: Derived, table: Table, *, decimal_comma: bool

@@ -25,8 +25,9 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qc.arrowenv import indices, text_scalar, to_numpy
+from qc.engine.arrowbuf import indices, text_scalar, to_numpy
 from qc.errors import InputError
+from qc.inputs.table import Table
 from qc.model import InputFile, header_key
 
 if TYPE_CHECKING:
@@ -34,25 +35,6 @@ if TYPE_CHECKING:
 
 DELIMITERS = (",", ";", "\t")
 STDIN = "-"
-
-
-@dataclass(frozen=True, eq=False)
-class Table:
-    """The batches of every input, in file order then row order."""
-
-    inputs: tuple[InputFile, ...]
-    columns: dict[str, pa.ChunkedArray]  # header_key -> cells (null where a file lacks it)
-    present: dict[str, frozenset[int]]  # header_key -> the inputs that have the column
-    duplicated: dict[str, str]  # header_key -> where it appears twice, for the error message
-    rows: npt.NDArray[np.int64]
-    input_index: npt.NDArray[np.int64]
-    joined: tuple[InputFile, ...] = ()  # files whose columns were joined on (qc/join.py)
-    # header_key -> {cell index: why}: Excel cells with no value to judge (a formula never
-    # calculated, an error value such as #N/A); the engine judges them invalid.
-    broken: dict[str, dict[int, str]] = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return len(self.rows)
 
 
 @dataclass(frozen=True, eq=False)
@@ -271,7 +253,7 @@ MAGIC = {
     b"PK\x03\x04": "a ZIP archive (an .xlsx workbook? name it .xlsx)",
     b"\x1f\x8b": "a gzip-compressed file",
 }
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")  # read by qc/excel.py, imported only for them
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")  # read by qc/inputs/excel.py, imported only for them
 READS = "exoqc reads CSV files and Excel workbooks (.xlsx, .xlsm)"
 
 
@@ -297,7 +279,7 @@ def _refuse_binary(raw: bytes, shown: str) -> None:
 
 
 def _read_excel(raw: bytes, shown: str, sheet: str | None) -> _Read:
-    from qc.excel import read_sheet
+    from qc.inputs.excel import read_sheet
 
     got = read_sheet(raw, shown, sheet)
     if not got.cells:

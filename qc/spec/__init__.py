@@ -16,7 +16,7 @@ from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from qc import units, yaml12
+from qc.engine import units
 from qc.errors import SpecError
 from qc.model import (
     DATE_KEYS,
@@ -37,6 +37,7 @@ from qc.model import (
     SpecFile,
     header_key,
 )
+from qc.spec import yaml12
 
 BUILTIN = ("clinical", "research")
 MAX_SPEC_BYTES = 1 << 20
@@ -53,7 +54,7 @@ def specs_dir() -> Traversable:
     packaged = resources.files("qc") / "specs"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "specs"
+    return Path(__file__).resolve().parents[2] / "specs"
 
 
 def schema() -> dict[str, Any]:
@@ -359,10 +360,10 @@ def schema_problems(data: Any, where: _Locator, kind: str = SCHEMA_FULL) -> list
 
 
 def _validate_schema(data: Any, where: _Locator, kind: str) -> None:
-    from qc.schemacheck import surely_valid
+    from qc.spec.schemacheck import surely_valid
 
     if surely_valid(data, schema_for(kind)):
-        return  # certainly valid: jsonschema would find nothing (see qc/schemacheck.py)
+        return  # certainly valid: jsonschema would find nothing (see qc/spec/schemacheck.py)
     problems = schema_problems(data, where, kind)
     if problems:
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
@@ -469,7 +470,7 @@ class _Context:
 
 def _derived(table: Mapping[str, str], where: _Locator) -> tuple[Derived, ...]:
     """Parse every derived expression and inline derived names used inside others."""
-    from qc import derived as expr
+    from qc.engine.derived import expr
 
     trees: dict[str, expr.Node] = {}
     for name, text in table.items():

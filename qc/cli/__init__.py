@@ -133,14 +133,14 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[st
     """
     from dataclasses import replace
 
-    from qc.app import RunOptions, run
     from qc.errors import ExoqcError
+    from qc.gmp.session import plan_record, record_run, sign_reports
     from qc.model import Status
     from qc.output import plan_outputs, write_outputs
-    from qc.record import plan_record, record_run, sign_reports
+    from qc.run import RunOptions, run
 
     if id_pattern is not None:
-        from qc.nta_app import check_id_pattern
+        from qc.nta.summarise import check_id_pattern
 
         try:
             check_id_pattern(id_pattern)
@@ -228,7 +228,7 @@ def spec_validate(files: tuple[str, ...]) -> None:
       0  every file is a valid spec with no problems
       2  at least one problem
     """
-    from qc.spec_tools import validate
+    from qc.spec.tools import validate
 
     problems = 0
     for path in files:
@@ -248,7 +248,7 @@ def spec_validate(files: tuple[str, ...]) -> None:
 @_guard
 def spec_show(spec_ref: str, fmt: str) -> None:
     """Show a spec after `extends` is resolved, in lab notation (or as JSON)."""
-    from qc.spec_tools import show_json, show_table
+    from qc.spec.tools import show_json, show_table
 
     width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
     text = show_json(spec_ref) if fmt == "json" else show_table(spec_ref, max(width, 60))
@@ -259,7 +259,7 @@ def spec_show(spec_ref: str, fmt: str) -> None:
 @_guard
 def spec_list() -> None:
     """List the built-in specs: name, version, title, status."""
-    from qc.spec_tools import list_builtin
+    from qc.spec.tools import list_builtin
 
     click.echo(list_builtin(), nl=False)
 
@@ -279,7 +279,7 @@ def spec_schema() -> None:
 def init(folder: str) -> None:
     """Write a commented starter spec and a sample CSV into DIR (default: here) that pass
     together. Never overwrites a file."""
-    from qc.starter import write_starter
+    from qc.spec.starter import write_starter
 
     for line in write_starter(folder):
         click.echo(line)
@@ -303,7 +303,7 @@ def verify(report: str, inputs_dir: str | None, public_key: str | None, debug: b
       1  something differs; each difference is listed
       2  the report, a file it names, or the key cannot be found or read
     """
-    from qc.verify import verify_report
+    from qc.gmp.verify import verify_report
 
     result = verify_report(report, inputs_dir=inputs_dir, public_key=public_key)
     for note in result.notes:
@@ -329,8 +329,8 @@ def keygen(path: str) -> None:
     Refuses to overwrite an existing file. Keep PATH secret; give PATH.pub to whoever
     verifies reports (exoqc verify --public-key PATH.pub).
     """
-    from qc.signing import fingerprint, load_public_key
-    from qc.signing import keygen as make_keys
+    from qc.gmp.signing import fingerprint, load_public_key
+    from qc.gmp.signing import keygen as make_keys
 
     private, public = make_keys(path)
     click.echo(f"wrote {private} (private key, mode 0600) and {public} (public key)")
@@ -354,7 +354,7 @@ def audit_verify(path: str) -> None:
     Removing whole lines from the end cannot be seen from the log alone: compare the
     printed line count and head hash with a copy kept elsewhere.
     """
-    from qc.audit import verify as verify_log
+    from qc.gmp.audit import verify as verify_log
 
     result = verify_log(path)
     if not result.problems:
@@ -381,7 +381,12 @@ def selftest(output: str | None, quiet: bool, debug: bool) -> None:
     Exit codes: 0 every case gave its expected result and the installed files match;
     1 something did not; 2 the evidence report cannot be written.
     """
-    from qc.selftest.runner import check_output_path, run_selftest, summary_lines, write_evidence
+    from qc.gmp.selftest.runner import (
+        check_output_path,
+        run_selftest,
+        summary_lines,
+        write_evidence,
+    )
 
     if output is not None:
         check_output_path(output)
@@ -418,8 +423,8 @@ def nta(files: tuple[str, ...], outputs: tuple[str, ...], window: str, id_patter
     (the file's own averages) and the share of particles in the size window (computed from
     the distribution). Exit 2 when a file is not such an export.
     """
-    from qc.instruments.report import FORMATS, render_table
-    from qc.nta_app import (
+    from qc.nta.report import FORMATS, render_table
+    from qc.nta.summarise import (
         NTA_SUFFIXES,
         NtaOptions,
         check_id_pattern,

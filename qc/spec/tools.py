@@ -21,7 +21,7 @@ from qc.model import (
     Spec,
     header_key,
 )
-from qc.notation import rule_text, span
+from qc.render.notation import rule_text, span
 
 # --- validate --------------------------------------------------------------------------------
 
@@ -100,7 +100,7 @@ def _never_fails(check: Check) -> list[tuple[tuple[str | int, ...], str]]:
 
 
 def criterion(rule: Rule) -> str:
-    """A check's criterion for `spec show`: the certificate's lab notation (qc.notation) plus
+    """A check's criterion for `spec show`: the certificate's lab notation (qc.render.notation) plus
     what a spec author sets beside it: the alert band, USP rounding, date formats."""
     text = rule_text(rule)
     if isinstance(rule, Limits):

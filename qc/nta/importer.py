@@ -7,8 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from qc.errors import InputError
-from qc.instruments import nanosight, zetaview
-from qc.instruments.model import (
+from qc.nta import nanosight, zetaview
+from qc.nta.model import (
     DEFAULT_WINDOW,
     ExportFormatError,
     NtaSummary,

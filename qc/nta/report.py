@@ -13,10 +13,10 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from qc.instruments.model import ROW_COLUMNS, SIZE_STATISTICS, NtaSummary
+from qc.nta.model import ROW_COLUMNS, SIZE_STATISTICS, NtaSummary
 
 if TYPE_CHECKING:
-    from qc.nta_app import NtaRun
+    from qc.nta.summarise import NtaRun
 
 STATISTICS = ("concentration_per_ml", *SIZE_STATISTICS, "pct_in_window")
 REPORT_VERSION = 1

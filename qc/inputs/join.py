@@ -25,8 +25,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from qc.errors import InputError
+from qc.inputs.read import load_table
+from qc.inputs.table import Table
 from qc.model import InputFile, header_key
-from qc.records import Table, load_table
 
 MAX_LISTED = 10  # unmatched ids named in a note before "and N more"
 
@@ -45,7 +46,7 @@ class JoinSource:
 def load_joins(paths: Sequence[str], id_column: str, *, id_pattern: str | None = None
                ) -> list[JoinSource]:
     """Read each join CSV, and summarise every instrument export into one source."""
-    from qc.instruments import is_export
+    from qc.nta.importer import is_export
 
     exports = [p for p in paths if is_export(Path(p))]
     sources = [_csv_source(p) for p in paths if p not in exports]
@@ -64,7 +65,7 @@ def _csv_source(path: str) -> JoinSource:
 
 def _export_source(paths: Sequence[str], id_column: str, id_pattern: str | None
                    ) -> JoinSource:
-    from qc.nta_app import NtaOptions, run_nta, summary_columns
+    from qc.nta.summarise import NtaOptions, run_nta, summary_columns
 
     run = run_nta(NtaOptions(tuple(paths), id_pattern=id_pattern))
     text = summary_columns(run.summaries)

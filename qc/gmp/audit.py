@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from qc.errors import ExoqcError, OutputError
-from qc.files import read_bytes
+from qc.inputs.files import read_bytes
 
 GENESIS = "0" * 64
 _TAIL = 64 * 1024

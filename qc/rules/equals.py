@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pyarrow.compute as pc
 
-from qc.arrowenv import texts, to_numpy
+from qc.engine.arrowbuf import texts, to_numpy
+from qc.engine.cells import Cells
 from qc.model import Equals, Reason, Status
 from qc.rules.outcome import Outcome, blank, mark
-from qc.values import Cells
 
 TRUE = ("true", "yes", "y", "1")
 FALSE = ("false", "no", "n", "0")

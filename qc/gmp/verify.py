@@ -20,7 +20,7 @@ from typing import Any
 
 from qc import __version__
 from qc.errors import ExoqcError
-from qc.files import read_bytes
+from qc.inputs.files import read_bytes
 from qc.model import Report
 
 BUILTIN_PREFIX = "builtin:"
@@ -59,7 +59,7 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
     notes: list[str] = []
     signed = public_key is not None
     if public_key is not None:
-        from qc.signing import check_signature
+        from qc.gmp.signing import check_signature
 
         bad = check_signature(Path(path), data, public_key)
         if bad:
@@ -177,7 +177,7 @@ def _locate_all(doc: Mapping[str, Any], options: Mapping[str, Any], inputs_dir: 
 
 
 def _rerun(options: Mapping[str, Any], located: Mapping[str, tuple[Path, str]]) -> Report:
-    from qc.app import RunOptions, run
+    from qc.run import RunOptions, run
 
     spec = str(options.get("spec"))
     if f"spec {spec}" in located:  # a spec file, found by path or under --inputs

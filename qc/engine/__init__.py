@@ -1,0 +1,1 @@
+"""The check engine: the only code that reads a cell. Evaluation lives in `evaluate`."""

@@ -1,0 +1,1 @@
+"""Traceability: provenance, the check session, audit log, signatures, verify, selftest."""

@@ -1,0 +1,30 @@
+"""`Table`: the engine's one input type, the batches of every input file as text columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from qc.model import InputFile
+
+
+@dataclass(frozen=True, eq=False)
+class Table:
+    """The batches of every input, in file order then row order."""
+
+    inputs: tuple[InputFile, ...]
+    columns: dict[str, pa.ChunkedArray]  # header_key -> cells (null where a file lacks it)
+    present: dict[str, frozenset[int]]  # header_key -> the inputs that have the column
+    duplicated: dict[str, str]  # header_key -> where it appears twice, for the error message
+    rows: npt.NDArray[np.int64]
+    input_index: npt.NDArray[np.int64]
+    joined: tuple[InputFile, ...] = ()  # files whose columns were joined on (qc/inputs/join.py)
+    # header_key -> {cell index: why}: Excel cells with no value to judge (a formula never
+    # calculated, an error value such as #N/A); the engine judges them invalid.
+    broken: dict[str, dict[int, str]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.rows)

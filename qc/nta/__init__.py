@@ -1,0 +1,1 @@
+"""`exoqc nta`: import NanoSight and ZetaView exports into one summary row per file."""
