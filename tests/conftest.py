@@ -1,18 +1,43 @@
-"""Shared test helpers: run the CLI as a user does, and write inputs into tmp_path."""
+"""Shared test machinery, defined once for the whole tree:
+
+- `run_cli` runs `exoqc ARGS...` as a user does, in-process through the real click entry
+  point; `run_process` runs it as a child process (`python -m qc`) where signals, start-up
+  imports or a hang matter. Both return a `Run`.
+- `golden(name, text)` compares an output with `golden/<name>` beside the test file, byte
+  for byte; `pytest --update-golden` rewrites the files instead (review the diff).
+- `imported(*args)` runs a command in a fresh interpreter and says which heavy modules it
+  loaded (the start-up import guard, tests/cli/test_startup_imports.py).
+- Hypothesis profiles: no deadline and no time-based health check anywhere (no test depends
+  on wall time); under CI (`CI` set) the `ci` profile is derandomized, so a failure seen in
+  CI reproduces locally with `CI=1 pytest ...`.
+- `write` writes inputs into tmp_path; every test runs with a fixed operator and host and
+  outside GitHub Actions.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import re
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
 
 from qc.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
+
+settings.register_profile("exoqc", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", parent=settings.get_profile("exoqc"), derandomize=True,
+                          database=None, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "exoqc")
 
 
 @dataclass(frozen=True)
@@ -22,13 +47,64 @@ class Run:
     err: str
 
     def __str__(self) -> str:  # shown when an assertion on a Run fails
-        return f"exit {self.code}\n--- stdout\n{self.out}\n--- stderr\n{self.err}"
+        return f"exit {self.code}\n--- stdout\n{self.out[:4000]}\n--- stderr\n{self.err[:4000]}"
+
+    def json(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.out)
+        return data
 
 
-def run_cli(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> Run:
+def run_cli(*args: str | os.PathLike[str], stdin: bytes | None = None,
+            env: Mapping[str, str | None] | None = None) -> Run:
     """`exoqc ARGS...` in-process, with stdout and stderr kept apart."""
-    result = CliRunner().invoke(main, list(args), input=stdin, env=env, catch_exceptions=False)
+    result = CliRunner().invoke(main, [str(a) for a in args], input=stdin, env=env,
+                                catch_exceptions=False)
     return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def run_process(*args: str | os.PathLike[str], timeout: float = 600, **kw: Any) -> Run:
+    """`exoqc ARGS...` as a separate process (`python -m qc`), from the repository root.
+    `timeout` is generous: it stops a hang, it does not time the run."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "qc", *map(str, args)], capture_output=True,
+                          timeout=timeout, env=env, cwd=ROOT, **kw)
+    return Run(done.returncode, done.stdout.decode("utf-8", "replace"),
+               done.stderr.decode("utf-8", "replace"))
+
+
+# What `exoqc --help` must not pay for (the libraries heavier than click itself).
+HEAVY = ("pandas", "pyarrow", "numpy", "jsonschema", "rich", "yaml", "cryptography",
+         "matplotlib", "jinja2")
+_CHILD = """
+import json, runpy, sys
+watched = set(json.loads(sys.argv[2]))
+sys.argv = ["exoqc", *json.loads(sys.argv[1])]
+code = None
+try:
+    runpy.run_module("qc", run_name="__main__")
+except SystemExit as exc:
+    code = exc.code
+heavy = sorted({m.split(".")[0] for m in sys.modules} & watched)
+print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
+"""
+
+
+@dataclass(frozen=True)
+class Imported:
+    code: int | str | None
+    heavy: list[str]
+    out: str
+    err: str  # stderr before the probe's own last line
+
+
+def imported(*args: str, heavy: tuple[str, ...] = HEAVY) -> Imported:
+    """`exoqc ARGS...` in a fresh interpreter (the test process has everything loaded):
+    its exit code, which of `heavy` it imported, and its stdout."""
+    done = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(args), json.dumps(heavy)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+    *before, last = done.stderr.rstrip("\n").split("\n")
+    result = json.loads(last)
+    return Imported(result["code"], result["heavy"], done.stdout, "\n".join(before))
 
 
 @pytest.fixture
@@ -70,19 +146,23 @@ def _stable_attribution(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true",
-                     help="Rewrite tests/golden/* from the current output instead of comparing.")
+                     help="Rewrite the golden files (tests/*/golden/) from the current output "
+                          "instead of comparing; review the diff before committing.")
 
 
 @pytest.fixture
 def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
-    """golden(name, text): compare with tests/golden/<name>, or rewrite it with --update-golden."""
+    """golden(name, text): compare text, byte for byte as UTF-8 (line ends included), with
+    golden/<name> in the test file's folder, or rewrite that file with --update-golden."""
+    folder = request.path.parent / "golden"
 
     def _compare(name: str, text: str) -> None:
-        path = ROOT / "tests" / "golden" / name
+        path = folder / name
         if request.config.getoption("--update-golden"):
-            path.write_text(text, encoding="utf-8")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(text.encode("utf-8"))
             return
         assert path.exists(), f"no golden file {path}; run pytest --update-golden"
-        assert text == path.read_text(encoding="utf-8")
+        assert text == path.read_bytes().decode("utf-8")
 
     return _compare

@@ -1,21 +1,20 @@
-"""Start-up guard (not timed): `exoqc --help` and `--version` load no heavy module, and
-checking a plain CSV file (the benchmark's 10 checks, date check included) loads neither
-pandas nor jsonschema, whatever the report format.
+"""Start-up guard (not timed), the one place that pins what a command imports at start-up:
+`exoqc --help`, `--version` and every command's `--help` load no heavy module, and checking
+a plain CSV file (the benchmark's 10 checks, date check included) loads neither pandas nor
+jsonschema, whatever the report format.
 
-Each case runs in a fresh interpreter, since the test process itself has everything
-loaded, and lists which of the heavy modules the command imported.
+Each case runs in a fresh interpreter (`imported` in tests/conftest.py), since the test
+process itself has everything loaded, and lists which of the heavy modules the command
+imported.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import HEAVY, ROOT, imported
 
 SPEC10 = str(ROOT / "benchmarks" / "spec10.yaml")
 PLAIN = """batch_id,manufacture_date,expiry_date,mean_particle_size_nm,purity_pct,\
@@ -25,32 +24,26 @@ EXO-2,2026-01-03,2026-01-03,0.1123 µm,94.9 %,95.1,No Growth,1.7 EU/mL,NEGATIVE,
 exo-1,2026-01-04,N/A,N/A,91,131,Growth,0.2,negative,HeLa,No
 """
 
-HEAVY = ("pandas", "pyarrow", "numpy", "jsonschema", "rich", "yaml")
-CHILD = """
-import json, runpy, sys
-watched = set(json.loads(sys.argv[2]))
-sys.argv = ["exoqc", *json.loads(sys.argv[1])]
-code = None
-try:
-    runpy.run_module("qc", run_name="__main__")
-except SystemExit as exc:
-    code = exc.code
-heavy = sorted({m.split(".")[0] for m in sys.modules} & watched)
-print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
-"""
 
-
-def _imported(*args: str) -> dict[str, object]:
-    done = subprocess.run([sys.executable, "-c", CHILD, json.dumps(args), json.dumps(HEAVY)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=60)
-    result: dict[str, object] = json.loads(done.stderr.strip().splitlines()[-1])
-    return result
+def test_the_guard_watches_the_heavy_libraries() -> None:
+    # The union of the two guards this file replaces, plus the libraries the layout names heavy.
+    assert {"pandas", "pyarrow", "numpy", "jsonschema", "rich", "yaml", "cryptography",
+            "matplotlib", "jinja2"} <= set(HEAVY)
 
 
 @pytest.mark.parametrize("args", [("--help",), ("--version",), ("check", "--help")],
                          ids=["help", "version", "check-help"])
 def test_help_and_version_import_no_heavy_module(args: tuple[str, ...]) -> None:
-    assert _imported(*args) == {"code": 0, "heavy": []}
+    got = imported(*args)
+    assert (got.code, got.heavy, got.err) == (0, [], "")
+
+
+@pytest.mark.parametrize("command", [["verify"], ["keygen"], ["audit", "verify"],
+                                     ["selftest"], ["check"]])
+def test_help_imports_nothing_heavy(command: list[str]) -> None:
+    got = imported(*command, "--help")
+    assert (got.code, got.heavy, got.err) == (0, [], "")
+    assert got.out.startswith(f"Usage: exoqc {' '.join(command)} ")
 
 
 @pytest.mark.parametrize("report", [None, "--quiet", "r.json", "r.md", "r.xml", "r.csv"])
@@ -63,8 +56,8 @@ def test_checking_a_plain_csv_imports_neither_pandas_nor_jsonschema(
         args.append(report)
     elif report is not None:
         args += ["--quiet", "-o", str(tmp_path / report)]
-    got = _imported(*args)
-    assert got["code"] == 1  # every row fails something: the checks really ran
-    assert not {"pandas", "jsonschema"} & set(got["heavy"]), got  # type: ignore[arg-type]
+    got = imported(*args)
+    assert got.code == 1  # every row fails something: the checks really ran
+    assert not {"pandas", "jsonschema"} & set(got.heavy), got
     if report is not None and report != "--quiet":
         assert (tmp_path / report).stat().st_size > 0

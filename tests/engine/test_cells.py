@@ -94,7 +94,7 @@ CELL = st.one_of(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(st.lists(CELL, min_size=1, max_size=20))
 def test_vectorised_reader_agrees_with_the_reference(texts: list[str]) -> None:
     cells = read_cells(pa.array(texts, pa.large_string()))

@@ -8,13 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import spec_helpers
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from spec_helpers import HEAD, checks_of, csv
 
 from qc.engine.derived import expr as derived
+from tests import spec_helpers
 from tests.conftest import run_cli
+from tests.spec_helpers import HEAD, checks_of, csv
 
 judge = spec_helpers.judge
 
@@ -88,7 +88,7 @@ def test_a_long_flat_sum_is_too_deep() -> None:
         derived.parse(" + ".join(["a"] * 60))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.text(max_size=60))
 def test_any_text_parses_or_is_refused_cleanly(text: str) -> None:
     """Whatever is written, parse() returns a whitelisted tree or raises ExpressionError."""

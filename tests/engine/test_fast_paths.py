@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qc.engine import arrowbuf as arrowenv
@@ -27,8 +27,7 @@ from qc.engine.coded import CodedText, distinct
 from qc.inputs import read as records
 from qc.model import Allowed, Check, Equals, Forbidden, Limits, Pattern, Spec, SpecFile
 
-SETTINGS = settings(max_examples=300, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=300)
 
 def test_load_table_keeps_row_numbers_and_drops_blank_rows(tmp_path: object) -> None:
     path = f"{tmp_path}/b.csv"

@@ -47,7 +47,7 @@ def box(iv: tuple[float, float, bool, bool]) -> derived.Box:
                        np.array([False]))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(interval(), interval(), st.sampled_from("+-*/"), st.floats(0, 1), st.floats(0, 1))
 def test_result_contains_every_possible_value(a: tuple[float, float, bool, bool],
                                               b: tuple[float, float, bool, bool], op: str,
@@ -66,7 +66,7 @@ def test_result_contains_every_possible_value(a: tuple[float, float, bool, bool]
     assert lo - slack <= value <= hi + slack, (a, b, op, x, y, value, out)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=1,
                 max_size=20))
 def test_bulk_text_matches_one_by_one(values: list[float]) -> None:
@@ -76,7 +76,7 @@ def test_bulk_text_matches_one_by_one(values: list[float]) -> None:
     assert bulk.tolist() == [derived.number_text(x) for x in values]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.lists(interval(), min_size=1, max_size=20))
 def test_bulk_interval_text_matches_one_by_one(items: list[tuple[float, float, bool, bool]]
                                                ) -> None:

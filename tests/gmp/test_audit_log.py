@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from qc.gmp.audit import GENESIS
 from tests.conftest import ROOT, run_cli
-from tests.tiny import CSV, SPEC
+from tests.gmp.tiny import CSV, SPEC
 
 
 @pytest.fixture(autouse=True)
@@ -251,7 +251,7 @@ LOG = _log_bytes()
 
 
 @given(st.integers(0, len(LOG) - 1), st.integers(0, 255))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 def test_any_changed_byte_is_caught(tmp_path_factory: pytest.TempPathFactory, at: int,
                                     value: int) -> None:
     from qc.gmp.audit import verify

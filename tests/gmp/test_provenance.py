@@ -14,7 +14,7 @@ from qc import __version__
 from qc.render.attribution import attribution_fields, attribution_line
 from qc.run import RunOptions, operator, run
 from tests.conftest import run_cli
-from tests.tiny import CSV, SPEC
+from tests.gmp.tiny import CSV, SPEC
 
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
 

@@ -11,7 +11,7 @@ import pytest
 from qc.gmp import verify as verify_module
 from qc.gmp.signing import fingerprint, load_public_key
 from tests.conftest import run_cli
-from tests.tiny import CSV, SPEC
+from tests.gmp.tiny import CSV, SPEC
 
 
 @pytest.fixture(autouse=True)

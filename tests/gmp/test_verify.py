@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from qc.spec import specs_dir
-from tests.conftest import run_cli
-from tests.tiny import SPEC
+from tests.conftest import ROOT, run_cli
+from tests.gmp.tiny import SPEC
 
 CSV = "batch_id,size_nm\nB-1,100\nB-2,250\nB-3,120\n"
 
@@ -144,7 +144,7 @@ def test_files_are_found_by_name_under_inputs(tmp_path: Path) -> None:
 
 
 def test_a_builtin_spec_is_verified_by_its_hash() -> None:
-    shutil.copy(Path(__file__).parent.parent / "sample_data" / "batches.csv", "batches.csv")
+    shutil.copy(ROOT / "sample_data" / "batches.csv", "batches.csv")
     result = run_cli("check", "batches.csv", "-s", "clinical", "-o", "r.json", "-q")
     assert result.code == 1
     assert run_cli("verify", "r.json").code == 0

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from qc.errors import InputError
 from qc.inputs import read as records
 
-SETTINGS = settings(max_examples=400, deadline=None,
+SETTINGS = settings(max_examples=400,
                     suppress_health_check=[HealthCheck.too_slow,
                                            HealthCheck.function_scoped_fixture])
 

@@ -19,8 +19,8 @@ from qc.model import InputFile
 from tests.conftest import ROOT, run_cli
 
 Write = Callable[[str, str | bytes], Path]
-NTA32 = ROOT / "tests/fixtures/nta/nanosight-nta32-beads.csv"
-NTA34 = ROOT / "tests/fixtures/nta/nanosight-nta34-beads2.csv"
+NTA32 = ROOT / "tests/nta/fixtures/nanosight-nta32-beads.csv"
+NTA34 = ROOT / "tests/nta/fixtures/nanosight-nta34-beads2.csv"
 
 SPEC = """\
 name: join-test

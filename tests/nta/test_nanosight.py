@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from qc.nta.importer import InstrumentFileError, NtaSummary, summarise
 from qc.nta.model import Distribution
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "nta"
+FIXTURES = Path(__file__).parent / "fixtures"
 NTA32 = FIXTURES / "nanosight-nta32-beads.csv"
 NTA34 = FIXTURES / "nanosight-nta34-beads2.csv"
 

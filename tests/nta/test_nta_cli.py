@@ -1,11 +1,8 @@
 """`exoqc nta` through the command line: table, CSV, JSON, errors.
 
-The CSV, JSON and table outputs are compared with golden files in tests/nta/golden/.
-After a deliberate change to an output, regenerate them with
-
-    EXOQC_UPDATE_GOLDEN=1 /work/venv/bin/python -m pytest tests/nta -q
-
-and review the diff.
+The CSV, JSON and table outputs are compared with golden files in tests/nta/golden/ (the
+`golden` fixture of tests/conftest.py). After a deliberate change to an output, regenerate
+them with `pytest tests/nta --update-golden` and review the diff.
 """
 
 from __future__ import annotations
@@ -13,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,10 +19,9 @@ from qc.errors import InputError
 from qc.nta.importer import InstrumentFileError
 from tests.conftest import ROOT, run_cli
 
-FIXTURES = Path("tests/fixtures/nta")
+FIXTURES = Path("tests/nta/fixtures")
 NTA32 = FIXTURES / "nanosight-nta32-beads.csv"
 NTA34 = FIXTURES / "nanosight-nta34-beads2.csv"
-GOLDEN = Path(__file__).parent / "golden"
 EPOCH = {"SOURCE_DATE_EPOCH": "1767225600"}  # 2026-01-01T00:00:00Z
 COLUMNS = [
     "batch_id", "file", "instrument", "software", "videos", "dilution_factor",
@@ -39,14 +34,6 @@ COLUMNS = [
 def _at_root(monkeypatch: pytest.MonkeyPatch) -> None:
     # relative input paths, as a user types them, keep the outputs free of tmp paths
     monkeypatch.chdir(ROOT)
-
-
-def _golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("EXOQC_UPDATE_GOLDEN"):
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
 
 
 def _window_share(path: Path, lo: float, hi: float) -> float:
@@ -63,21 +50,21 @@ def _window_share(path: Path, lo: float, hi: float) -> float:
     return sum(c for x, c in bins if lo <= x <= hi) / sum(c for _, c in bins) * 100
 
 
-def test_table_on_the_terminal() -> None:
+def test_table_on_the_terminal(golden: Callable[[str, str], None]) -> None:
     run = run_cli("nta", str(NTA32), str(NTA34), env=EPOCH)
     assert (run.code, run.err) == (0, ""), run
-    _golden("table.txt", run.out)
+    golden("table.txt", run.out)
     assert "100.5" in run.out and "Not recorded" in run.out
     assert "note: reported by the instrument (the file's averages): concentration_per_ml, " \
            "mean_nm" in run.out
 
 
-def test_csv_output(tmp_path: Path) -> None:
+def test_csv_output(tmp_path: Path, golden: Callable[[str, str], None]) -> None:
     out = tmp_path / "sub" / "summary.csv"
     run = run_cli("nta", str(NTA32), str(NTA34), "-o", str(out), "-q")
     assert (run.code, run.out, run.err) == (0, "", ""), run
     text = out.read_text(encoding="utf-8")
-    _golden("summary.csv", text)
+    golden("summary.csv", text)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert list(rows[0]) == COLUMNS
     assert [(r["batch_id"], r["mean_nm"], r["mode_nm"], r["d50_nm"]) for r in rows] == [
@@ -92,13 +79,14 @@ def test_csv_output(tmp_path: Path) -> None:
         assert (row["window"], row["concentration_check"]) == ("30-150", "ok")
 
 
-def test_json_output_says_reported_or_computed(tmp_path: Path) -> None:
+def test_json_output_says_reported_or_computed(tmp_path: Path,
+                                               golden: Callable[[str, str], None]) -> None:
     out = tmp_path / "summary.json"
     run = run_cli("nta", str(NTA32), str(NTA34), "-o", str(out), "--window", "90-110", "-q",
                   env=EPOCH)
     assert (run.code, run.out, run.err) == (0, "", ""), run
     text = out.read_text(encoding="utf-8")
-    _golden("summary.json", text)
+    golden("summary.json", text)
     doc = json.loads(text)
     assert doc["window"] == "90-110"
     assert [i["path"] for i in doc["inputs"]] == [str(NTA32), str(NTA34)]

@@ -1,22 +1,23 @@
 """Report formats against golden files (rewrite them with `pytest --update-golden`, then review
-the diff). Inputs sit in tests/golden/ and are named by relative path, so the output holds no
-absolute path; SOURCE_DATE_EPOCH fixes the timestamp."""
+the diff). Inputs sit in tests/render/golden/ and are named by relative path, so the output
+holds no absolute path; SOURCE_DATE_EPOCH fixes the timestamp."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, mask_versions, run_cli
+from tests.conftest import mask_versions, run_cli
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1764000000"}
 
 
 @pytest.fixture
 def in_golden_dir(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT / "tests" / "golden")
+    monkeypatch.chdir(Path(__file__).parent / "golden")
 
 
 @pytest.mark.usefixtures("in_golden_dir")

@@ -1,6 +1,6 @@
-"""Every report format through the CLI, against golden files in tests/golden/ci/.
+"""Every report format through the CLI, against golden files in tests/render/golden/ci/.
 
-One command reads two inputs (tests/golden/ci/inputs/lab1.csv, lab2.csv) and writes four
+One command reads two inputs (tests/render/golden/ci/inputs/lab1.csv, lab2.csv) and writes four
 reports with repeated -o while printing the GitHub annotations on stdout; each output is
 compared whole with its golden file. The run is made deterministic by
 SOURCE_DATE_EPOCH, by relative paths from a temporary working folder, and by writing the
@@ -8,24 +8,25 @@ tool version as `<version>`.
 
 To regenerate the golden files after an intended change, run
 
-    pytest tests/reports/test_report_golden.py --update-golden
+    pytest tests/render/test_golden_ci.py --update-golden
 
-and review the diff of tests/golden/ci/ before committing it. The comparison is byte for
-byte (the CSV report's CRLF line ends included), so it does not use the text-mode
-`golden` fixture of tests/conftest.py.
+and review the diff of tests/render/golden/ci/ before committing it. The comparison (the
+`golden` fixture of tests/conftest.py) is byte for byte, the CSV report's CRLF line ends
+included.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, STABLE_ENV, mask_versions, run_cli
+from tests.conftest import STABLE_ENV, mask_versions, run_cli
 
-GOLDEN = ROOT / "tests" / "golden" / "ci"
+GOLDEN = Path(__file__).parent / "golden" / "ci"
 INPUTS = GOLDEN / "inputs"
 EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
 OUTPUTS = {
@@ -61,13 +62,10 @@ def produced(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return {name: normalise(text) for name, text in files.items()}
 
 
-@pytest.mark.parametrize("golden", [*OUTPUTS.values(), "annotations.txt"])
-def test_matches_golden(produced: dict[str, str], golden: str,
-                        request: pytest.FixtureRequest) -> None:
-    path = GOLDEN / golden
-    if request.config.getoption("--update-golden"):
-        path.write_bytes(produced[golden].encode("utf-8"))
-    assert produced[golden] == path.read_bytes().decode("utf-8")
+@pytest.mark.parametrize("name", [*OUTPUTS.values(), "annotations.txt"])
+def test_matches_golden(produced: dict[str, str], name: str,
+                        golden: Callable[[str, str], None]) -> None:
+    golden(f"ci/{name}", produced[name])
 
 
 def test_several_inputs_and_outputs_in_one_command(produced: dict[str, str]) -> None:

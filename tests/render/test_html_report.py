@@ -1,27 +1,22 @@
 """The HTML report (-o report.html): structure, escaping, wording, limits, determinism.
 
-The golden file tests/html/golden/report.html is the page for tests/html/cases/ with each
-SVG chart replaced by a placeholder (charts are matplotlib's output and are tested on
-their own). Regenerate it after an intended change with:
-
-    EXOQC_UPDATE_GOLDEN=1 /work/venv/bin/python -m pytest tests/html -q
+The golden file tests/render/golden/report.html is the page for SPEC and BATCHES below with
+each SVG chart replaced by a placeholder (charts are matplotlib's output and are tested on
+their own). Regenerate it after an intended change with
+`pytest tests/render/test_html_report.py --update-golden` and review the diff.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
 from qc.render.html import report as html_report
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 from tests.htmlparse import Page
 
-HERE = Path(__file__).resolve().parent
-CASES = HERE / "cases"
-GOLDEN = HERE / "golden" / "report.html"
 EPOCH = {"SOURCE_DATE_EPOCH": "1767225600"}  # 2026-01-01T00:00:00Z
 
 SPEC = """\
@@ -171,13 +166,10 @@ def _placeholder(markup: str) -> str:
     return re.sub(r"<svg .*?</svg>", "<svg><!-- chart --></svg>", markup, flags=re.S)
 
 
-def test_golden(write) -> None:
+def test_golden(write, golden) -> None:
     markup, _ = render(write)
     normal = _placeholder(markup).replace(str(Path(write("x", "")).parent), "TMP")
-    if os.environ.get("EXOQC_UPDATE_GOLDEN"):
-        GOLDEN.parent.mkdir(exist_ok=True)
-        GOLDEN.write_text(normal, encoding="utf-8")
-    assert normal == GOLDEN.read_text(encoding="utf-8")
+    golden("report.html", normal)
 
 
 def test_large_runs_keep_only_flagged_certificates(write, monkeypatch) -> None:
@@ -215,8 +207,7 @@ def test_suffix_selects_html(write, suffix) -> None:
 
 def test_sample_data_report_has_every_batch(tmp_path) -> None:
     out = tmp_path / "report.html"
-    root = HERE.parent.parent
-    result = run_cli("check", str(root / "sample_data" / "batches.csv"), "--spec", "clinical",
+    result = run_cli("check", str(ROOT / "sample_data" / "batches.csv"), "--spec", "clinical",
                      "-o", str(out), "-q")
     assert result.code == 1, result
     page = Page(out.read_text(encoding="utf-8"))

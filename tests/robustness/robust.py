@@ -1,24 +1,15 @@
-"""Shared pieces of the robustness suite: one spec, one passing batch, and the CLI run as a user
-runs it (in-process through click, or as a real process where signals or timing matter)."""
+"""Shared pieces of the robustness suite: one spec, one passing batch, CSV text and report
+helpers. The CLI runs through tests/conftest.py's `run_cli` (in-process) and `run_process`
+(a real process, where signals or a hang matter)."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner
-
-from qc.cli import main
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import Run
 
 SPEC = """\
 name: robust
@@ -39,37 +30,6 @@ GOOD = {"batch_id": "B1", "size_nm": "118.4", "conc_per_ml": "3.4E+11",
 # The check that reads each column (the id column is read by the built-in batch_identity).
 CHECK_OF = {"batch_id": "batch_identity", "size_nm": "size", "conc_per_ml": "conc",
             "sterility": "sterility", "cell_source": "source", "lot_code": "code", "gmp": "gmp"}
-
-
-@dataclass(frozen=True)
-class Run:
-    code: int
-    out: str
-    err: str
-
-    def __str__(self) -> str:  # shown when an assertion on a Run fails
-        return f"exit {self.code}\n--- stdout\n{self.out[:4000]}\n--- stderr\n{self.err[:4000]}"
-
-    def json(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(self.out)
-        return data
-
-
-def cli(*args: str | os.PathLike[str], stdin: bytes | None = None,
-        env: Mapping[str, str] | None = None) -> Run:
-    """`exoqc ARGS...` in-process, through the real click entry point."""
-    result = CliRunner().invoke(main, [str(a) for a in args], input=stdin, env=env,
-                                catch_exceptions=False)
-    return Run(result.exit_code, result.stdout, result.stderr)
-
-
-def process(*args: str | os.PathLike[str], timeout: float = 120, **kw: Any) -> Run:
-    """`exoqc ARGS...` as a separate process (`python -m qc`), from the repository root."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "qc", *map(str, args)], capture_output=True,
-                          timeout=timeout, env=env, cwd=ROOT, **kw)
-    return Run(done.returncode, done.stdout.decode("utf-8", "replace"),
-               done.stderr.decode("utf-8", "replace"))
 
 
 def csv_text(rows: Sequence[Mapping[str, str]], columns: Sequence[str] = COLUMNS) -> str:

@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from robust import ROOT
+
+from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "fuzz"))
 
@@ -32,11 +33,12 @@ def test_spec_regression(path: Path) -> None:
 def test_scaled_number_read_only_view_through_the_cli(tmp_path: Path) -> None:
     """The first fuzz crash: `2.1 x 10^11` scaled a read-only Arrow view (exit 2, 'internal
     error') in any file where every such cell parsed; now it is read."""
-    from robust import GOOD, SPEC, cli, csv_text
+    from tests.conftest import run_cli
+    from tests.robustness.robust import GOOD, SPEC, csv_text
 
     spec = tmp_path / "spec.yaml"
     spec.write_text(SPEC)
     batches = tmp_path / "in.csv"
     batches.write_text(csv_text([{**GOOD, "conc_per_ml": "3.4 x 10^11"}]))
-    run = cli("check", "-s", spec, batches)
+    run = run_cli("check", "-s", spec, batches)
     assert (run.code, run.err) == (0, ""), run

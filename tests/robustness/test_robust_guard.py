@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from robust import GOOD, ROOT, SPEC, cli, csv_text, one_line_error
+
+from tests.conftest import ROOT, run_cli
+from tests.robustness.robust import GOOD, SPEC, csv_text, one_line_error
 
 
 @pytest.fixture
@@ -43,7 +45,7 @@ def test_unexpected_exception_is_one_line(files: tuple[Path, Path],
 
     monkeypatch.setattr(qc.run, "run", explode)
     spec, batches = files
-    run = cli("check", "-s", spec, batches)
+    run = run_cli("check", "-s", spec, batches)
     assert one_line_error(run) == line
     assert run.out == ""
 
@@ -58,13 +60,13 @@ def test_debug_shows_the_traceback(files: tuple[Path, Path],
     monkeypatch.setattr(qc.run, "run", explode)
     spec, batches = files
     with pytest.raises(RuntimeError, match="boom"):
-        cli("check", "-s", spec, batches, "--debug")
+        run_cli("check", "-s", spec, batches, "--debug")
 
 
 def test_debug_on_an_exoqc_error_prints_traceback_then_the_line(tmp_path: Path) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(SPEC)
-    run = cli("check", "-s", spec, tmp_path / "missing.csv", "--debug")
+    run = run_cli("check", "-s", spec, tmp_path / "missing.csv", "--debug")
     assert run.code == 2
     assert run.err.startswith("Traceback")
     assert run.err.splitlines()[-1] == f"exoqc: {tmp_path / 'missing.csv'}: file not found"

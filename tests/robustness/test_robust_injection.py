@@ -21,9 +21,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from robust import GOOD, ROOT, SPEC, cli, csv_text
 
 from qc.render import RENDERERS, SUFFIXES, RenderOptions, get_renderer
+from tests.conftest import ROOT, run_cli
+from tests.robustness.robust import GOOD, SPEC, csv_text
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -141,7 +142,7 @@ INERT: dict[str, Callable[[str], None]] = {
 def test_report_file_is_inert(files: tuple[Path, Path], suffix: str) -> None:
     spec, batches = files
     out = batches.parent / f"report{suffix}"
-    run = cli("check", "-s", spec, batches, "-q", "-o", out)
+    run = run_cli("check", "-s", spec, batches, "-q", "-o", out)
     assert (run.code, run.out, run.err) == (1, "", "")
     with out.open(encoding="utf-8", newline="") as fh:  # CSV's CR inside quotes stays CR
         text = fh.read()
@@ -163,10 +164,10 @@ def test_every_format_renders_hostile_data_without_raw_escapes(files: tuple[Path
 
 def test_stdout_table_and_json(files: tuple[Path, Path]) -> None:
     spec, batches = files
-    table = cli("check", "-s", spec, batches, "-v")
+    table = run_cli("check", "-s", spec, batches, "-v")
     assert (table.code, table.err) == (1, "")
     _inert_table(table.out)
-    as_json = cli("check", "-s", spec, batches, "-f", "json")
+    as_json = run_cli("check", "-s", spec, batches, "-f", "json")
     assert (as_json.code, as_json.err) == (1, "")
     _inert_json(as_json.out)
 

@@ -20,9 +20,10 @@ import time
 from pathlib import Path
 
 import pytest
-from robust import GOOD, ROOT, SPEC, cli, csv_text, one_line_error
 
 from qc.render import SUFFIXES
+from tests.conftest import ROOT, run_cli
+from tests.robustness.robust import GOOD, SPEC, csv_text, one_line_error
 
 
 @pytest.fixture
@@ -62,11 +63,11 @@ def test_output_refused_before_any_work(tmp_path: Path, spec: Path) -> None:
         ([missing, "-o", tmp_path / "r.json", "-o", tmp_path / "r.json"], "r.json: given twice"),
     ]
     for args, tail in cases:
-        run = cli("check", "-s", spec, *args)
+        run = run_cli("check", "-s", spec, *args)
         line = one_line_error(run)
         assert line.startswith("exoqc: ") and line.endswith(tail), (line, tail)
         assert run.out == ""
-    run = cli("check", "-s", spec_json, batches, "-o", spec_json)
+    run = run_cli("check", "-s", spec_json, batches, "-o", spec_json)
     assert one_line_error(run) == (f"exoqc: {spec_json}: is one of the inputs; refusing to "
                                    "overwrite it")
     assert _listing(tmp_path) == before  # no output, no partial or temporary file
@@ -83,7 +84,7 @@ def test_unwritable_place_is_refused_before_any_work(tmp_path: Path, spec: Path,
     """Tests run as root, for whom permission bits do not apply: these places refuse anyway."""
     if not Path(target).parent.exists() and not target.startswith("/dev/null"):
         pytest.skip(f"no {Path(target).parent} here")
-    run = cli("check", "-s", spec, tmp_path / "not-there.csv", "-o", target)
+    run = run_cli("check", "-s", spec, tmp_path / "not-there.csv", "-o", target)
     assert one_line_error(run) == f"exoqc: {target}: {problem}"
 
 
@@ -92,7 +93,7 @@ def test_failed_run_leaves_an_existing_report_untouched(tmp_path: Path, spec: Pa
     old.write_text("OLD REPORT\n")
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"\x00")
-    run = cli("check", "-s", spec, bad, "-o", old)
+    run = run_cli("check", "-s", spec, bad, "-o", old)
     assert one_line_error(run) == f"exoqc: {bad}: not a text file (it contains NUL bytes)"
     assert old.read_text() == "OLD REPORT\n"
     assert _listing(tmp_path) == {"spec.yaml", "bad.csv", "report.json"}
@@ -142,7 +143,8 @@ def test_sigkill_never_leaves_a_truncated_report(tmp_path: Path, spec: Path, suf
                 if proc.poll() is not None or time.perf_counter() > deadline:
                     break
                 time.sleep(0.002)
-            time.sleep(rng.uniform(0, 0.2))
+            if trial:  # trial 0 kills as soon as the temporary file exists, so that
+                time.sleep(rng.uniform(0, 0.2))  # "old" below holds however fast the disk
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
         if target.read_text(encoding="utf-8") == "OLD REPORT\n":

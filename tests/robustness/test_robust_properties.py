@@ -20,14 +20,15 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from robust import CHECK_OF, COLUMNS, GOOD, SPEC, Run, cli, csv_text
 
 from qc.engine import units
 from qc.engine.cells import _INVISIBLE, MISSING_TOKENS, Interval, parse_one
 from qc.rules.text import NON_RESULTS, fold
+from tests.conftest import Run, run_cli
+from tests.robustness.robust import CHECK_OF, COLUMNS, GOOD, SPEC, csv_text
 
 # EXOQC_EXAMPLES=5000 for a deep run (docs/testing.md); 150 keeps the suite quick.
-SETTINGS = settings(max_examples=int(os.environ.get("EXOQC_EXAMPLES", "150")), deadline=None,
+SETTINGS = settings(max_examples=int(os.environ.get("EXOQC_EXAMPLES", "150")),
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -51,13 +52,13 @@ def _sane(run: Run) -> None:
 @SETTINGS
 @given(data=st.binary(max_size=4096))
 def test_any_bytes(spec: Path, data: bytes) -> None:
-    _sane(cli("check", "-s", spec, "-", "-f", "json", stdin=data))
+    _sane(run_cli("check", "-s", spec, "-", "-f", "json", stdin=data))
 
 
 @SETTINGS
 @given(data=st.binary(max_size=2048))
 def test_any_bytes_below_a_good_header(spec: Path, data: bytes) -> None:
-    _sane(cli("check", "-s", spec, "-", "-f", "json",
+    _sane(run_cli("check", "-s", spec, "-", "-f", "json",
               stdin=(",".join(COLUMNS) + "\n").encode() + data))
 
 
@@ -75,7 +76,7 @@ def test_any_csv_like_text(spec: Path, header: bool, delimiter: str, rows: list[
     lines = [delimiter.join(COLUMNS)] if header else []
     lines += [delimiter.join(cells) for cells in rows]
     for comma in ([], ["--decimal", ","]):
-        _sane(cli("check", "-s", spec, "-", "-f", "json", *comma,
+        _sane(run_cli("check", "-s", spec, "-", "-f", "json", *comma,
                   stdin=ending.join(lines).encode("utf-8")))
 
 
@@ -127,7 +128,7 @@ def test_mutated_batches_never_pass(spec: Path, mutations: dict[tuple[int, str],
     rows = [{**GOOD, "batch_id": f"B{i}"} for i in range(5)]
     for (i, column), cell in mutations.items():
         rows[i][column] = cell
-    run = cli("check", "-s", spec, "-", "-f", "json",
+    run = run_cli("check", "-s", spec, "-", "-f", "json",
               stdin=csv_text(rows).encode("utf-8"))
     _sane(run)
     assert run.code != 2, run  # a well-formed file: the garbage is in the cells only

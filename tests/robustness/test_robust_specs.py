@@ -8,11 +8,12 @@ nesting deeper than 32 levels. JSON specs get the same refusals. Spec files are 
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
-from robust import GOOD, SPEC, check_of, cli, csv_text, one_line_error
+
+from tests.conftest import run_cli, run_process
+from tests.robustness.robust import GOOD, SPEC, check_of, csv_text, one_line_error
 
 HEAD = 'name: t\nversion: "1"\nid_column: batch_id\nchecks:\n'
 SIZE = "  - {name: s, column: size_nm, max: 1}\n"
@@ -104,9 +105,9 @@ def test_hostile_spec_is_refused(tmp_path: Path, name: str, content: str | bytes
         spec.write_text(content, encoding="utf-8")
     batches = tmp_path / "in.csv"
     batches.write_text(csv_text([GOOD]))
-    start = time.perf_counter()
-    run = cli("check", "-s", spec, batches)
-    assert time.perf_counter() - start < 20
+    run = run_cli("check", "-s", spec, batches)
+    # The located message bounds the work: the loader stops at the first alias, at the 33rd
+    # level of nesting, or before reading past 1 MiB (no stopwatch: no test times a run).
     assert one_line_error(run) == f"exoqc: {spec}{message}"
     assert run.out == ""
     assert not (tmp_path / "PWNED").exists() and not Path("PWNED").exists()
@@ -121,14 +122,13 @@ def test_catastrophic_pattern_runs_in_linear_time(tmp_path: Path) -> None:
     evil = "a" * 100_000 + "!"
     batches.write_text(csv_text([{**GOOD, "lot_code": evil},
                                  {**GOOD, "batch_id": "B2", "lot_code": "a" * 100_000}]))
-    start = time.perf_counter()
-    run = cli("check", "-s", spec, batches, "-f", "json")
-    elapsed = time.perf_counter() - start
+    # A child process with a generous timeout: a backtracking engine would never finish, and
+    # the timeout stops it; a slow, loaded machine finishes well within it.
+    run = run_process("check", "-s", spec, batches, "-f", "json")
     assert run.code == 1, run
     report = run.json()
     assert (check_of(report, 0, "code")["status"], check_of(report, 1, "code")["status"]) == (
         "fail", "pass")
-    assert elapsed < 10, f"{elapsed:.1f} s"
 
 
 def test_rule_engine_is_re2_not_python_re() -> None:
@@ -139,8 +139,9 @@ def test_rule_engine_is_re2_not_python_re() -> None:
 
     from qc.rules.text import compile_pattern
 
-    start = time.perf_counter()
+    # RE2 has no backreferences, which need backtracking: Arrow's engine refuses one itself.
+    with pytest.raises(pa.ArrowInvalid, match="invalid escape sequence"):
+        pc.match_substring_regex(pa.array(["aa"]), r"(a)\1")
     hit = pc.match_substring_regex(pa.array(["a" * 1_000_000 + "!"]),
                                    compile_pattern("(a+)+$"))
     assert hit.to_pylist() == [False]
-    assert time.perf_counter() - start < 5

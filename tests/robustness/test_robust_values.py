@@ -11,7 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from robust import CHECK_OF, GOOD, SPEC, check_of, cli, csv_text
+
+from tests.conftest import run_cli
+from tests.robustness.robust import CHECK_OF, GOOD, SPEC, check_of, csv_text
 
 ZWSP = "\u200b"
 INVISIBLE = "contains an invisible character (U+200B); retype the value"
@@ -107,7 +109,7 @@ def spec(tmp_path: Path) -> Path:
 def _one(spec: Path, column: str, cell: str, *extra: str) -> tuple[int, dict[str, object]]:
     path = spec.parent / "in.csv"
     path.write_text(csv_text([{**GOOD, column: cell}]), encoding="utf-8")
-    run = cli("check", "-s", spec, path, "-f", "json", *extra)
+    run = run_cli("check", "-s", spec, path, "-f", "json", *extra)
     assert run.err == "", run
     report = run.json()
     return run.code, report
@@ -157,7 +159,7 @@ def test_value_read_as_meant(spec: Path, column: str, cell: str) -> None:
 def test_duplicate_ids_hidden_by_an_invisible_character_fail(spec: Path) -> None:
     path = spec.parent / "in.csv"
     path.write_text(csv_text([GOOD, {**GOOD, "batch_id": f"B1{ZWSP}"}]), encoding="utf-8")
-    run = cli("check", "-s", spec, path, "-f", "json")
+    run = run_cli("check", "-s", spec, path, "-f", "json")
     assert run.code == 1, run
     report = run.json()
     assert [b["verdict"] for b in report["batches"]] == ["pass", "fail"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qc.engine.cells import read_cells
@@ -19,8 +19,7 @@ from qc.model import Identity
 from qc.rules import dates, identity
 from qc.rules.text import NON_RESULTS
 
-SETTINGS = settings(max_examples=300, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=300)
 
 # Digits-and-dashes texts hit the NumPy path, month 00/13, day 00/31/32, year 0000 and
 # February 29 included; the other texts (padding, other separators, words) go to pandas.

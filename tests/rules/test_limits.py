@@ -6,10 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import spec_helpers
-from spec_helpers import HEAD, checks_of, csv
 
+from tests import spec_helpers
 from tests.conftest import run_cli
+from tests.spec_helpers import HEAD, checks_of, csv
 
 judge = spec_helpers.judge
 

@@ -8,10 +8,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-import spec_helpers
-from spec_helpers import checks_of, csv
-
+from tests import spec_helpers
 from tests.conftest import run_cli
+from tests.spec_helpers import checks_of, csv
 
 judge = spec_helpers.judge
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import jsonschema
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qc.spec import SCHEMA_FULL, SCHEMA_PART, schema, schema_for, specs_dir, yaml12
@@ -103,7 +103,7 @@ def _jsonschema_valid(document: Any, kind: str = SCHEMA_FULL) -> bool:
     return not list(validator.iter_errors(document))
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000)
 @given(DOCS, st.sampled_from([SCHEMA_FULL, SCHEMA_PART]))
 def test_surely_valid_implies_valid(document: dict[str, Any], kind: str) -> None:
     if surely_valid(document, schema_for(kind)):

@@ -158,14 +158,14 @@ def test_cpu_one_sided_upper_and_degenerate_cases() -> None:
 series = st.lists(st.floats(min_value=-6, max_value=6, allow_nan=False), min_size=0, max_size=60)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(series)
 def test_rule1_names_exactly_the_points_beyond_3_sigma(values: list[float]) -> None:
     named = sorted(p for s in rules(values) if s.rule == 1 for p in s.points)
     assert named == [i for i, v in enumerate(values) if abs(v) > 3]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(series)
 def test_signals_are_sorted_distinct_and_in_range(values: list[float]) -> None:
     found = rules(values)
@@ -180,7 +180,7 @@ def test_signals_are_sorted_distinct_and_in_range(values: list[float]) -> None:
         assert all(a[1] < b[0] for a, b in itertools.pairwise(spans))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(st.lists(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), min_size=8,
                 max_size=80))
 def test_chart_limits_bracket_the_mean(values: list[float]) -> None:
