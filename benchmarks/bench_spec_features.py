@@ -1,6 +1,8 @@
 """Timing of the spec-authoring features on a synthetic batch file (not a test).
 
-    /work/venv/bin/python tests/spec_authoring/bench_spec_features.py [ROWS]
+    python benchmarks/bench_spec_features.py [ROWS]
+
+(from the repository root, in the environment where exoqc is installed: `pip install -e .`)
 
 Prints the best of three in-process runs (CSV read included) per spec: one numeric check
 (the baseline), a derived ratio, two date checks, and all features with USP rounding.

@@ -1,6 +1,6 @@
 """Fuzz the batch-file reader and the cell rules with atheris (not run in CI).
 
-    /work/venv/bin/pip install atheris
+    pip install atheris    # in the environment where exoqc is installed
     python fuzz/fuzz_records.py -max_total_time=300 -timeout=30 fuzz/corpus/records
 
 Every input must end in a Report or an `ExoqcError`; any other exception is a crash, which

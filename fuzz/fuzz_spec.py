@@ -1,6 +1,6 @@
 """Fuzz the spec loader (YAML 1.2 and JSON) with atheris (not run in CI).
 
-    /work/venv/bin/pip install atheris
+    pip install atheris    # in the environment where exoqc is installed
     python fuzz/fuzz_spec.py -max_total_time=300 fuzz/corpus/spec
 
 Every input must give a Spec or a `SpecError`; anything else is a crash (fuzz/harness.py).
