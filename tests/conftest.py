@@ -84,7 +84,7 @@ try:
     runpy.run_module("qc", run_name="__main__")
 except SystemExit as exc:
     code = exc.code
-heavy = sorted({m.split(".")[0] for m in sys.modules} & watched)
+heavy = sorted(w for w in watched if w in sys.modules)  # a package or a module
 print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
 """
 
@@ -99,7 +99,7 @@ class Imported:
 
 def imported(*args: str, heavy: tuple[str, ...] = HEAVY) -> Imported:
     """`exoqc ARGS...` in a fresh interpreter (the test process has everything loaded):
-    its exit code, which of `heavy` it imported, and its stdout."""
+    its exit code, which of `heavy` (packages or dotted modules) it imported, its stdout."""
     done = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(args), json.dumps(heavy)],
                           capture_output=True, text=True, cwd=ROOT, timeout=600)
     *before, last = done.stderr.rstrip("\n").split("\n")

@@ -1,7 +1,8 @@
-"""Start-up guard (not timed), the one place that pins what a command imports at start-up:
-`exoqc --help`, `--version` and every command's `--help` load no heavy module, and checking
-a plain CSV file (the benchmark's 10 checks, date check included) loads neither pandas nor
-jsonschema, whatever the report format.
+"""Start-up guard (not timed), the one place that pins what a command imports: `exoqc
+--help`, `--version` and every command's `--help` load no heavy module; checking a plain
+CSV file (the benchmark's 10 checks, date check included) loads neither pandas nor
+jsonschema, whatever the report format; runs without an HTML output load neither
+matplotlib nor Jinja2; a CSV run loads no Excel reader.
 
 Each case runs in a fresh interpreter (`imported` in tests/conftest.py), since the test
 process itself has everything loaded, and lists which of the heavy modules the command
@@ -39,7 +40,7 @@ def test_help_and_version_import_no_heavy_module(args: tuple[str, ...]) -> None:
 
 
 @pytest.mark.parametrize("command", [["verify"], ["keygen"], ["audit", "verify"],
-                                     ["selftest"], ["check"]])
+                                     ["selftest"], ["check"], ["nta"], ["trend"]])
 def test_help_imports_nothing_heavy(command: list[str]) -> None:
     got = imported(*command, "--help")
     assert (got.code, got.heavy, got.err) == (0, [], "")
@@ -61,3 +62,26 @@ def test_checking_a_plain_csv_imports_neither_pandas_nor_jsonschema(
     assert not {"pandas", "jsonschema"} & set(got.heavy), got
     if report is not None and report != "--quiet":
         assert (tmp_path / report).stat().st_size > 0
+
+
+@pytest.mark.parametrize("args", [
+    ("trend", "sample_data/history.csv", "--spec", "clinical", "-q"),
+    ("check", "sample_data/batches.csv", "--spec", "clinical", "-q"),
+], ids=["trend", "check"])
+def test_plain_runs_import_no_plotting_or_templates(args: tuple[str, ...]) -> None:
+    got = imported(*args, heavy=("matplotlib", "jinja2"))
+    assert got.code in (0, 1) and got.heavy == [], got
+
+
+def test_csv_runs_do_not_import_the_excel_reader(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text('name: xl-spec\nversion: "1"\nid_column: batch_id\nchecks:\n'
+                    "  - {name: size, column: size_nm, unit: nm, max: 150}\n"
+                    "  - {name: gmp, column: gmp, equals: true}\n"
+                    "  - {name: potency, column: potency, min: 50, required: false}\n",
+                    encoding="utf-8")
+    csv = tmp_path / "a.csv"
+    csv.write_text("batch_id,size_nm,gmp\nA,100,yes\n", encoding="utf-8")
+    got = imported("check", str(csv), "--spec", str(spec), "-q",
+                   heavy=("qc.inputs.excel", "python_calamine", "openpyxl"))
+    assert (got.code, got.heavy) == (0, [])

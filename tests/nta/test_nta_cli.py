@@ -216,16 +216,3 @@ def test_write_atomically_writes_nothing_when_a_source_fails(tmp_path: Path) -> 
     assert list(tmp_path.iterdir()) == []
     write_atomically([(good, lambda: ["x", "\n"])])
     assert good.read_text(encoding="utf-8") == "x\n"
-
-
-def test_help_imports_no_heavy_module() -> None:
-    import subprocess
-    import sys
-
-    code = ("import sys; from qc.cli import main\n"
-            "try:\n    main(['nta', '--help'])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('pandas', 'rich', 'pyarrow', 'jsonschema') "
-            "if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT).stdout
-    assert out.splitlines()[-1] == "[]"

@@ -246,23 +246,6 @@ def test_trend_html_is_deterministic(write) -> None:
     assert "2026-01-01T00:00:00Z" in pages[0]
 
 
-def test_help_and_plain_runs_import_no_plotting_or_templates(tmp_path) -> None:
-    import subprocess
-    import sys
-
-    probe = ("import sys, runpy; sys.argv = ['exoqc'] + sys.argv[1:]\n"
-             "try:\n    runpy.run_module('qc', run_name='__main__')\n"
-             "except SystemExit:\n    pass\n"
-             "print(sorted(m for m in ('matplotlib', 'jinja2') if m in sys.modules))")
-    for args in (["--help"], ["trend", "--help"],
-                 ["trend", HISTORY, "--spec", "clinical", "-q"],
-                 ["check", str(ROOT / "sample_data" / "batches.csv"), "--spec", "clinical",
-                  "-q"]):
-        done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True,
-                              text=True, cwd=ROOT, check=False)
-        assert done.stdout.strip().splitlines()[-1] == "[]", (args, done.stderr)
-
-
 def test_several_inputs_in_file_order(write) -> None:
     spec = write("spec.yaml", SPEC)
     first = write("a.csv", csv(rows(5)))
