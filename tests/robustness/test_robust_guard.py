@@ -1,4 +1,4 @@
-"""The last line of defence (`_guard` in qc/cli/__init__.py): whatever escapes, one line and exit 2.
+"""The last line of defence (`guard` in qc/cli/guard.py): whatever escapes, one line and exit 2.
 
 Unexpected exceptions are bugs, so the suite's other tests assert they never happen; these
 tests prove that if one does, the user still gets exit 2 and a plain line (a traceback only
