@@ -38,7 +38,7 @@ NOT_PASS: list[tuple[str, str, str, str]] = [
     ("size_nm", "Infinity", "invalid", "cannot read 'Infinity': not a number"),
     ("size_nm", "—", "invalid", "cannot read '—': not a number"),
     ("size_nm", "'85", "invalid", "cannot read \"'85\": not a number"),
-    ("size_nm", "85 mL", "invalid", "cannot read '85 mL': unknown unit 'mL'"),
+    ("size_nm", "85 mL", "invalid", "cannot read '85 mL': mL is not a unit of length (expected nm)"),
     ("size_nm", "85%", "invalid", "cannot read '85%': % is not a unit of length (expected nm)"),
     ("size_nm", "85 nm\n90 nm", "invalid",
      "cannot read '85 nm\\n90 nm': unknown unit 'nm\\n90 nm'"),
