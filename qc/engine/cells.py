@@ -202,7 +202,8 @@ def parse_one(text: str, target: Unit | None, *, decimal_comma: bool = False) ->
         value = value * written.factor / target.factor
         if abs(value) > DOUBLE_MAX:
             return "number too large"
-    if value < 0 and target is not None and not target.signed:
+    # float(value): a value that underflows to zero (`-1E-400`) is zero, as on the fast path.
+    if value < 0 and float(value) < 0 and target is not None and not target.signed:
         return f"negative, but {target.dimension} cannot be negative"
     q = QUALIFIERS[found["q"] or ""]
     inf = Decimal("Infinity")

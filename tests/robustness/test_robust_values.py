@@ -160,5 +160,7 @@ def test_duplicate_ids_hidden_by_an_invisible_character_fail(spec: Path) -> None
     run = cli("check", "-s", spec, path, "-f", "json")
     assert run.code == 1, run
     report = run.json()
-    assert [b["verdict"] for b in report["batches"]] == ["pass", "fail"]
+    # Both fail: the twin is invisible, and the original is no longer alone (issue 14).
+    assert [b["verdict"] for b in report["batches"]] == ["fail", "fail"]
+    assert check_of(report, 0, "batch_identity")["message"] == "batch id also on row 3"
     assert check_of(report, 1, "batch_identity")["message"] == INVISIBLE
