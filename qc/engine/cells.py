@@ -63,7 +63,8 @@ _GROUP_COMMA = re.compile(
 _GROUP_DOT = re.compile(
     rf"{_Q}[-+]?\d+(?:\.\d{{3}})+(?![\d])(?:,\d+)?(?:[eE][-+]?\d+)?{_UNIT_TAIL}", re.S)
 # The same `.`-grouping test in RE2 for the vectorised reader (--decimal , only).
-GROUP_DOT = r"^(?:<=|>=|[<>≤≥])?\s*[-+]?[0-9]+(?:\.[0-9]{3})+(?:[^0-9]|$)"
+GROUP_DOT = (r"^(?:<=|>=|[<>≤≥])?[\s\x{00a0}\x{202f}\x{2007}\x{2009}]*[-+\x{2212}]?"
+             r"[0-9]+(?:\.[0-9]{3})+(?:[^0-9]|$)")
 
 
 def shape_problem(text: str, decimal_comma: bool) -> str | None:
