@@ -38,10 +38,62 @@ GRAMMAR = (
 PLAIN = r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
 _GRAMMAR = re.compile(GRAMMAR, re.S)
 _DECIMAL_COMMA = re.compile(r"[<>≤≥]?=?\s*[-+\u2212]?[0-9]+,[0-9]+(?:[eE][-+]?[0-9]+)?(?:\s|$)")
-_SPACES = ("\u00a0", "\u202f", "\u2007")  # no-break spaces Excel and Word leave behind
+# no-break, narrow no-break, figure and thin spaces that Excel, Word and LIMS leave behind
+_SPACES = ("\u00a0", "\u202f", "\u2007", "\u2009")
 # `0,3`, `2,1E+11`, `<0,5 EU/mL`: a decimal comma (read only with --decimal ,)
 _DECIMAL_COMMA = re.compile(r"(?:<=|>=|[<>≤≥])?\s*[-+\u2212]?\d+,\d+(?:[eE][-+]?\d+)?(?!\d)")
 QUALIFIERS = {"": 0, "<": 1, "<=": 2, "≤": 2, ">": 3, ">=": 4, "≥": 4}
+
+# Shapes of a cell that hold a number but are not one result. Each gets a message that
+# sends the lab to the right fix, instead of "unknown unit" (see `shape_problem`).
+_NUM = r"[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?"
+_Q = r"(?:<=|>=|[<>≤≥])?\s*"
+_UNIT_TAIL = r"(?:\s*[^\d\s.,;|+-].*)?"
+_SEVERAL = re.compile(rf"{_Q}{_NUM}(?:\s*[;|]\s*{_Q}{_NUM})+{_UNIT_TAIL}", re.S)
+_COMMA_LIST = re.compile(rf"{_Q}{_NUM}(?:\s*,\s+{_Q}{_NUM})+{_UNIT_TAIL}"
+                         rf"|{_Q}\d+(?:,\d+){{2,}}{_UNIT_TAIL}", re.S)
+_RANGE = re.compile(rf"{_Q}{_NUM}\s*(?:-|–|—|to)\s*{_NUM}{_UNIT_TAIL}", re.S)
+_PLUS_MINUS = re.compile(rf"{_Q}{_NUM}\s*(?:±|\+/-|\+-|\+/−)\s*{_NUM}.*", re.S)
+# A grouping separator: `1,200`, `1 200`, `1'200` (and `1.200` under --decimal ,): a
+# separator followed by exactly three digits, then no further digit.
+_GROUP_ANY = re.compile(
+    rf"{_Q}[-+]?\d{{1,3}}(?:(?P<s>[ '\u2019])\d{{3}})+(?![\d])(?:[.,]\d+)?{_UNIT_TAIL}", re.S)
+_GROUP_COMMA = re.compile(
+    rf"{_Q}[-+]?\d{{1,3}}(?:,\d{{3}})+(?![\d])(?:\.\d+)?{_UNIT_TAIL}", re.S)
+_GROUP_DOT = re.compile(
+    rf"{_Q}[-+]?\d+(?:\.\d{{3}})+(?![\d])(?:,\d+)?(?:[eE][-+]?\d+)?{_UNIT_TAIL}", re.S)
+# The same `.`-grouping test in RE2 for the vectorised reader (--decimal , only).
+GROUP_DOT = (r"^(?:<=|>=|[<>≤≥])?[\s\x{00a0}\x{202f}\x{2007}\x{2009}]*[-+\x{2212}]?"
+             r"[0-9]+(?:\.[0-9]{3})+(?:[^0-9]|$)")
+
+
+def shape_problem(text: str, decimal_comma: bool) -> str | None:
+    """Why a cell that holds numbers is not one result, in words that name the fix; None
+    when it has none of these shapes (several values, a range, a ± uncertainty, a
+    thousands grouping)."""
+    for space in _SPACES:
+        text = text.replace(space, " ")
+    text = text.replace("\u2212", "-").strip()
+    comma_grouped = not decimal_comma and _GROUP_COMMA.fullmatch(text)
+    several = _SEVERAL.fullmatch(text)
+    if several or (not decimal_comma and not comma_grouped and _COMMA_LIST.fullmatch(text)):
+        count = len(re.split(r"\s*[;|]\s*" if several else r"\s*,\s*", text))
+        return f"{count} values in one cell: replicates need a replicate rule in the spec"
+    if _PLUS_MINUS.fullmatch(text):
+        return "a result with its uncertainty: give the result alone"
+    grouped = _GROUP_ANY.fullmatch(text)
+    if grouped:
+        sep = "a space" if grouped["s"] == " " else f"{grouped['s']!r}"
+        return f"{sep} groups the digits: write the number without a grouping separator"
+    if comma_grouped:
+        return ("',' groups thousands or is a decimal comma: write the number without a "
+                "grouping separator (or give --decimal , for a decimal comma)")
+    if decimal_comma and _GROUP_DOT.fullmatch(text):
+        return ("'.' groups thousands under --decimal ,: write the number without a grouping "
+                "separator")
+    if _RANGE.fullmatch(text):
+        return "a range, not a result: give the result"
+    return None
 
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
@@ -115,6 +167,9 @@ def _prepare(text: str, decimal_comma: bool) -> str:
 
 def parse_one(text: str, target: Unit | None, *, decimal_comma: bool = False) -> Interval | str:
     """Read one cell; return its interval in the target unit, or why it cannot be read."""
+    shape = shape_problem(text, decimal_comma)
+    if shape is not None:
+        return shape
     if not decimal_comma and _DECIMAL_COMMA.match(text.strip()):
         return "a decimal comma is not read unless --decimal , is given"
     found = _GRAMMAR.match(_prepare(text, decimal_comma))
@@ -137,7 +192,9 @@ def parse_one(text: str, target: Unit | None, *, decimal_comma: bool = False) ->
     if found["u"]:
         written = units.find(found["u"])
         if written is None:
-            return f"unknown unit {found['u'].strip()!r}"
+            near = units.near_miss(found["u"])
+            case = f" (units are case-sensitive: this is not {near.symbol})" if near else ""
+            return f"unknown unit {found['u'].strip()!r}{case}"
         if target is None:
             return f"has a unit ({written.symbol}) but the spec gives none"
         if written.dimension != target.dimension:
@@ -146,6 +203,9 @@ def parse_one(text: str, target: Unit | None, *, decimal_comma: bool = False) ->
         value = value * written.factor / target.factor
         if abs(value) > DOUBLE_MAX:
             return "number too large"
+    # float(value): a value that underflows to zero (`-1E-400`) is zero, as on the fast path.
+    if value < 0 and float(value) < 0 and target is not None and not target.signed:
+        return f"negative, but {target.dimension} cannot be negative"
     q = QUALIFIERS[found["q"] or ""]
     inf = Decimal("Infinity")
     if q in (1, 2):
@@ -188,6 +248,13 @@ def parse_numbers(cells: Cells, target: Unit | None, *, decimal_comma: bool = Fa
     if plain.any():
         lo[plain & np.isinf(lo)] = np.nan  # 1e309: beyond the double range, overflow
         hi[plain] = lo[plain]
+    if decimal_comma:  # `1.200` under --decimal ,: a thousands grouping, never 1.2
+        grouped = to_numpy(pc.match_substring_regex(cells.text, GROUP_DOT)) & ~cells.missing
+        lo[grouped] = np.nan
+    if target is not None and not target.signed:  # `-0.1 EU/mL`: not a possible result
+        with np.errstate(invalid="ignore"):
+            negative = (lo < 0) & ~np.isneginf(lo) | (hi < 0)
+        lo[negative] = np.nan
     valid = ~np.isnan(lo) & ~np.isnan(hi)
     return Numbers(lo, hi, lo_open, hi_open, valid, inexact)
 

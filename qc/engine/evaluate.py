@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qc.engine.arrowbuf import bools
+from qc.engine.arrowbuf import bools, to_numpy
 from qc.engine.cells import Bools, Cells, first_invisible, invisible, read_cells
 from qc.engine.coded import CodedText, distinct
 from qc.errors import InputError
@@ -36,6 +36,7 @@ from qc.model import (
 )
 from qc.rules import CELLWISE, RULES
 from qc.rules.outcome import Outcome, blank, mark
+from qc.text import lookalike
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ def _judge(check: Check, spec: Spec, table: Table, options: Options) -> CheckRes
             as_of=options.as_of, lookup=lambda name: _lookup(table, name))
         apply_missing(out, cells.missing, check.required)
         mark_broken(out, table, check)
+        mark_lookalike(out, cells)
         mark_invisible(out, cells)
     values: Sequence[str | None] = cells.as_list()
     return CheckResult(check, out.status, out.reason, values, out.message.tolist())
@@ -169,6 +171,7 @@ def _judge_distinct(check: Check, column: pa.Array, table: Table,
     out = RULES[type(check.rule)](
         check.rule, cells, decimal_comma=options.decimal_comma, as_of=options.as_of)
     apply_missing(out, cells.missing, check.required)
+    mark_lookalike(out, cells)
     mark_invisible(out, cells)
     return CheckResult(check, out.status[codes], out.reason[codes],
                        CodedText(codes, cells.as_list()),
@@ -215,6 +218,19 @@ def _uses(table: Table, check: Check, name: str, i: int) -> bool:
         if i in table.present.get(header_key(alternative), ()):
             return header_key(alternative) == header_key(name)
     return False
+
+
+def mark_lookalike(out: Outcome, cells: Cells) -> None:
+    """A word that reads as Latin but holds Cyrillic or Greek look-alike letters (`HeLa`
+    with a Cyrillic H) is not what the person who checks it reads: never matched, never a
+    pass. Only cells with a Cyrillic or Greek letter are looked at one by one."""
+    foreign = to_numpy(pc.match_substring_regex(cells.text, r"[\p{Cyrillic}\p{Greek}]"))
+    foreign &= ~cells.missing
+    for i in np.flatnonzero(foreign).tolist():
+        why = lookalike(cells.text[i].as_py())
+        if why is not None:
+            mark(out, np.array([i], dtype=np.intp), Status.FAIL, Reason.INVALID)
+            out.message[i] = why
 
 
 def mark_invisible(out: Outcome, cells: Cells) -> None:

@@ -111,8 +111,7 @@ def _read(path: str, stdin: bytes | None, sheet: str | None = None) -> _Read:
         raise InputError(f"{shown}: the file is empty")
     delimiter = _sniff(text)
     header = _header(text, delimiter, shown)
-    frame, duplicated = _parse(raw, text, encoding, delimiter, header, shown)
-    empty = _empty_rows(frame)
+    frame, duplicated, empty = _parse(raw, text, encoding, delimiter, header, shown)
     rows = np.arange(2, len(frame) + 2, dtype=np.int64)[~empty]
     frame = frame.loc[~empty].reset_index(drop=True)
     if frame.empty:
@@ -199,8 +198,9 @@ def _fast_read(parsed: Parsed, raw: bytes, shown: str, digest: _Digest) -> _Read
     size = len(by_position["0"]) if header else 0
     first = {key: by_position[str(i)] for i, key in reversed(list(enumerate(keys)))}
     first = {key: first[key] for key in dict.fromkeys(keys)}  # the general reader's order
-    # Blank like the general reader: over the columns kept (the first of each name).
-    empty = _blank_rows(list(first.values()), size)
+    # Blank like the general reader: only when every cell is blank, in every column,
+    # duplicated names included (a value under a repeated header is still a value).
+    empty = _blank_rows(list(by_position.values()), size)
     rows = np.arange(2, size + 2, dtype=np.int64)[~empty]
     keep = None if not empty.any() else indices(np.flatnonzero(~empty))
     columns = {key: column if keep is None else column.take(keep)
@@ -312,13 +312,22 @@ def _read_bytes(path: str) -> bytes:
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 
 
+TEXT_CODECS = ("utf-16", "utf-32")  # handed to pandas as decoded text, not bytes
+
+
 def _decode(raw: bytes, shown: str) -> tuple[str, str]:
-    """The file's text and the codec name pandas should read it with."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{shown}: invalid UTF-16 text at byte {exc.start}") from None
+    """The file's text and the codec name pandas should read it with. Encodings are
+    detected, not assumed: a BOM says UTF-32 or UTF-16; else UTF-8; else Windows-1252, but
+    only when that gives plausible lab text; anything else is refused with one line that
+    names the likely encoding (a file that decodes to mojibake never passes)."""
+    for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                       (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec), codec
+            except UnicodeDecodeError as exc:
+                name = codec.upper().replace("UTF", "UTF-").replace("--", "-")
+                raise InputError(f"{shown}: invalid {name} text at byte {exc.start}") from None
     if b"\x00" in raw:
         raise InputError(f"{shown}: not a text file (it contains NUL bytes)")
     try:
@@ -331,10 +340,55 @@ def _decode(raw: bytes, shown: str) -> tuple[str, str]:
         raise InputError(
             f"{shown}: invalid UTF-8 at byte {utf8_error} in a file that is otherwise UTF-8")
     try:
-        return raw.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{shown}: neither UTF-8 nor Windows-1252 text (byte {exc.start})"
-                         ) from None
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        text = None
+    garbled = _mojibake(text) if text is not None else None
+    if text is not None and garbled is None:
+        return text, "cp1252"
+    likely = _likely_encoding(raw)
+    seen = f" (as Windows-1252 it reads {garbled!r})" if garbled else ""
+    hint = (f"it looks like {likely} text: save it as UTF-8 CSV"
+            if likely else "save it as UTF-8 CSV")
+    raise InputError(f"{shown}: neither UTF-8 nor plausible Windows-1252 text{seen}; {hint}")
+
+
+# Non-ASCII characters a lab file in Windows-1252 plausibly holds: accented letters, and
+# the signs of lab notation (µ ° ± ² ³ · × – — quotes). A run of other high characters, or
+# of two or more non-letters, is text in another encoding read wrongly (GB18030's 北京
+# reads ±±¾©).
+_LAB_SIGNS = set("µ°±²³·×–—\u2018\u2019“”‰§€£¼½")
+
+
+def _mojibake(text: str) -> str | None:
+    """The first stretch of text that Windows-1252 turned into nonsense, or None."""
+    for found in re.finditer(r"[^\x00-\x7f]+", text):
+        run = found.group()
+        letters = all(ch.isalpha() for ch in run)
+        if letters and len(run) <= 3:
+            continue  # Müller, Größe, Ångström
+        if len(run) == 1 and run in _LAB_SIGNS:
+            continue
+        line_start = text.rfind("\n", 0, found.start()) + 1
+        start = max(found.start() - 8, line_start)
+        line_end = text.find("\n", found.end())
+        end = min(found.end() + 8, len(text) if line_end < 0 else line_end)
+        return text[start:end].strip()[:40]
+    return None
+
+
+def _likely_encoding(raw: bytes) -> str | None:
+    """The CJK encodings that decode the bytes strictly to CJK text, for the message
+    (several may: exoqc names them and does not guess)."""
+    names = []
+    for codec, name in (("gb18030", "GB18030"), ("big5", "Big5"), ("shift_jis", "Shift-JIS")):
+        try:
+            text = raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if re.search(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]", text):
+            names.append(name)
+    return " or ".join(names) or None
 
 
 def _sniff(text: str) -> str:
@@ -354,11 +408,13 @@ def _header(text: str, delimiter: str, shown: str) -> list[str]:
 
 
 def _parse(raw: bytes, text: str, encoding: str, delimiter: str, header: list[str],
-           shown: str) -> tuple[pd.DataFrame, dict[str, str]]:
+           shown: str) -> tuple[pd.DataFrame, dict[str, str], npt.NDArray[np.bool_]]:
+    """The frame keyed by header, where a name repeats, and which rows are blank (every
+    cell of every column, repeated names included)."""
     import pandas as pd  # deferred: only files the fast reader declines need it
 
     source: io.BytesIO | io.StringIO = (
-        io.StringIO(text, newline="") if encoding == "utf-16" else io.BytesIO(raw))
+        io.StringIO(text, newline="") if encoding in TEXT_CODECS else io.BytesIO(raw))
     try:
         with warnings.catch_warnings():
             # A first data row wider than the header would otherwise be read with its
@@ -372,7 +428,8 @@ def _parse(raw: bytes, text: str, encoding: str, delimiter: str, header: list[st
         raise InputError(f"{shown}: {_parser_message(str(exc))}") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise InputError(f"{shown}: cannot parse as CSV: {exc}") from None
-    return _keyed(frame, header, shown)
+    empty = _empty_rows(frame)
+    return (*_keyed(frame, header, shown), empty)
 
 
 def _keyed(frame: pd.DataFrame, header: list[str], shown: str
@@ -411,7 +468,7 @@ def _read_csv(source: io.BytesIO | io.StringIO, delimiter: str, width: int,
         names=range(width),
         index_col=False,
         dtype=str,
-        encoding=None if encoding == "utf-16" else encoding,
+        encoding=None if encoding in TEXT_CODECS else encoding,
         keep_default_na=False,
         na_filter=False,
         skip_blank_lines=False,

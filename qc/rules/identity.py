@@ -2,12 +2,13 @@
 `TBD`: see rules/text.py NON_RESULTS) and no other row carries it.
 
 Rows sharing an id all fail (not only the later ones), because no one can tell which
-row is the real batch; ids compare ignoring case and surrounding spaces.
+row is the real batch. Ids compare on their normalised form (qc/text.py `id_keys`: NFKC,
+case, invisible characters, spaces, dashes and underscores ignored), so `EXO-001` and
+`exo 001` + a zero-width space are one id. A message names at most a few other rows, so
+that work and report size grow linearly with the rows sharing an id.
 """
 
 from __future__ import annotations
-
-from collections import defaultdict
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +19,9 @@ from qc.engine.cells import Cells
 from qc.model import Identity, Reason, Status
 from qc.rules.outcome import Outcome, blank, mark
 from qc.rules.text import NON_RESULTS
+from qc.text import id_keys
+
+SHOWN = 3  # other rows named in a duplicate-id message; the rest are counted
 
 
 def evaluate(rule: Identity, cells: Cells, *, rows: npt.NDArray[np.int64],
@@ -30,20 +34,30 @@ def evaluate(rule: Identity, cells: Cells, *, rows: npt.NDArray[np.int64],
     for i in np.flatnonzero(junk).tolist():
         out.message[i] = f"{cells.text[i].as_py()!r} is not a batch id"
     # Every copy of a repeated id: a code that occurs more than once (hashing, no sort).
-    keys = to_numpy(pc.dictionary_encode(lowered).indices).astype(np.intp, copy=False)
-    dup = (np.bincount(keys)[keys] > 1) & ~cells.missing & ~junk
+    keys = to_numpy(pc.dictionary_encode(id_keys(cells.text)).indices).astype(np.intp,
+                                                                             copy=False)
+    counts = np.bincount(keys)
+    dup = (counts[keys] > 1) & ~cells.missing & ~junk
     if not dup.any():
         return out
     mark(out, dup, Status.FAIL, Reason.INVALID)
-    where: dict[int, list[int]] = defaultdict(list)
-    positions = np.flatnonzero(dup).tolist()
-    for i in positions:
-        where[int(keys[i])].append(i)
+    positions = np.flatnonzero(dup)
+    # The first SHOWN + 1 rows of each repeated id, in row order: enough to name SHOWN
+    # others for every row (a row among them skips itself).
+    first: dict[int, list[int]] = {}
+    for i in positions.tolist():
+        seen = first.setdefault(int(keys[i]), [])
+        if len(seen) <= SHOWN:
+            seen.append(i)
     several_inputs = len(set(input_index.tolist())) > 1
-    for i in positions:
-        others = [j for j in where[int(keys[i])] if j != i]
-        out.message[i] = "batch id also on " + ", ".join(
-            _place(j, rows, inputs, input_index, several_inputs) for j in others)
+    for i in positions.tolist():
+        key = int(keys[i])
+        others = [j for j in first[key] if j != i][:SHOWN]
+        rest = int(counts[key]) - 1 - len(others)
+        named = ", ".join(_place(j, rows, inputs, input_index, several_inputs) for j in others)
+        if rest:
+            named += f" and {rest:,} other row{'s' if rest > 1 else ''}"
+        out.message[i] = "batch id also on " + named
     return out
 
 

@@ -50,7 +50,7 @@ def test_reads_numbers_as_intervals(text: str, target: units.Unit | None,
     ("text", "target", "problem"),
     [
         ("abc", NM, "not a number"),
-        ("85 mL", NM, "unknown unit 'mL'"),
+        ("85 mL", NM, "mL is not a unit of length (expected nm)"),
         ("85 %", NM, "% is not a unit of length (expected nm)"),
         ("85 nm", None, "has a unit (nm) but the spec gives none"),
         ("85 nm nm", NM, "unknown unit 'nm nm'"),

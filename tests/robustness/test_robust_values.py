@@ -40,7 +40,7 @@ NOT_PASS: list[tuple[str, str, str, str]] = [
     ("size_nm", "Infinity", "invalid", "cannot read 'Infinity': not a number"),
     ("size_nm", "—", "invalid", "cannot read '—': not a number"),
     ("size_nm", "'85", "invalid", "cannot read \"'85\": not a number"),
-    ("size_nm", "85 mL", "invalid", "cannot read '85 mL': unknown unit 'mL'"),
+    ("size_nm", "85 mL", "invalid", "cannot read '85 mL': mL is not a unit of length (expected nm)"),
     ("size_nm", "85%", "invalid", "cannot read '85%': % is not a unit of length (expected nm)"),
     ("size_nm", "85 nm\n90 nm", "invalid",
      "cannot read '85 nm\\n90 nm': unknown unit 'nm\\n90 nm'"),
@@ -162,5 +162,7 @@ def test_duplicate_ids_hidden_by_an_invisible_character_fail(spec: Path) -> None
     run = run_cli("check", "-s", spec, path, "-f", "json")
     assert run.code == 1, run
     report = run.json()
-    assert [b["verdict"] for b in report["batches"]] == ["pass", "fail"]
+    # Both fail: the twin is invisible, and the original is no longer alone (issue 14).
+    assert [b["verdict"] for b in report["batches"]] == ["fail", "fail"]
+    assert check_of(report, 0, "batch_identity")["message"] == "batch id also on row 3"
     assert check_of(report, 1, "batch_identity")["message"] == INVISIBLE

@@ -1,0 +1,111 @@
+"""The one text normaliser that text rules and batch ids share.
+
+Lab text is written many ways for one meaning: `HEK-293`, `HEK 293`, `hek293` and `HEK`
++ thin space + `293` name one cell line. `tokens` turns a cell into the sequence of
+tokens those spellings share: Unicode NFKC (full-width and compatibility forms become
+plain ones), case folded, every dash, hyphen and space variant a separator, invisible
+characters dropped, letters split from digits. A `+`, `-` or `−` that ends a word is a
+polarity token and is kept (`CD63−` is neither `CD63+` nor `CD63`).
+
+`lookalike` finds what folding must never hide: a word that reads as Latin but holds
+Cyrillic or Greek look-alike letters (`\u041d\u0435La`, Unicode's confusables, UTS #39). Greek used
+as Greek in lab names (`TGF-β1`, `NF-κB`, `IFN-\u03b3`) and unit symbols (`µ`, `°`, `Ω`) are
+not look-alikes.
+
+`id_keys` is the vectorised form for batch ids: the same folding, with every separator
+removed, so that `EXO-001`, `exo 001` and `EXO-001` + a zero-width space are one id.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+# Letters of other scripts that look like Latin letters (from UTS #39 confusables): a word
+# mixing them with Latin letters, or made only of them in Latin text, is not what it reads.
+_CYRILLIC_LOOKALIKES = set(
+    "\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0425\u0405"
+    "\u0406\u0408\u051a\u051c\u04ae\u0430\u0435\u043e\u0440\u0441\u0443\u0445"
+    "\u0455\u0456\u0458\u0501\u051b\u051d\u04af\u04bb"
+)  # Cyrillic capitals and small letters shaped like A B E K M H O P C T X ...
+_GREEK_LOOKALIKES = set(
+    "\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4"
+    "\u03a5\u03a7\u03dc\u03bf\u03f2"
+)  # Greek capitals shaped like A B E Z H I K M N O P T Y X, and small o, c
+_LOOKALIKES = _CYRILLIC_LOOKALIKES | _GREEK_LOOKALIKES
+_POLARITY = {"+": "+", "-": "-", "\u2212": "-", "\u2013": "-"}
+_WORD = re.compile(r"[^\W\d_]+|\d+|[+\-\u2212\u2013](?=$|[\s\W])", re.UNICODE)
+_WORDS = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def _visible(text: str) -> str:
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc")
+                   or ch in "\t\n\r")
+
+
+def tokens(text: str) -> tuple[str, ...]:
+    """The token sequence of a cell: NFKC, case folded, separators folded, letters split
+    from digits, end-of-word polarity kept. `HEK-293` -> ("hek", "293")."""
+    folded = unicodedata.normalize("NFKC", _visible(text)).casefold()
+    out: list[str] = []
+    for found in _WORD.finditer(folded):
+        token = found.group()
+        if token in _POLARITY:
+            start = found.start()
+            if start == 0 or not folded[start - 1].isalnum():
+                continue  # a dash between words or before a number: a separator
+            out.append(_POLARITY[token])
+        else:
+            out.append(token)
+    return tuple(out)
+
+
+def lookalike(text: str) -> str | None:
+    """Why a cell's text is not what it reads as (a look-alike letter of another script in
+    a Latin word), or None."""
+    text = unicodedata.normalize("NFKC", _visible(text))
+    words = _WORDS.findall(text)
+    latin_text = any(_is_latin(ch) for word in words for ch in word)
+    for word in words:
+        letters = [ch for ch in word if ch.isalpha()]
+        alike = [ch for ch in letters if ch in _LOOKALIKES]
+        if not alike:
+            continue
+        mixed = any(_is_latin(ch) for ch in letters)
+        all_alike = len(alike) == len(letters)
+        if mixed or (all_alike and (latin_text or not _genuine(text, alike[0]))):
+            ch = alike[0]
+            script = "Cyrillic" if ch in _CYRILLIC_LOOKALIKES else "Greek"
+            return (f"{word!r} holds the {script} letter {ch!r} (U+{ord(ch):04X}), which looks "
+                    "like a Latin letter; retype the value")
+    return None
+
+
+def _genuine(text: str, sample: str) -> bool:
+    """Whether the text holds a letter of the sample's script that looks like no Latin
+    letter: real Cyrillic or Greek words, not a disguise."""
+    script = unicodedata.name(sample, "").split(" ", 1)[0]
+    return any(ch.isalpha() and ch not in _LOOKALIKES
+               and unicodedata.name(ch, "").startswith(script) for ch in text)
+
+
+def _is_latin(ch: str) -> bool:
+    return (ch.isascii() and ch.isalpha()) or "LATIN" in unicodedata.name(ch, "")
+
+
+# Characters removed from batch ids before they are compared: format and control
+# characters (invisible), every space and dash variant, the underscore and minus sign.
+_ID_SEPARATORS = r"[\p{Cf}\p{Cc}\p{Z}\p{Pd}_\x{2212}\s]+"
+
+
+def id_keys(column: pa.Array) -> pa.Array:
+    """Batch ids as the keys duplicates are found on: NFKC, lower case, no invisible
+    characters, no spaces, dashes or underscores."""
+    import pyarrow.compute as pc
+
+    normal = pc.utf8_normalize(column, form="NFKC")
+    return pc.replace_substring_regex(pc.utf8_lower(normal), _ID_SEPARATORS, "")
