@@ -52,7 +52,7 @@ def browse(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess
     assert BROWSER is not None
     return subprocess.run(
         [BROWSER, *FLAGS, f"--user-data-dir={profile}", *args, page.resolve().as_uri()],
-        capture_output=True, text=True, timeout=180, check=False)
+        capture_output=True, text=True, timeout=600, check=False)
 
 
 def console_lines(stderr: str) -> list[str]:

@@ -28,11 +28,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, Run, run_cli
+from tests.conftest import ROOT, STABLE_ENV, Run, run_cli
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 AS_OF = json.loads((ROOT / "sample_data" / "expected_clinical.json").read_text())["as_of"]
 EPOCH = str(int(dt.datetime.fromisoformat(f"{AS_OF}T12:00:00+00:00").timestamp()))
+# The module-scoped run precedes conftest's per-test environment: give it the same one.
+ENV: dict[str, str | None] = {"SOURCE_DATE_EPOCH": EPOCH, "GITHUB_ACTIONS": None, **STABLE_ENV}
 
 # Files the README names as the reader's own, never shipped: commands using them are not run.
 STAND_INS = {"batches.csv", "my-spec.yaml", "lab1/*.csv", "lab2/results.xlsx",
@@ -112,13 +114,13 @@ def ran(work: Path) -> list[Ran]:
                     f"README command {command.line!r} names {missing}: neither in the sample "
                     "data nor a stand-in (STAND_INS)")
                 continue
-            run = run_cli(*expand(command.argv), env={"SOURCE_DATE_EPOCH": EPOCH})
+            run = run_cli(*expand(command.argv), env=ENV)
             if command.stdout_to:
                 Path(command.stdout_to).write_text(run.out, encoding="utf-8")
             done.append(Ran(command, run))
         extra = ("check", "my-lab/batches.csv", "--spec", "my-lab/spec.yaml")
         done.append(Ran(Command(extra, None, "exoqc init's next step"),
-                        run_cli(*extra, env={"SOURCE_DATE_EPOCH": EPOCH})))
+                        run_cli(*extra, env=ENV)))
     finally:
         os.chdir(before)
     return done

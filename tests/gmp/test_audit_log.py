@@ -204,7 +204,7 @@ def test_parallel_runs_keep_a_valid_chain_with_every_run(tmp_path: Path) -> None
             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for i in range(n)
     ]
-    results = [(p.wait(timeout=120), p.stderr.read() if p.stderr else b"") for p in procs]
+    results = [(p.wait(timeout=600), p.stderr.read() if p.stderr else b"") for p in procs]
     for proc in procs:
         for stream in (proc.stdout, proc.stderr):
             if stream:

@@ -80,6 +80,6 @@ def test_reader_leaving_the_pipe_early(files: tuple[Path, Path], fmt: str) -> No
                                  for i in range(3000)]))
     shell = (f"{sys.executable} -m qc check -s {spec} {batches} -v -f {fmt} | head -c 10 "
              ">/dev/null; exit ${PIPESTATUS[0]}")
-    done = subprocess.run(["bash", "-c", shell], capture_output=True, cwd=ROOT, timeout=120,
+    done = subprocess.run(["bash", "-c", shell], capture_output=True, cwd=ROOT, timeout=600,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert (done.returncode, done.stderr) == (1, b"")

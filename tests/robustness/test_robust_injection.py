@@ -205,7 +205,7 @@ def test_on_a_real_terminal(files: tuple[Path, Path]) -> None:
             break
         chunks.append(chunk)
     os.close(master)
-    assert proc.wait(timeout=60) == 1
+    assert proc.wait(timeout=600) == 1
     assert proc.stderr is not None
     with proc.stderr:
         assert proc.stderr.read() == b""
