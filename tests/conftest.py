@@ -5,8 +5,6 @@
   imports or a hang matter. Both return a `Run`.
 - `golden(name, text)` compares an output with `golden/<name>` beside the test file, byte
   for byte; `pytest --update-golden` rewrites the files instead (review the diff).
-- `imported(*args)` runs a command in a fresh interpreter and says which heavy modules it
-  loaded (the start-up import guard, tests/cli/test_startup_imports.py).
 - Hypothesis profiles: no deadline and no time-based health check anywhere (no test depends
   on wall time); under CI (`CI` set) the `ci` profile is derandomized, so a failure seen in
   CI reproduces locally with `CI=1 pytest ...`.
@@ -70,41 +68,6 @@ def run_process(*args: str | os.PathLike[str], timeout: float = 600, **kw: Any) 
                           timeout=timeout, env=env, cwd=ROOT, **kw)
     return Run(done.returncode, done.stdout.decode("utf-8", "replace"),
                done.stderr.decode("utf-8", "replace"))
-
-
-# What `exoqc --help` must not pay for (the libraries heavier than click itself).
-HEAVY = ("pandas", "pyarrow", "numpy", "jsonschema", "rich", "yaml", "cryptography",
-         "matplotlib", "jinja2")
-_CHILD = """
-import json, runpy, sys
-watched = set(json.loads(sys.argv[2]))
-sys.argv = ["exoqc", *json.loads(sys.argv[1])]
-code = None
-try:
-    runpy.run_module("qc", run_name="__main__")
-except SystemExit as exc:
-    code = exc.code
-heavy = sorted(w for w in watched if w in sys.modules)  # a package or a module
-print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
-"""
-
-
-@dataclass(frozen=True)
-class Imported:
-    code: int | str | None
-    heavy: list[str]
-    out: str
-    err: str  # stderr before the probe's own last line
-
-
-def imported(*args: str, heavy: tuple[str, ...] = HEAVY) -> Imported:
-    """`exoqc ARGS...` in a fresh interpreter (the test process has everything loaded):
-    its exit code, which of `heavy` (packages or dotted modules) it imported, its stdout."""
-    done = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(args), json.dumps(heavy)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=600)
-    *before, last = done.stderr.rstrip("\n").split("\n")
-    result = json.loads(last)
-    return Imported(result["code"], result["heavy"], done.stdout, "\n".join(before))
 
 
 @pytest.fixture

@@ -1,21 +1,21 @@
-"""Start-up guard (not timed), the one place that pins what a command imports: `exoqc
---help`, `--version` and every command's `--help` load no heavy module; checking a plain
-CSV file (the benchmark's 10 checks, date check included) loads neither pandas nor
-jsonschema, whatever the report format; runs without an HTML output load neither
-matplotlib nor Jinja2; a CSV run loads no Excel reader.
+"""Start-up guard (not timed): `exoqc --help` and `--version` load no heavy module, and
+checking a plain CSV file (the benchmark's 10 checks, date check included) loads neither
+pandas nor jsonschema, whatever the report format. (The suite's one import guard.)
 
-Each case runs in a fresh interpreter (`imported` in tests/conftest.py), since the test
-process itself has everything loaded, and lists which of the heavy modules the command
-imported.
+Each case runs in a fresh interpreter, since the test process itself has everything
+loaded, and lists which of the heavy modules the command imported.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import HEAVY, ROOT, imported
+from tests.conftest import ROOT
 
 SPEC10 = str(ROOT / "benchmarks" / "spec10.yaml")
 PLAIN = """batch_id,manufacture_date,expiry_date,mean_particle_size_nm,purity_pct,\
@@ -25,26 +25,45 @@ EXO-2,2026-01-03,2026-01-03,0.1123 µm,94.9 %,95.1,No Growth,1.7 EU/mL,NEGATIVE,
 exo-1,2026-01-04,N/A,N/A,91,131,Growth,0.2,negative,HeLa,No
 """
 
+HEAVY = ("pandas", "pyarrow", "numpy", "jsonschema", "rich", "yaml", "cryptography",
+         "matplotlib", "jinja2")
+CHILD = """
+import json, runpy, sys
+watched = json.loads(sys.argv[2])
+sys.argv = ["exoqc", *json.loads(sys.argv[1])]
+code = None
+try:
+    runpy.run_module("qc", run_name="__main__")
+except SystemExit as exc:
+    code = exc.code
+heavy = sorted(w for w in watched if w in sys.modules)
+print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
+"""
 
-def test_the_guard_watches_the_heavy_libraries() -> None:
-    # The union of the two guards this file replaces, plus the libraries the layout names heavy.
-    assert {"pandas", "pyarrow", "numpy", "jsonschema", "rich", "yaml", "cryptography",
-            "matplotlib", "jinja2"} <= set(HEAVY)
+
+def _probe(args: tuple[str, ...], watched: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", CHILD, json.dumps(args), json.dumps(watched)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+
+
+def _imported(*args: str, watched: tuple[str, ...] = HEAVY) -> dict[str, object]:
+    done = _probe(args, watched)
+    result: dict[str, object] = json.loads(done.stderr.strip().splitlines()[-1])
+    return result
 
 
 @pytest.mark.parametrize("args", [("--help",), ("--version",), ("check", "--help")],
                          ids=["help", "version", "check-help"])
 def test_help_and_version_import_no_heavy_module(args: tuple[str, ...]) -> None:
-    got = imported(*args)
-    assert (got.code, got.heavy, got.err) == (0, [], "")
+    assert _imported(*args) == {"code": 0, "heavy": []}
 
 
 @pytest.mark.parametrize("command", [["verify"], ["keygen"], ["audit", "verify"],
                                      ["selftest"], ["check"], ["nta"], ["trend"]])
 def test_help_imports_nothing_heavy(command: list[str]) -> None:
-    got = imported(*command, "--help")
-    assert (got.code, got.heavy, got.err) == (0, [], "")
-    assert got.out.startswith(f"Usage: exoqc {' '.join(command)} ")
+    done = _probe((*command, "--help"), HEAVY)
+    assert (done.returncode, done.stderr) == (0, '{"code": 0, "heavy": []}\n')
+    assert done.stdout.startswith(f"Usage: exoqc {' '.join(command)} ")
 
 
 @pytest.mark.parametrize("report", [None, "--quiet", "r.json", "r.md", "r.xml", "r.csv"])
@@ -57,20 +76,18 @@ def test_checking_a_plain_csv_imports_neither_pandas_nor_jsonschema(
         args.append(report)
     elif report is not None:
         args += ["--quiet", "-o", str(tmp_path / report)]
-    got = imported(*args)
-    assert got.code == 1  # every row fails something: the checks really ran
-    assert not {"pandas", "jsonschema"} & set(got.heavy), got
+    got = _imported(*args)
+    assert got["code"] == 1  # every row fails something: the checks really ran
+    assert not {"pandas", "jsonschema"} & set(got["heavy"]), got  # type: ignore[arg-type]
     if report is not None and report != "--quiet":
         assert (tmp_path / report).stat().st_size > 0
 
 
-@pytest.mark.parametrize("args", [
-    ("trend", "sample_data/history.csv", "--spec", "clinical", "-q"),
-    ("check", "sample_data/batches.csv", "--spec", "clinical", "-q"),
-], ids=["trend", "check"])
+@pytest.mark.parametrize("args", [("trend", "sample_data/history.csv", "-s", "clinical", "-q"),
+                                  ("check", "sample_data/batches.csv", "-s", "clinical", "-q")])
 def test_plain_runs_import_no_plotting_or_templates(args: tuple[str, ...]) -> None:
-    got = imported(*args, heavy=("matplotlib", "jinja2"))
-    assert got.code in (0, 1) and got.heavy == [], got
+    got = _imported(*args, watched=("matplotlib", "jinja2"))
+    assert got["code"] in (0, 1) and got["heavy"] == [], got
 
 
 def test_csv_runs_do_not_import_the_excel_reader(tmp_path: Path) -> None:
@@ -78,10 +95,8 @@ def test_csv_runs_do_not_import_the_excel_reader(tmp_path: Path) -> None:
     spec.write_text('name: xl-spec\nversion: "1"\nid_column: batch_id\nchecks:\n'
                     "  - {name: size, column: size_nm, unit: nm, max: 150}\n"
                     "  - {name: gmp, column: gmp, equals: true}\n"
-                    "  - {name: potency, column: potency, min: 50, required: false}\n",
-                    encoding="utf-8")
-    csv = tmp_path / "a.csv"
-    csv.write_text("batch_id,size_nm,gmp\nA,100,yes\n", encoding="utf-8")
-    got = imported("check", str(csv), "--spec", str(spec), "-q",
-                   heavy=("qc.inputs.excel", "python_calamine", "openpyxl"))
-    assert (got.code, got.heavy) == (0, [])
+                    "  - {name: potency, column: potency, min: 50, required: false}\n")
+    (tmp_path / "a.csv").write_text("batch_id,size_nm,gmp\nA,100,yes\n")
+    assert _imported("check", str(tmp_path / "a.csv"), "--spec", str(spec), "-q",
+                     watched=("qc.inputs.excel", "python_calamine", "openpyxl")) == {
+        "code": 0, "heavy": []}
