@@ -17,8 +17,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qc.engine.arrowbuf import bools, to_numpy
-from qc.engine.cells import Bools, Cells, first_invisible, invisible, read_cells
+from qc.engine import units
+from qc.engine.arrowbuf import text_scalar, to_numpy
+from qc.engine.cells import (
+    Bools,
+    Cells,
+    Interval,
+    first_invisible,
+    invisible,
+    parse_one,
+    read_cells,
+)
 from qc.engine.coded import CodedText, distinct
 from qc.errors import InputError
 from qc.inputs.table import Table
@@ -28,6 +37,7 @@ from qc.model import (
     CheckResult,
     DateLimits,
     Identity,
+    Limits,
     Reason,
     Report,
     Spec,
@@ -36,7 +46,7 @@ from qc.model import (
 )
 from qc.rules import CELLWISE, RULES
 from qc.rules.outcome import Outcome, blank, mark
-from qc.text import lookalike
+from qc.text import lookalike, tokens
 
 
 @dataclass(frozen=True)
@@ -77,29 +87,77 @@ def evaluate(spec: Spec, table: Table, *, options: Options = Options(), tool_ver
 
 
 def find_column(check: Check, table: Table) -> tuple[pa.Array | None, list[str], str]:
-    """The check's cells (the first alternative each input has), the inputs that have none
-    of its alternatives, and the header(s) used, for the report."""
-    keys = [header_key(c) for c in check.alternatives]
-    chosen: dict[int, int] = {}  # input -> alternative
-    for i in range(len(table.inputs)):
-        for k, key in enumerate(keys):
-            if i in table.present.get(key, ()):
-                chosen[i] = k
-                break
-    lacking = [f.path for i, f in enumerate(table.inputs) if i not in chosen]
-    used = sorted(set(chosen.values()))
-    for k in used:
-        if keys[k] in table.duplicated:
-            raise InputError(f"{table.duplicated[keys[k]]}; check {check.name!r} cannot tell "
-                             "which to use")
+    """The check's cells, the inputs that have none of its alternatives, and the header(s)
+    used, for the report. With several alternatives, each row takes the first one that has
+    a value in that row (see `conflicts` for rows where two disagree)."""
+    keys, lacking, used = _alternatives(check, table)
     if not used:
         return None, lacking, check.column
     column = table.columns[keys[used[-1]]]
     for k in reversed(used[:-1]):
-        rows = np.isin(table.input_index, [i for i, c in chosen.items() if c == k])
-        column = pc.if_else(bools(rows), table.columns[keys[k]], column)
+        candidate = table.columns[keys[k]]
+        has_value = pc.invert(pc.equal(pc.utf8_trim_whitespace(pc.fill_null(
+            candidate, text_scalar("").cast(candidate.type))), text_scalar("")))
+        column = pc.if_else(has_value, candidate, column)
     names = " / ".join(check.alternatives[k] for k in used)
     return column, lacking, names
+
+
+def _alternatives(check: Check, table: Table) -> tuple[list[str], list[str], list[int]]:
+    """Header keys of the alternatives, the inputs with none of them, and the alternatives
+    present in some input (InputError when one of them is a duplicated header)."""
+    keys = [header_key(c) for c in check.alternatives]
+    present = [k for k, key in enumerate(keys) if table.present.get(key)]
+    lacking = [f.path for i, f in enumerate(table.inputs)
+               if not any(i in table.present.get(key, ()) for key in keys)]
+    for k in present:
+        if keys[k] in table.duplicated:
+            raise InputError(f"{table.duplicated[keys[k]]}; check {check.name!r} cannot tell "
+                             "which to use")
+    return keys, lacking, present
+
+
+def conflicts(check: Check, table: Table, decimal_comma: bool) -> dict[int, str]:
+    """Rows where two alternative columns both hold a value and the values differ: which
+    one is the result cannot be told, so the row is invalid. Values are equal when they
+    read the same (the same interval in the check's unit, or the same normalised text);
+    a not-a-result word such as `pending` counts as a value."""
+    keys, _, used = _alternatives(check, table)
+    if len(used) < 2:
+        return {}
+    texts = []
+    for k in used:
+        column = read_cells(table.columns[keys[k]])
+        texts.append((check.alternatives[k], column.as_list(), column.missing))
+    found = np.zeros(len(table), dtype=np.int64)
+    for _, _, missing in texts:
+        found += ~missing
+    out: dict[int, str] = {}
+    for i in np.flatnonzero(found > 1).tolist():
+        values = [(name, cells[i]) for name, cells, missing in texts if not missing[i]]
+        first_name, first = values[0]
+        for name, value in values[1:]:
+            if not _same_reading(check, first, value, decimal_comma):
+                out[i] = (f"columns {first_name!r} ({first!r}) and {name!r} ({value!r}) "
+                          "disagree: keep one result")
+                break
+    return out
+
+
+def _same_reading(check: Check, a: str, b: str, decimal_comma: bool) -> bool:
+    if isinstance(check.rule, Limits):
+        left, right = _read(check, a, decimal_comma), _read(check, b, decimal_comma)
+        if isinstance(left, Interval) and isinstance(right, Interval):
+            return ((left.lo, left.hi, left.lo_open, left.hi_open)
+                    == (right.lo, right.hi, right.lo_open, right.hi_open))
+        return a.strip() == b.strip()  # unreadable: the same only as the same text
+    return tokens(a) == tokens(b) if tokens(a) else a.strip() == b.strip()
+
+
+def _read(check: Check, text: str, decimal_comma: bool) -> Interval | str:
+    assert isinstance(check.rule, Limits)
+    target = units.find(check.rule.unit) if check.rule.unit else None
+    return parse_one(text, target, decimal_comma=decimal_comma)
 
 
 def _absent(check: Check, table: Table, lacking: list[str], what: str) -> CheckResult | None:
@@ -136,7 +194,8 @@ def _judge(check: Check, spec: Spec, table: Table, options: Options) -> CheckRes
         check = replace(check, column=used)
     if isinstance(check.rule, DateLimits) and check.required and not check.report_only:
         _require_bound_columns(check, check.rule, table)
-    if _cellwise(check, table):
+    disagree = conflicts(check, table, options.decimal_comma)
+    if _cellwise(check, table) and not disagree:
         return _judge_distinct(check, column, table, options)
     cells = read_cells(column)
     if check.report_only:
@@ -150,6 +209,9 @@ def _judge(check: Check, spec: Spec, table: Table, options: Options) -> CheckRes
         mark_broken(out, table, check)
         mark_lookalike(out, cells)
         mark_invisible(out, cells)
+        for i, why in disagree.items():
+            mark(out, np.array([i], dtype=np.intp), Status.FAIL, Reason.INVALID)
+            out.message[i] = why
     values: Sequence[str | None] = cells.as_list()
     return CheckResult(check, out.status, out.reason, values, out.message.tolist())
 
