@@ -8,6 +8,7 @@ row is the real batch; ids compare ignoring case and surrounding spaces.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -15,8 +16,8 @@ import pyarrow.compute as pc
 
 from qc.engine.arrowbuf import texts, to_numpy
 from qc.engine.cells import Cells
-from qc.model import Identity, Reason, Status
-from qc.rules.outcome import Outcome, blank, mark
+from qc.model import Identity, Readings, Reason, Status
+from qc.rules.outcome import Outcome, blank, mark, states
 from qc.rules.text import NON_RESULTS
 
 
@@ -32,6 +33,7 @@ def evaluate(rule: Identity, cells: Cells, *, rows: npt.NDArray[np.int64],
     # Every copy of a repeated id: a code that occurs more than once (hashing, no sort).
     keys = to_numpy(pc.dictionary_encode(lowered).indices).astype(np.intp, copy=False)
     dup = (np.bincount(keys)[keys] > 1) & ~cells.missing & ~junk
+    out = replace(out, readings=Readings(states(len(cells), not_a_result=junk)))
     if not dup.any():
         return out
     mark(out, dup, Status.FAIL, Reason.INVALID)
