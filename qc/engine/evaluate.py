@@ -208,12 +208,12 @@ def readings(read: Readings | None, missing: Bools, hidden: Bools, broken: Ints 
     """What the engine read from each cell: the rule's reading (VALUE where the rule reads
     no value of its own), then the engine's steps over it: missing cells, spreadsheet cells
     with no value, invisible characters, and rows of inputs without the column. Value
-    columns are NaN / NaT wherever the state is not VALUE. With `codes`, `read` and the
-    masks are per distinct cell text (see Readings); `absent` and `broken` are rows."""
+    columns are NaN / NaT wherever the state is not VALUE (the rule leaves them so for the
+    cells it could not read; the engine's steps blank the rest). With `codes`, `read` and
+    the masks are per distinct cell text (see Readings); `absent` and `broken` are rows."""
     n = len(missing)
     state = np.zeros(n, dtype=np.int8) if read is None else np.array(read.state, dtype=np.int8)
     state[missing] = Reading.MISSING
-    state[hidden] = Reading.INVALID
     columns: dict[str, Any] = {}
     if read is not None:
         columns = {"lo": read.lo, "hi": read.hi, "lo_open": read.lo_open,
@@ -221,21 +221,21 @@ def readings(read: Readings | None, missing: Bools, hidden: Bools, broken: Ints 
     spread = (absent is not None and absent.size) or (broken is not None and broken.size)
     if codes is not None and spread:
         # Rows that differ from their distinct text: spread to one entry per row first.
-        state = state[codes]
+        state, hidden = state[codes], hidden[codes]
         columns = {k: None if v is None else v[codes] for k, v in columns.items()}
         codes = None
+    blank = [np.flatnonzero(hidden)] if hidden.any() else []
+    blank += [rows for rows in (broken, absent) if rows is not None and rows.size]
+    state[hidden] = Reading.INVALID
     if broken is not None and broken.size:
         state[broken] = Reading.INVALID
     if absent is not None and absent.size:
         state[absent] = Reading.ABSENT
-    off = state != Reading.VALUE
-    if off.any():
-        if columns.get("lo") is not None:
-            columns["lo"] = np.where(off, np.nan, columns["lo"])
-            columns["hi"] = np.where(off, np.nan, columns["hi"])
-        if columns.get("date") is not None:
-            columns["date"] = np.where(off, np.datetime64("NaT"),
-                                       columns["date"]).astype("datetime64[D]")
+    for rows in blank:  # few rows: copies of the rule's columns with those rows blanked
+        for key, empty in (("lo", np.nan), ("hi", np.nan), ("date", np.datetime64("NaT"))):
+            if columns.get(key) is not None:
+                columns[key] = columns[key].copy()
+                columns[key][rows] = empty
     return Readings(state, codes=codes, **columns)
 
 
