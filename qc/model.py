@@ -284,6 +284,9 @@ class Readings:
         self._stored: dict[str, npt.NDArray[np.generic] | None] = {
             "state": state, "lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open,
             "date": date}
+        for array in (*self._stored.values(), codes):
+            if array is not None:
+                array.flags.writeable = False  # a record: what was read stays as read
         self._codes = codes
         self._rows: dict[str, npt.NDArray[np.generic] | None] = {}
 
@@ -292,7 +295,10 @@ class Readings:
             return self._stored[name]
         if name not in self._rows:
             stored = self._stored[name]
-            self._rows[name] = None if stored is None else stored[self._codes]
+            spread = None if stored is None else stored[self._codes]
+            if spread is not None:
+                spread.flags.writeable = False
+            self._rows[name] = spread
         return self._rows[name]
 
     def __len__(self) -> int:

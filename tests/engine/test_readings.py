@@ -200,3 +200,12 @@ def test_readings_agree_with_the_reference_reading(tmp_path_factory: pytest.Temp
         assert state is Reading.VALUE, text
         assert read.lo[i] == pytest.approx(float(ref.lo), rel=1e-12)
         assert read.hi[i] == pytest.approx(float(ref.hi), rel=1e-12)
+
+
+def test_readings_cannot_be_changed_after_the_fact(write: Callable[..., Path]) -> None:
+    report = run(write)
+    for r in report.results:
+        for column in (r.readings.state, r.readings.lo, r.readings.date):
+            if column is not None:
+                with pytest.raises(ValueError, match="read-only"):
+                    column[0] = column[1]
