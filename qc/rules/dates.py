@@ -29,7 +29,7 @@ import contextlib
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -39,8 +39,8 @@ import pyarrow.compute as pc
 from qc.engine.arrowbuf import to_numpy
 from qc.engine.cells import MISSING_TOKENS, Cells
 from qc.errors import SpecError
-from qc.model import DateBound, DateLimits, Reason, Status
-from qc.rules.outcome import Outcome, blank, mark
+from qc.model import DateBound, DateLimits, Readings, Reason, Status
+from qc.rules.outcome import Outcome, blank, mark, states
 
 ISO = "%Y-%m-%d"
 _STRICT_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -151,7 +151,7 @@ def evaluate(rule: DateLimits, cells: Cells, *, as_of: dt.date | None = None,
         for i in np.flatnonzero(hit).tolist():
             out.message[i] = f"{v[i]} is {kind} {_bound_text(bound, limit[i])}"
         judged &= ~hit
-    return out
+    return replace(out, readings=Readings(states(n, ~dates.readable), date=dates.value))
 
 
 # Each limit: its key, the verdict of a date beyond it, the message's words, and which
