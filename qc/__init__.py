@@ -25,7 +25,20 @@ _PUBLIC = {
     "OutputError": "qc.errors",
     "UsageError": "qc.errors",
 }
-__all__ = ["__version__", *_PUBLIC]
+__all__ = [
+    "ExoqcError",
+    "InputError",
+    "OutputError",
+    "Reason",
+    "Report",
+    "Spec",
+    "SpecError",
+    "Status",
+    "UsageError",
+    "__version__",
+    "check",
+    "load_spec",
+]
 
 if TYPE_CHECKING:
     from qc.api import Report, check, load_spec

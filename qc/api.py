@@ -185,7 +185,7 @@ def _audit(log: str, options: RunOptions, judge: Callable[[], Result]) -> Report
 def _paths(inputs: Path | Sequence[Path]) -> tuple[str, ...]:
     if isinstance(inputs, str | os.PathLike):
         return (os.fspath(inputs),)
-    if isinstance(inputs, bytes) or not isinstance(inputs, Sequence) or not inputs:
+    if not isinstance(inputs, Sequence) or not inputs:
         raise UsageError(f"inputs: {inputs!r} is neither a batch file, a list of them, nor a "
                          "table of cells")
     paths = []
