@@ -158,13 +158,7 @@ def host() -> str:
 
 
 def versions() -> tuple[tuple[str, str], ...]:
-    from importlib.metadata import PackageNotFoundError, version
+    from qc.versions import installed_version
 
-    found: list[tuple[str, str]] = [("exoqc", __version__),
-                                    ("python", platform.python_version())]
-    for name in COMPONENTS:
-        try:
-            found.append((name, version(name)))
-        except PackageNotFoundError:
-            found.append((name, "not installed"))
-    return tuple(found)
+    return (("exoqc", __version__), ("python", platform.python_version()),
+            *((name, installed_version(name) or "not installed") for name in COMPONENTS))
