@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -78,6 +79,9 @@ def test_check_gives_the_cli_report(tmp_path: Path, monkeypatch: pytest.MonkeyPa
                   "-o", str(out), env=env)
     report = qc.check(SAMPLE, "clinical", as_of="2026-03-01")
     assert report.exit_code == cli.code == 1
+    command = re.compile(rb'"command": \[[^\]]*\]')  # the only difference: who asked
+    assert (command.sub(b"COMMAND", report.to_json().encode("utf-8"))
+            == command.sub(b"COMMAND", out.read_bytes()))
     mine, theirs = json.loads(report.to_json()), json.loads(out.read_text(encoding="utf-8"))
     assert mine["provenance"].pop("command") == ["qc.check"]
     theirs["provenance"].pop("command")
