@@ -120,8 +120,8 @@ CELLS = ["0,3", "<0.5", "<0,5", "1.2 EU/mL", "", "N/A", "0.3", "≤1", "1,5E-1",
 @pytest.mark.parametrize("decimal", [".", ","])
 def test_cells_given_in_memory_are_read_by_the_engine_as_from_a_file(
         tmp_path: Path, spec: str, shape: str, decimal: str) -> None:
-    ids = [f"B{i}" for i in range(len(CELLS))]
-    sizes = ["100"] * len(CELLS)
+    ids = [f"B{i}" if c else "" for i, c in enumerate(CELLS)]  # a blank row: left out
+    sizes = ["100" if c else " " for c in CELLS]
     csv = tmp_path / "b.csv"
     lines = ["batch_id;size_nm;endotoxin"] + [f"{i};{s};{c}" for i, s, c in
                                               zip(ids, sizes, CELLS, strict=True)]
@@ -142,6 +142,7 @@ def test_cells_given_in_memory_are_read_by_the_engine_as_from_a_file(
     assert endotoxin["B0"].status == (qc.Status.PASS if decimal == "," else qc.Status.FAIL)
     assert endotoxin["B1"].status == qc.Status.PASS  # <0.5 is below the limit of 1
     assert given.result.inputs[0].path == "<table>"
+    assert len(given.batches) == len(CELLS) - 1 and given.batches[4].row == 7
 
 
 def test_cells_that_are_not_text_are_refused(spec: str) -> None:
