@@ -349,8 +349,9 @@ def texts(lo: Any, hi: Any, lo_open: Any, hi_open: Any, ok: Any) -> Any:
 
 def _numbers(values: Any) -> Any:
     """`number_text` of every (finite) value, as an object array."""
-    import pyarrow as pa  # deferred: spec loading parses expressions without pyarrow
-    import pyarrow.compute as pc
+    import pyarrow.compute as pc  # deferred: spec loading parses expressions without pyarrow
+
+    from qc.engine.arrowbuf import texts
 
     out = np.full(len(values), "0", dtype=object)
     size = np.abs(values)
@@ -358,10 +359,11 @@ def _numbers(values: Any) -> Any:
     small = (size != 0) & ~sci & (size < 1)
     plain = (size != 0) & ~sci & ~small
     if sci.any():
-        text = pa.array(np.char.mod("%.3E", values[sci]))
+        # Through arrowbuf: pa.array and to_numpy would make pyarrow import pandas.
+        text = texts(np.char.mod("%.3E", values[sci]).tolist())
         text = pc.replace_substring_regex(text, "0+E", "E")
         text = pc.replace_substring_regex(text, r"\.E", ".0E")
-        out[sci] = text.to_numpy(zero_copy_only=False)
+        out[sci] = text.to_pylist()
     if small.any():
         out[small] = np.char.mod("%.4g", values[small]).astype(object)
     if plain.any():
