@@ -85,11 +85,13 @@ def _prepare_folder(raw: str, parent: Path) -> None:
 
 def _same(path: str) -> tuple[object, ...]:
     """What makes two paths the same file: device and inode when it exists (a hard link or
-    a symlink to an input is that input), the resolved path when not."""
+    a symlink to an input is that input), the resolved path when not. The path is resolved
+    first: `nowhere/../r.json` is `r.json` once -o has made the folder `nowhere`."""
+    real = os.path.realpath(path)
     try:
-        st = os.stat(path)
+        st = os.stat(real)
     except OSError:
-        return ("path", os.path.realpath(path))
+        return ("path", real)
     return ("inode", st.st_dev, st.st_ino)
 
 
