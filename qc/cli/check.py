@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from qc.cli.guard import command_line, exit_with, guard
+from qc.cli.guard import command_line, exit_with, guard, say
 from qc.render import SUFFIXES
 
 
@@ -118,7 +118,7 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[st
                        error=str(exc), key=audit_signer)
         raise
     if report.not_for_release and (quiet or _stdout_formats(fmt)[0] != "table"):
-        click.echo(f"exoqc: NOT FOR RELEASE: {report.not_for_release}", err=True)
+        say(f"exoqc: NOT FOR RELEASE: {report.not_for_release}", err=True)
     if not quiet:
         for name in _stdout_formats(fmt):
             _print(report, name, verbose)
@@ -178,13 +178,18 @@ def _audit_signer(audit_log: str | None, audit_key: str | None, sign_key: str | 
 
 def _print(report: Any, fmt: str, verbose: bool) -> None:
     from qc.render import RenderOptions, get_renderer
+    from qc.render.text import workflow_safe
 
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
-    options = RenderOptions(color=color, verbose=verbose, width=max(width, 60))
+    options = RenderOptions(color=color, verbose=verbose, width=max(width, 60),
+                            wrap=os.environ.get("GITHUB_ACTIONS") != "true")
     out = sys.stdout
     try:
-        for chunk in get_renderer(fmt)(report, options):
+        chunks = get_renderer(fmt)(report, options)
+        if fmt == "json":  # `##[` in a string becomes `#\u0023[`: the same value
+            chunks = workflow_safe(chunks, "\\u{:04x}")
+        for chunk in chunks:
             out.write(chunk)
         out.flush()
     except BrokenPipeError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from qc.cli.guard import command_line, exit_with, guard
+from qc.cli.guard import command_line, exit_with, guard, say
 
 
 @click.command()
@@ -29,16 +29,16 @@ def verify(report: str, inputs_dir: str | None, public_key: str | None, debug: b
 
     result = verify_report(report, inputs_dir=inputs_dir, public_key=public_key)
     for note in result.notes:
-        click.echo(f"exoqc: note: {note}", err=True)
+        say(f"exoqc: note: {note}", err=True)
     if result.ok:
         signed = ", signature good" if result.signature else ""
-        click.echo(f"verified: {report}: {result.batches} batches, inputs and spec unchanged, "
+        say(f"verified: {report}: {result.batches} batches, inputs and spec unchanged, "
                    f"every result reproduced{signed}")
         exit_with(0)
     noun = "difference" if len(result.differences) == 1 else "differences"
-    click.echo(f"NOT VERIFIED: {report}: {len(result.differences)} {noun}:")
+    say(f"NOT VERIFIED: {report}: {len(result.differences)} {noun}:")
     for difference in result.differences:
-        click.echo(f"  - {difference}")
+        say(f"  - {difference}")
     exit_with(1)
 
 
@@ -95,7 +95,7 @@ def audit_verify(path: str, public_key: str | None, head_file: str | None) -> No
     head = read_head(head_file) if head_file is not None else None
     result = verify_log(path, key, head)
     for note in result.notes:
-        click.echo(f"exoqc: note: {note}", err=True)
+        say(f"exoqc: note: {note}", err=True)
     if not result.problems:
         what = []
         if key is not None:
@@ -103,13 +103,13 @@ def audit_verify(path: str, public_key: str | None, head_file: str | None) -> No
         if head is not None:
             what.append(f"entry {head.entries} matches the head")
         extra = "".join(f", {w}" for w in what)
-        click.echo(f"intact: {path}: {result.lines} entries{extra}, head sha256 {result.head}")
+        say(f"intact: {path}: {result.lines} entries{extra}, head sha256 {result.head}")
         exit_with(0)
     noun = "problem" if len(result.problems) == 1 else "problems"
-    click.echo(f"BROKEN: {path}: {len(result.problems)} {noun} in {result.lines} "
+    say(f"BROKEN: {path}: {len(result.problems)} {noun} in {result.lines} "
                f"line{'' if result.lines == 1 else 's'}:")
     for problem in result.problems:
-        click.echo(f"  - {problem}")
+        say(f"  - {problem}")
     exit_with(1)
 
 
@@ -141,10 +141,10 @@ def audit_head(path: str, audit_key: str | None) -> None:
         problems.append(f"the log is signed with key sha256 {result.key}, not with "
                         f"{audit_key}")
     if problems:
-        click.echo(f"exoqc: {path}: no head for a broken log: {problems[0]} (run exoqc audit "
+        say(f"exoqc: {path}: no head for a broken log: {problems[0]} (run exoqc audit "
                    "verify)", err=True)
         exit_with(1)
-    click.echo(json.dumps(make_head(path, result, key).document(), indent=2))
+    say(json.dumps(make_head(path, result, key).document(), indent=2))
 
 
 @click.command()
