@@ -6,11 +6,16 @@ import enum
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 Codes = npt.NDArray[np.int8]
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+Days = npt.NDArray[np.datetime64]
+Ints = npt.NDArray[np.intp]
 
 # The largest magnitude exoqc compares: cells and limits are compared as doubles too.
 DOUBLE_MAX = Decimal("1.7976931348623157e308")
@@ -237,13 +242,120 @@ class InputFile:
     role: str = "batches"
 
 
+class Reading(enum.IntEnum):
+    """What the engine made of one batch's cell for one check (`Readings.state`)."""
+
+    VALUE = 0  # read: a number or interval, a date, or a text the rule could judge
+    MISSING = 1  # an empty cell or a missing token (`NA`, `n/a`)
+    ABSENT = 2  # the column is not in this batch's input
+    INVALID = 3  # unreadable: not a number, a wrong unit, not a date, an ambiguous date,
+    #              an invisible character, a spreadsheet cell with no value, a value that
+    #              cannot be computed (derived), not a yes/no answer
+    NOT_A_RESULT = 4  # a word a lab writes where a result should be (`pending`, `#N/A`)
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Readings:
+    """What the engine read for one check, one entry per batch (aligned with the report).
+
+    The one value path: renderers, certificates and trend use these and never read cell
+    text again. Columns (NumPy arrays, one entry per batch):
+
+    - `state`: int8, a `Reading` per batch.
+    - numeric checks (`Limits`, derived attributes): `lo`, `hi` (float64, in the check's
+      unit; equal for an exact value, -inf / inf on the open side of a censored `<0.5` /
+      `>95`, NaN where `state` is not VALUE) and `lo_open`, `hi_open` (bool: the bound is
+      excluded, `<0.5` is open above). None for other kinds.
+    - date checks: `date` (datetime64[D], NaT where `state` is not VALUE). None otherwise.
+
+    A cell-wise check is read once per distinct cell text: then the arrays given are one
+    entry per distinct text and `codes` maps each batch to its entry; the per-batch columns
+    are spread on first use (so `--quiet`, which never asks, pays nothing).
+    """
+
+    __slots__ = ("_codes", "_rows", "_stored")
+
+    def __init__(self, state: Codes, *, lo: Floats | None = None, hi: Floats | None = None,
+                 lo_open: Bools | None = None, hi_open: Bools | None = None,
+                 date: Days | None = None, codes: Ints | None = None) -> None:
+        self._stored: dict[str, npt.NDArray[np.generic] | None] = {
+            "state": state, "lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open,
+            "date": date}
+        for array in (*self._stored.values(), codes):
+            if array is not None:
+                array.flags.writeable = False  # a record: what was read stays as read
+        self._codes = codes
+        self._rows: dict[str, npt.NDArray[np.generic] | None] = {}
+
+    def _column(self, name: str) -> Any:
+        if self._codes is None:
+            return self._stored[name]
+        if name not in self._rows:
+            stored = self._stored[name]
+            spread = None if stored is None else stored[self._codes]
+            if spread is not None:
+                spread.flags.writeable = False
+            self._rows[name] = spread
+        return self._rows[name]
+
+    def __len__(self) -> int:
+        codes = self._codes
+        return len(codes) if codes is not None else len(self._stored["state"])  # type: ignore[arg-type]
+
+    @property
+    def kind(self) -> str:
+        """"number", "date" or "text" (a rule that reads words, or a report-only check)."""
+        if self._stored["lo"] is not None:
+            return "number"
+        return "date" if self._stored["date"] is not None else "text"
+
+    @property
+    def state(self) -> Codes:
+        return self._column("state")  # type: ignore[no-any-return]
+
+    @property
+    def lo(self) -> Floats | None:
+        return self._column("lo")  # type: ignore[no-any-return]
+
+    @property
+    def hi(self) -> Floats | None:
+        return self._column("hi")  # type: ignore[no-any-return]
+
+    @property
+    def lo_open(self) -> Bools | None:
+        return self._column("lo_open")  # type: ignore[no-any-return]
+
+    @property
+    def hi_open(self) -> Bools | None:
+        return self._column("hi_open")  # type: ignore[no-any-return]
+
+    @property
+    def date(self) -> Days | None:
+        return self._column("date")  # type: ignore[no-any-return]
+
+    def count(self, reading: Reading) -> int:
+        """How many batches were read as `reading` (without spreading the columns)."""
+        stored: Codes = self._stored["state"]  # type: ignore[assignment]
+        if self._codes is None:
+            return int(np.count_nonzero(stored == reading))
+        per = np.bincount(self._codes, minlength=len(stored))
+        return int(per[stored == reading].sum())
+
+    def __repr__(self) -> str:
+        return f"Readings(kind={self.kind!r}, n={len(self)})"
+
+
 @dataclass(frozen=True, eq=False)
 class CheckResult:
     """One check over every batch, as columns aligned with the report's batches.
 
     `value` is the trimmed cell text (None where the column is absent), `message`
-    says what a person needs to know (None where there is nothing to say), and
-    `note` is said once for the whole check (e.g. an optional column that is absent).
+    says what a person needs to know (None where there is nothing to say), `readings`
+    is what the engine read from each cell (see Readings), and `note` is said once for
+    the whole check (e.g. an optional column that is absent).
     """
 
     check: Check
@@ -251,6 +363,7 @@ class CheckResult:
     reason: Codes
     value: Sequence[str | None]
     message: Sequence[str | None]
+    readings: Readings
     note: str = ""
 
 

@@ -30,28 +30,42 @@ class Planned:
 
 
 def plan_outputs(outputs: Sequence[str], inputs: Sequence[str],
-                 suffixes: Mapping[str, str] = SUFFIXES) -> list[Planned]:
-    """Check every -o path before any work: not a folder, not an input, a known suffix, and
-    a folder where a file can really be created (probed: root ignores permission bits, and
-    /proc or a read-only mount refuse what os.access allows)."""
+                 suffixes: Mapping[str, str] = SUFFIXES, *,
+                 protected: Sequence[tuple[str, str]] = ()) -> list[Planned]:
+    """Check every -o path before any work: not a folder, a known suffix, a folder where a
+    file can really be created (probed: root ignores permission bits, and /proc or a
+    read-only mount refuse what os.access allows), and not a file the run reads or writes
+    otherwise: an input, a `protected` (path, what) pair such as ("a.txt", "the audit
+    log"), or another -o however spelled (`./sub/../r.json`, a symlink, a hard link)."""
+    guarded = [*((p, "one of the inputs") for p in inputs if p != "-"), *protected]
     planned: list[Planned] = []
-    sources = {_same(p) for p in inputs if p != "-"}
     for raw in outputs:
         path = Path(raw)
         if path.is_dir():
             raise OutputError(f"{raw}: is a folder; give a file name")
-        if _same(raw) in sources:
-            raise OutputError(f"{raw}: is one of the inputs; refusing to overwrite it")
+        refuse_overwrite(raw, guarded)
         fmt = suffixes.get(path.suffix.lower())
         if fmt is None:
             known = ", ".join(sorted(suffixes))
             raise OutputError(f"{raw}: unknown report type {path.suffix or '(no suffix)'!r}; "
                               f"use one of {known}")
-        if any(p.path == path for p in planned):
-            raise OutputError(f"{raw}: given twice")
+        key = _same(raw)
+        first = next((str(p.path) for p in planned if _same(str(p.path)) == key), None)
+        if first is not None:
+            raise OutputError(f"{raw}: given twice" if first == raw else
+                              f"{raw}: the same file as -o {first!r}: given twice")
         _prepare_folder(raw, path.parent)
         planned.append(Planned(path, fmt))
     return planned
+
+
+def refuse_overwrite(raw: str, guarded: Sequence[tuple[str, str]]) -> None:
+    """OutputError naming both files when `raw` is one of the `guarded` (path, what) files."""
+    key = _same(raw)
+    for other, what in guarded:
+        if _same(other) == key:
+            also = "" if other == raw else f" {other!r}"
+            raise OutputError(f"{raw}: is {what}{also}; refusing to overwrite it")
 
 
 def _prepare_folder(raw: str, parent: Path) -> None:
@@ -71,11 +85,13 @@ def _prepare_folder(raw: str, parent: Path) -> None:
 
 def _same(path: str) -> tuple[object, ...]:
     """What makes two paths the same file: device and inode when it exists (a hard link or
-    a symlink to an input is that input), the resolved path when not."""
+    a symlink to an input is that input), the resolved path when not. The path is resolved
+    first: `nowhere/../r.json` is `r.json` once -o has made the folder `nowhere`."""
+    real = os.path.realpath(path)
     try:
-        st = os.stat(path)
+        st = os.stat(real)
     except OSError:
-        return ("path", os.path.realpath(path))
+        return ("path", real)
     return ("inode", st.st_dev, st.st_ino)
 
 

@@ -14,6 +14,7 @@ from qc import __version__
 from qc.engine.evaluate import Options, evaluate
 from qc.errors import SpecError, UsageError
 from qc.inputs.read import load_table
+from qc.inputs.table import Table
 from qc.model import Provenance, Report, Spec
 from qc.spec import load_spec
 
@@ -87,14 +88,16 @@ def depends_on_date(spec: Spec) -> bool:
     return spec.effective_date is not None
 
 
-def run(options: RunOptions) -> Report:
+def run(options: RunOptions, *, table: Table | None = None) -> Report:
+    """Judge `options.inputs`, or `table` when given (batches given in memory, qc.check)."""
     as_of = parse_as_of(options.as_of)
     spec = load_spec(options.spec)
     blocked = release_problem(spec, as_of)
     if blocked and options.release:
         raise SpecError(f"{spec.files[0].path}: NOT FOR RELEASE: {blocked}; --release refuses "
                         "to judge batches against it")
-    table = load_table(options.inputs, stdin=options.stdin, sheet=options.sheet)
+    if table is None:
+        table = load_table(options.inputs, stdin=options.stdin, sheet=options.sheet)
     join_notes: tuple[str, ...] = ()
     if options.joins:
         from qc.inputs.join import join_inputs, load_joins
@@ -155,13 +158,7 @@ def host() -> str:
 
 
 def versions() -> tuple[tuple[str, str], ...]:
-    from importlib.metadata import PackageNotFoundError, version
+    from qc.versions import installed_version
 
-    found: list[tuple[str, str]] = [("exoqc", __version__),
-                                    ("python", platform.python_version())]
-    for name in COMPONENTS:
-        try:
-            found.append((name, version(name)))
-        except PackageNotFoundError:
-            found.append((name, "not installed"))
-    return tuple(found)
+    return (("exoqc", __version__), ("python", platform.python_version()),
+            *((name, installed_version(name) or "not installed") for name in COMPONENTS))

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from qc.cli.guard import command_line, exit_with, guard
+from qc.cli.guard import command_line, exit_with, guard, say
 from qc.render import SUFFIXES
 
 
@@ -46,6 +46,9 @@ from qc.render import SUFFIXES
                    "writes REPORT.json.sig, after verifying the report.")
 @click.option("--audit-log", metavar="PATH",
               help="Append a hash-chained record of this run to PATH (see exoqc audit verify).")
+@click.option("--audit-key", metavar="KEY",
+              help="Sign the --audit-log entry with this Ed25519 private key [default: the "
+                   "--sign-key]. A log has one key; its fingerprint is in every entry.")
 @click.option("--as-of", "as_of", metavar="DATE",
               help="The date `today` means in date checks (ISO, e.g. 2026-03-07); default: "
                    "today. Recorded in the report.")
@@ -56,7 +59,7 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[st
           fail_on: str, decimal: str, sheet: str | None, verbose: bool, quiet: bool,
           debug: bool, joins: tuple[str, ...], id_pattern: str | None, operator: str | None,
           sign_key: str | None, audit_log: str | None, as_of: str | None = None,
-          release: bool = False) -> None:
+          release: bool = False, audit_key: str | None = None) -> None:
     """Check the batches in INPUT (CSV or Excel files, or - for CSV on stdin) against SPEC.
 
     \b
@@ -82,12 +85,24 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[st
             raise click.BadParameter(str(exc), param_hint="'--id-pattern'") from None
     if operator is not None and not operator.strip():
         raise click.BadParameter("must not be empty", param_hint="'--operator'")
-    planned = plan_outputs(outputs, (*inputs, *joins, spec))  # never overwrite an input or the spec
+    protected = _protected(spec, joins, audit_log=audit_log, sign_key=sign_key,
+                           audit_key=audit_key)
+    planned = plan_outputs(outputs, inputs, protected=protected)
+    if sign_key is not None:  # REPORT.json.sig is written too
+        from qc.output import refuse_overwrite
+
+        others = [(str(p.path), "also given as -o") for p in planned]
+        for item in planned:
+            if item.fmt == "json":
+                refuse_overwrite(f"{item.path}.sig", [*others, *protected,
+                                                      *((i, "one of the inputs") for i in inputs)])
     options = RunOptions(inputs=inputs, spec=spec, decimal_comma=decimal == ",",
                          sheet=sheet, joins=joins, id_pattern=id_pattern, fail_on=fail_on,
                          operator=operator, command=command_line(), as_of=as_of,
                          release=release)
-    signer = plan_record(options, planned, sign_key=sign_key, audit_log=audit_log)
+    audit_signer = _audit_signer(audit_log, audit_key, sign_key)
+    signer = plan_record(options, planned, sign_key=sign_key, audit_log=audit_log,
+                         audit_signer=audit_signer)
     stdin = sys.stdin.buffer.read() if "-" in inputs else None
     report = None
     written: list[Any] = []
@@ -100,29 +115,81 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[st
     except ExoqcError as exc:
         if audit_log:  # a run that reached no verdict is part of the record too
             record_run(audit_log, options, report, exit_code=2, written=written,
-                       error=str(exc))
+                       error=str(exc), key=audit_signer)
         raise
     if report.not_for_release and (quiet or _stdout_formats(fmt)[0] != "table"):
-        click.echo(f"exoqc: NOT FOR RELEASE: {report.not_for_release}", err=True)
+        say(f"exoqc: NOT FOR RELEASE: {report.not_for_release}", err=True)
     if not quiet:
         for name in _stdout_formats(fmt):
             _print(report, name, verbose)
     status = Status.WARN if fail_on == "warn" else Status.FAIL
     code = report.exit_code(fail_on=status)
     if audit_log:
-        record_run(audit_log, options, report, exit_code=code, written=written)
+        record_run(audit_log, options, report, exit_code=code, written=written,
+                   key=audit_signer)
     exit_with(code)
+
+
+def _protected(spec: str, joins: tuple[str, ...], *, audit_log: str | None,
+               sign_key: str | None, audit_key: str | None) -> list[tuple[str, str]]:
+    """The files besides the inputs that the run reads or writes, which -o must not replace:
+    the joins, every spec file of the `extends` chain, the audit log and the keys."""
+    out = [(join, "a --join file") for join in joins]
+    out += [(path, what) for path, what in _spec_files(spec)]
+    out += [(path, what) for path, what in ((audit_log, "the audit log"),
+                                            (sign_key, "the signing key"),
+                                            (audit_key, "the audit key")) if path]
+    return out
+
+
+def _spec_files(spec: str) -> list[tuple[str, str]]:
+    """The spec and the files it extends (as far as they can be read: a spec that cannot
+    is an error of the run itself, reported before any report is written)."""
+    import stat
+
+    from qc.errors import ExoqcError
+    from qc.spec import resolve
+
+    out = [(spec, "the spec")]
+    try:
+        if not stat.S_ISREG(os.stat(spec).st_mode):
+            return out  # read once, by the run (a pipe would be consumed here)
+        chain = resolve(spec).chain
+    except (OSError, ExoqcError):
+        return out
+    out += [(s.shown, f"spec file extended by {spec!r}") for s in chain[1:] if not s.builtin]
+    return out
+
+
+def _audit_signer(audit_log: str | None, audit_key: str | None, sign_key: str | None
+                  ) -> Any:
+    """The key that signs the audit entry: --audit-key, else --sign-key (None: unsigned)."""
+    if audit_log is None:
+        if audit_key is not None:
+            raise click.BadParameter("needs --audit-log", param_hint="'--audit-key'")
+        return None
+    key = audit_key or sign_key
+    if key is None:
+        return None
+    from qc.gmp.signing import load_private_key
+
+    return load_private_key(key)
 
 
 def _print(report: Any, fmt: str, verbose: bool) -> None:
     from qc.render import RenderOptions, get_renderer
+    from qc.render.text import workflow_safe
 
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
-    options = RenderOptions(color=color, verbose=verbose, width=max(width, 60))
+    options = RenderOptions(color=color, verbose=verbose, width=max(width, 60),
+                            wrap=os.environ.get("GITHUB_ACTIONS") != "true")
     out = sys.stdout
     try:
-        for chunk in get_renderer(fmt)(report, options):
+        chunks = get_renderer(fmt)(report, options)
+        if fmt == "json":  # `##[` in a string becomes `#\u0023[`: the same value
+            chunks = workflow_safe(chunks, "\\u{:04x}")
+        for chunk in chunks:
             out.write(chunk)
         out.flush()
     except BrokenPipeError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from qc.cli.guard import command_line, exit_with, guard
+from qc.cli.guard import command_line, exit_with, guard, say
 
 
 @click.command()
@@ -29,16 +29,16 @@ def verify(report: str, inputs_dir: str | None, public_key: str | None, debug: b
 
     result = verify_report(report, inputs_dir=inputs_dir, public_key=public_key)
     for note in result.notes:
-        click.echo(f"exoqc: note: {note}", err=True)
+        say(f"exoqc: note: {note}", err=True)
     if result.ok:
         signed = ", signature good" if result.signature else ""
-        click.echo(f"verified: {report}: {result.batches} batches, inputs and spec unchanged, "
+        say(f"verified: {report}: {result.batches} batches, inputs and spec unchanged, "
                    f"every result reproduced{signed}")
         exit_with(0)
     noun = "difference" if len(result.differences) == 1 else "differences"
-    click.echo(f"NOT VERIFIED: {report}: {len(result.differences)} {noun}:")
+    say(f"NOT VERIFIED: {report}: {len(result.differences)} {noun}:")
     for difference in result.differences:
-        click.echo(f"  - {difference}")
+        say(f"  - {difference}")
     exit_with(1)
 
 
@@ -65,29 +65,86 @@ def audit() -> None:
 
 
 @audit.command("verify")
-@click.argument("path", metavar="PATH")
+@click.argument("path", metavar="LOG")
+@click.option("--public-key", metavar="KEY.pub",
+              help="Check every entry's signature with this public key (see check "
+                   "--audit-key); a log with no signed entry then fails.")
+@click.option("--head", "head_file", metavar="FILE",
+              help="A head kept elsewhere (exoqc audit head): check that its entry still has "
+                   "its hash, so that removed last entries are caught.")
 @guard
-def audit_verify(path: str) -> None:
-    """Check the hash chain of an audit log; name every edited, removed, reordered or
+def audit_verify(path: str, public_key: str | None, head_file: str | None) -> None:
+    """Check an audit log: every line's own hash, the chain, the one-key rule, and with
+    --public-key every signature; name every edited, forged, removed, reordered or
     truncated line.
 
     \b
-    Exit codes: 0 intact; 1 broken (each broken line is named); 2 unreadable.
-    Removing whole lines from the end cannot be seen from the log alone: compare the
-    printed line count and head hash with a copy kept elsewhere.
+    Exit codes: 0 intact; 1 broken (each problem is named); 2 unreadable.
+    Without --head, removing whole lines from the end cannot be seen; without
+    --public-key, a log rewritten whole (re-hashed) cannot be seen. See
+    docs/validation.md.
     """
+    from qc.gmp.audit import read_head
     from qc.gmp.audit import verify as verify_log
 
-    result = verify_log(path)
+    key = None
+    if public_key is not None:
+        from qc.gmp.signing import load_public_key
+
+        key = load_public_key(public_key)
+    head = read_head(head_file) if head_file is not None else None
+    result = verify_log(path, key, head)
+    for note in result.notes:
+        say(f"exoqc: note: {note}", err=True)
     if not result.problems:
-        click.echo(f"intact: {path}: {result.lines} entries, head sha256 {result.head}")
+        what = []
+        if key is not None:
+            what.append(f"{result.signed} signed with the given key")
+        if head is not None:
+            what.append(f"entry {head.entries} matches the head")
+        extra = "".join(f", {w}" for w in what)
+        say(f"intact: {path}: {result.lines} entries{extra}, head sha256 {result.head}")
         exit_with(0)
     noun = "problem" if len(result.problems) == 1 else "problems"
-    click.echo(f"BROKEN: {path}: {len(result.problems)} {noun} in {result.lines} "
+    say(f"BROKEN: {path}: {len(result.problems)} {noun} in {result.lines} "
                f"line{'' if result.lines == 1 else 's'}:")
     for problem in result.problems:
-        click.echo(f"  - {problem}")
+        say(f"  - {problem}")
     exit_with(1)
+
+
+@audit.command("head")
+@click.argument("path", metavar="LOG")
+@click.option("--audit-key", metavar="KEY",
+              help="Sign the head with the log's private key.")
+@guard
+def audit_head(path: str, audit_key: str | None) -> None:
+    """Print the entry count and head hash of an intact LOG as JSON, to keep in a second
+    place (CI artefact, LIMS, e-mail); `exoqc audit verify LOG --head FILE` checks it later.
+
+    \b
+    Exit codes: 0 printed; 1 the log is broken (nothing printed); 2 unreadable.
+    """
+    import json
+
+    from qc.gmp.audit import key_fingerprint, make_head
+    from qc.gmp.audit import verify as verify_log
+
+    key = None
+    if audit_key is not None:
+        from qc.gmp.signing import load_private_key
+
+        key = load_private_key(audit_key)
+    result = verify_log(path, None if key is None else key.public_key())
+    problems = list(result.problems)
+    if key is not None and result.key is not None and result.key != key_fingerprint(key):
+        problems.append(f"the log is signed with key sha256 {result.key}, not with "
+                        f"{audit_key}")
+    if problems:
+        say(f"exoqc: {path}: no head for a broken log: {problems[0]} (run exoqc audit "
+                   "verify)", err=True)
+        exit_with(1)
+    say(json.dumps(make_head(path, result, key).document(), indent=2))
 
 
 @click.command()

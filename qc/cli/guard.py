@@ -18,7 +18,7 @@ class Abort(click.ClickException):
     exit_code = 2
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"exoqc: {self.message}", err=True)
+        say(f"exoqc: {self.message}", err=True)
 
 
 def guard(func: F) -> F:
@@ -54,6 +54,14 @@ def command_line() -> tuple[str, ...]:
     """The arguments as given, kept by the root group for the report's attribution."""
     argv: tuple[str, ...] = click.get_current_context().meta.get("exoqc.argv", ())
     return argv
+
+
+def say(text: str, *, err: bool = False) -> None:
+    """Print one message line (or several) that may quote data: no line of it can be
+    taken for a CI workflow command (qc/render/text.py `no_workflow_commands`)."""
+    from qc.render.text import no_workflow_commands
+
+    click.echo(no_workflow_commands(text), err=err)
 
 
 def exit_with(code: int) -> NoReturn:

@@ -12,13 +12,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qc.engine.arrowbuf import bools, to_numpy
-from qc.engine.cells import Bools, Cells, first_invisible, invisible, read_cells
+from qc.engine import units
+from qc.engine.arrowbuf import text_scalar, to_numpy
+from qc.engine.cells import (
+    Bools,
+    Cells,
+    Interval,
+    first_invisible,
+    invisible,
+    parse_one,
+    read_cells,
+)
 from qc.engine.coded import CodedText, distinct
 from qc.errors import InputError
 from qc.inputs.table import Table
@@ -28,15 +38,19 @@ from qc.model import (
     CheckResult,
     DateLimits,
     Identity,
+    Ints,
+    Limits,
+    Reading,
+    Readings,
     Reason,
     Report,
     Spec,
     Status,
     header_key,
 )
-from qc.rules import CELLWISE, RULES
+from qc.rules import CELLWISE, RULES, limits
 from qc.rules.outcome import Outcome, blank, mark
-from qc.text import lookalike
+from qc.text import lookalike, tokens
 
 
 @dataclass(frozen=True)
@@ -77,32 +91,81 @@ def evaluate(spec: Spec, table: Table, *, options: Options = Options(), tool_ver
 
 
 def find_column(check: Check, table: Table) -> tuple[pa.Array | None, list[str], str]:
-    """The check's cells (the first alternative each input has), the inputs that have none
-    of its alternatives, and the header(s) used, for the report."""
-    keys = [header_key(c) for c in check.alternatives]
-    chosen: dict[int, int] = {}  # input -> alternative
-    for i in range(len(table.inputs)):
-        for k, key in enumerate(keys):
-            if i in table.present.get(key, ()):
-                chosen[i] = k
-                break
-    lacking = [f.path for i, f in enumerate(table.inputs) if i not in chosen]
-    used = sorted(set(chosen.values()))
-    for k in used:
-        if keys[k] in table.duplicated:
-            raise InputError(f"{table.duplicated[keys[k]]}; check {check.name!r} cannot tell "
-                             "which to use")
+    """The check's cells, the inputs that have none of its alternatives, and the header(s)
+    used, for the report. With several alternatives, each row takes the first one that has
+    a value in that row (see `conflicts` for rows where two disagree)."""
+    keys, lacking, used = _alternatives(check, table)
     if not used:
         return None, lacking, check.column
     column = table.columns[keys[used[-1]]]
     for k in reversed(used[:-1]):
-        rows = np.isin(table.input_index, [i for i, c in chosen.items() if c == k])
-        column = pc.if_else(bools(rows), table.columns[keys[k]], column)
+        candidate = table.columns[keys[k]]
+        has_value = pc.invert(pc.equal(pc.utf8_trim_whitespace(pc.fill_null(
+            candidate, text_scalar("").cast(candidate.type))), text_scalar("")))
+        column = pc.if_else(has_value, candidate, column)
     names = " / ".join(check.alternatives[k] for k in used)
     return column, lacking, names
 
 
-def _absent(check: Check, table: Table, lacking: list[str], what: str) -> CheckResult | None:
+def _alternatives(check: Check, table: Table) -> tuple[list[str], list[str], list[int]]:
+    """Header keys of the alternatives, the inputs with none of them, and the alternatives
+    present in some input (InputError when one of them is a duplicated header)."""
+    keys = [header_key(c) for c in check.alternatives]
+    present = [k for k, key in enumerate(keys) if table.present.get(key)]
+    lacking = [f.path for i, f in enumerate(table.inputs)
+               if not any(i in table.present.get(key, ()) for key in keys)]
+    for k in present:
+        if keys[k] in table.duplicated:
+            raise InputError(f"{table.duplicated[keys[k]]}; check {check.name!r} cannot tell "
+                             "which to use")
+    return keys, lacking, present
+
+
+def conflicts(check: Check, table: Table, decimal_comma: bool) -> dict[int, str]:
+    """Rows where two alternative columns both hold a value and the values differ: which
+    one is the result cannot be told, so the row is invalid. Values are equal when they
+    read the same (the same interval in the check's unit, or the same normalised text);
+    a not-a-result word such as `pending` counts as a value."""
+    keys, _, used = _alternatives(check, table)
+    if len(used) < 2:
+        return {}
+    texts = []
+    for k in used:
+        column = read_cells(table.columns[keys[k]])
+        texts.append((check.alternatives[k], column.as_list(), column.missing))
+    found = np.zeros(len(table), dtype=np.int64)
+    for _, _, missing in texts:
+        found += ~missing
+    out: dict[int, str] = {}
+    for i in np.flatnonzero(found > 1).tolist():
+        values = [(name, cells[i]) for name, cells, missing in texts if not missing[i]]
+        first_name, first = values[0]
+        for name, value in values[1:]:
+            if not _same_reading(check, first, value, decimal_comma):
+                out[i] = (f"columns {first_name!r} ({first!r}) and {name!r} ({value!r}) "
+                          "disagree: keep one result")
+                break
+    return out
+
+
+def _same_reading(check: Check, a: str, b: str, decimal_comma: bool) -> bool:
+    if isinstance(check.rule, Limits):
+        left, right = _read(check, a, decimal_comma), _read(check, b, decimal_comma)
+        if isinstance(left, Interval) and isinstance(right, Interval):
+            return ((left.lo, left.hi, left.lo_open, left.hi_open)
+                    == (right.lo, right.hi, right.lo_open, right.hi_open))
+        return a.strip() == b.strip()  # unreadable: the same only as the same text
+    return tokens(a) == tokens(b) if tokens(a) else a.strip() == b.strip()
+
+
+def _read(check: Check, text: str, decimal_comma: bool) -> Interval | str:
+    assert isinstance(check.rule, Limits)
+    target = units.find(check.rule.unit) if check.rule.unit else None
+    return parse_one(text, target, decimal_comma=decimal_comma)
+
+
+def judge_absent(check: Check, table: Table, lacking: list[str], what: str
+                 ) -> CheckResult | None:
     """The result of a check whose column is absent from every input (None if present)."""
     n = len(table)
     needed = check.required and not check.report_only
@@ -118,7 +181,20 @@ def _absent(check: Check, table: Table, lacking: list[str], what: str) -> CheckR
     verb = "is recorded as absent" if check.report_only else "passes"
     note = f"column {check.column!r} is not in the file; {kind} check {check.name!r} {verb}"
     out.message[:] = f"column {check.column!r} is not in the file ({kind})"
-    return CheckResult(check, out.status, out.reason, [None] * n, out.message.tolist(), note)
+    return CheckResult(check, out.status, out.reason, [None] * n, out.message.tolist(),
+                       absent_readings(check, n), note)
+
+
+def absent_readings(check: Check, n: int) -> Readings:
+    """Every batch ABSENT, with the value columns of the check's kind (all NaN / NaT)."""
+    state = np.full(n, Reading.ABSENT, dtype=np.int8)
+    if isinstance(check.rule, Limits):
+        nan = np.full(n, np.nan)
+        no = np.zeros(n, dtype=bool)
+        return Readings(state, lo=nan, hi=nan.copy(), lo_open=no, hi_open=no.copy())
+    if isinstance(check.rule, DateLimits):
+        return Readings(state, date=np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"))
+    return Readings(state)
 
 
 def _judge(check: Check, spec: Spec, table: Table, options: Options) -> CheckResult:
@@ -128,7 +204,7 @@ def _judge(check: Check, spec: Spec, table: Table, options: Options) -> CheckRes
 
         return judge_derived(check, derived, table, decimal_comma=options.decimal_comma)
     column, lacking, used = find_column(check, table)
-    absent = _absent(check, table, lacking, "")
+    absent = judge_absent(check, table, lacking, "")
     if absent is not None:
         return absent
     assert column is not None
@@ -136,22 +212,36 @@ def _judge(check: Check, spec: Spec, table: Table, options: Options) -> CheckRes
         check = replace(check, column=used)
     if isinstance(check.rule, DateLimits) and check.required and not check.report_only:
         _require_bound_columns(check, check.rule, table)
-    if _cellwise(check, table):
-        return _judge_distinct(check, column, table, options)
+    disagree = conflicts(check, table, options.decimal_comma)
+    if _cellwise(check, table) and not disagree:
+        return _judge_distinct(check, column, table, options, lacking)
     cells = read_cells(column)
+    broken: Ints | None = None
     if check.report_only:
         out = report_only(cells)
+        if isinstance(check.rule, Limits):  # recorded, never judged: the value is still read
+            out = replace(out, readings=limits.read(check.rule, cells,
+                                                    decimal_comma=options.decimal_comma))
+        hidden = invisible_cells(cells)
     else:
         out = RULES[type(check.rule)](
             check.rule, cells, decimal_comma=options.decimal_comma, rows=table.rows,
             inputs=[f.path for f in table.inputs], input_index=table.input_index,
             as_of=options.as_of, lookup=lambda name: _lookup(table, name))
         apply_missing(out, cells.missing, check.required)
-        mark_broken(out, table, check)
-        mark_lookalike(out, cells)
-        mark_invisible(out, cells)
+        broken = mark_broken(out, table, check)
+        alike = mark_lookalike(out, cells)
+        hidden = mark_invisible(out, cells) | alike
+        if disagree:
+            rows = np.fromiter(disagree, dtype=np.intp, count=len(disagree))
+            mark(out, rows, Status.FAIL, Reason.INVALID)
+            for i, why in disagree.items():
+                out.message[i] = why
+            hidden[rows] = True
     values: Sequence[str | None] = cells.as_list()
-    return CheckResult(check, out.status, out.reason, values, out.message.tolist())
+    read = readings(out.readings, cells.missing, hidden, broken,
+                    absent=_absent_rows(check, table, lacking))
+    return CheckResult(check, out.status, out.reason, values, out.message.tolist(), read)
 
 
 def _cellwise(check: Check, table: Table) -> bool:
@@ -162,8 +252,8 @@ def _cellwise(check: Check, table: Table) -> bool:
             and not any(table.broken.get(header_key(name)) for name in check.alternatives))
 
 
-def _judge_distinct(check: Check, column: pa.Array, table: Table,
-                    options: Options) -> CheckResult:
+def _judge_distinct(check: Check, column: pa.Array, table: Table, options: Options,
+                    lacking: list[str]) -> CheckResult:
     """_judge for a cell-wise check: each distinct cell text judged once (the same steps,
     in the same order, as for every row), the verdicts spread to the rows by code."""
     codes, texts = distinct(column)
@@ -171,11 +261,57 @@ def _judge_distinct(check: Check, column: pa.Array, table: Table,
     out = RULES[type(check.rule)](
         check.rule, cells, decimal_comma=options.decimal_comma, as_of=options.as_of)
     apply_missing(out, cells.missing, check.required)
-    mark_lookalike(out, cells)
-    mark_invisible(out, cells)
+    alike = mark_lookalike(out, cells)
+    hidden = mark_invisible(out, cells) | alike
+    read = readings(out.readings, cells.missing, hidden, None, codes=codes,
+                    absent=_absent_rows(check, table, lacking))
     return CheckResult(check, out.status[codes], out.reason[codes],
                        CodedText(codes, cells.as_list()),
-                       CodedText(codes, out.message.tolist()))
+                       CodedText(codes, out.message.tolist()), read)
+
+
+def readings(read: Readings | None, missing: Bools, hidden: Bools, broken: Ints | None, *,
+             codes: Ints | None = None, absent: Ints | None = None) -> Readings:
+    """What the engine read from each cell: the rule's reading (VALUE where the rule reads
+    no value of its own), then the engine's steps over it: missing cells, spreadsheet cells
+    with no value, invisible characters, and rows of inputs without the column. Value
+    columns are NaN / NaT wherever the state is not VALUE (the rule leaves them so for the
+    cells it could not read; the engine's steps blank the rest). With `codes`, `read` and
+    the masks are per distinct cell text (see Readings); `absent` and `broken` are rows."""
+    n = len(missing)
+    state = np.zeros(n, dtype=np.int8) if read is None else np.array(read.state, dtype=np.int8)
+    state[missing] = Reading.MISSING
+    columns: dict[str, Any] = {}
+    if read is not None:
+        columns = {"lo": read.lo, "hi": read.hi, "lo_open": read.lo_open,
+                   "hi_open": read.hi_open, "date": read.date}
+    spread = (absent is not None and absent.size) or (broken is not None and broken.size)
+    if codes is not None and spread:
+        # Rows that differ from their distinct text: spread to one entry per row first.
+        state, hidden = state[codes], hidden[codes]
+        columns = {k: None if v is None else v[codes] for k, v in columns.items()}
+        codes = None
+    blank = [np.flatnonzero(hidden)] if hidden.any() else []
+    blank += [rows for rows in (broken, absent) if rows is not None and rows.size]
+    state[hidden] = Reading.INVALID
+    if broken is not None and broken.size:
+        state[broken] = Reading.INVALID
+    if absent is not None and absent.size:
+        state[absent] = Reading.ABSENT
+    for rows in blank:  # few rows: copies of the rule's columns with those rows blanked
+        for key, empty in (("lo", np.nan), ("hi", np.nan), ("date", np.datetime64("NaT"))):
+            if columns.get(key) is not None:
+                columns[key] = columns[key].copy()
+                columns[key][rows] = empty
+    return Readings(state, codes=codes, **columns)
+
+
+def _absent_rows(check: Check, table: Table, lacking: list[str]) -> Ints | None:
+    """Rows of inputs that have none of the check's alternatives (their cells read ABSENT)."""
+    if not lacking:
+        return None
+    gone = [i for i, f in enumerate(table.inputs) if f.path in lacking]
+    return np.flatnonzero(np.isin(table.input_index, gone)).astype(np.intp)
 
 
 def report_only(cells: Cells) -> Outcome:
@@ -198,18 +334,26 @@ def apply_missing(out: Outcome, missing: Bools, required: bool) -> None:
         out.message[missing] = "no value (optional)"
 
 
-def mark_broken(out: Outcome, table: Table, check: Check) -> None:
+def mark_broken(out: Outcome, table: Table, check: Check) -> Ints:
     """Cells a spreadsheet could not give a value for (a formula never calculated, an error
-    value) are invalid, never a pass; rows are those of the inputs that use each header."""
-    for name in check.alternatives:
-        broken = table.broken.get(header_key(name))
-        if not broken:
-            continue
-        rows = np.fromiter(broken, dtype=np.intp, count=len(broken))
-        keep = [_uses(table, check, name, int(table.input_index[r])) for r in rows.tolist()]
-        rows = rows[np.array(keep, dtype=bool)]
+    value) are invalid, never a pass; rows are those of the inputs that use each header.
+    Returns the rows marked."""
+    broken = broken_cells(table, check)
+    rows = np.fromiter(broken, dtype=np.intp, count=len(broken))
+    if rows.size:
         mark(out, rows, Status.FAIL, Reason.INVALID)
-        out.message[rows] = [broken[r] for r in rows.tolist()]
+        out.message[rows] = list(broken.values())
+    return rows
+
+
+def broken_cells(table: Table, check: Check) -> dict[int, str]:
+    """The check's cells that a spreadsheet gave no value for: row -> why."""
+    found: dict[int, str] = {}
+    for name in check.alternatives:
+        broken = table.broken.get(header_key(name), {})
+        found.update({r: why for r, why in broken.items()
+                      if _uses(table, check, name, int(table.input_index[r]))})
+    return found
 
 
 def _uses(table: Table, check: Check, name: str, i: int) -> bool:
@@ -220,29 +364,43 @@ def _uses(table: Table, check: Check, name: str, i: int) -> bool:
     return False
 
 
-def mark_lookalike(out: Outcome, cells: Cells) -> None:
+def mark_lookalike(out: Outcome, cells: Cells) -> Bools:
     """A word that reads as Latin but holds Cyrillic or Greek look-alike letters (`HeLa`
     with a Cyrillic H) is not what the person who checks it reads: never matched, never a
-    pass. Only cells with a Cyrillic or Greek letter are looked at one by one."""
+    pass. Only cells with a Cyrillic or Greek letter are looked at one by one. Returns which
+    cells were marked."""
     foreign = to_numpy(pc.match_substring_regex(cells.text, r"[\p{Cyrillic}\p{Greek}]"))
     foreign &= ~cells.missing
+    marked = np.zeros(len(cells), dtype=bool)
     for i in np.flatnonzero(foreign).tolist():
         why = lookalike(cells.text[i].as_py())
         if why is not None:
+            marked[i] = True
             mark(out, np.array([i], dtype=np.intp), Status.FAIL, Reason.INVALID)
             out.message[i] = why
+    return marked
 
 
-def mark_invisible(out: Outcome, cells: Cells) -> None:
+def mark_invisible(out: Outcome, cells: Cells) -> Bools:
     """A cell holding an invisible character (zero-width space, bidi override, escape) was
-    judged on text nobody can see: never a pass, whatever the rule made of it."""
-    hidden = invisible(cells) & ~cells.missing
+    judged on text nobody can see: never a pass, whatever the rule made of it. Returns
+    which cells were marked."""
+    hidden = invisible_cells(cells)
     if not hidden.any():
-        return
+        return hidden
     mark(out, hidden, Status.FAIL, Reason.INVALID)
     for i in np.flatnonzero(hidden).tolist():
-        shown = first_invisible(cells.text[i].as_py())
-        out.message[i] = f"contains an invisible character ({shown}); retype the value"
+        out.message[i] = invisible_message(cells.text[i].as_py())
+    return hidden
+
+
+def invisible_cells(cells: Cells) -> Bools:
+    """The present cells that hold an invisible character."""
+    return invisible(cells) & ~cells.missing
+
+
+def invisible_message(text: str) -> str:
+    return f"contains an invisible character ({first_invisible(text)}); retype the value"
 
 
 def _require_bound_columns(check: Check, rule: DateLimits, table: Table) -> None:

@@ -18,12 +18,14 @@ if TYPE_CHECKING:
 
 
 def plan_record(options: RunOptions, planned: Sequence[Planned], *, sign_key: str | None,
-                audit_log: str | None) -> Ed25519PrivateKey | None:
-    """Before any work: the key loads, there is a JSON report to sign, the log is writable."""
+                audit_log: str | None, audit_signer: Ed25519PrivateKey | None = None
+                ) -> Ed25519PrivateKey | None:
+    """Before any work: the key loads, there is a JSON report to sign, the log is writable
+    and kept with `audit_signer` (or unkeyed, without one)."""
     if audit_log is not None:
         from qc.gmp.audit import check_writable
 
-        check_writable(audit_log)
+        check_writable(audit_log, audit_signer)
     if sign_key is None:
         return None
     if not any(p.fmt == "json" for p in planned):
@@ -66,8 +68,9 @@ def _sha256(path: Path) -> str:
 
 
 def record_run(audit_log: str, options: RunOptions, report: Report | None, *, exit_code: int,
-               written: Sequence[Path], error: str | None = None) -> str:
-    """Append this run to the audit log; return the new line's sha256."""
+               written: Sequence[Path], error: str | None = None,
+               key: Ed25519PrivateKey | None = None) -> str:
+    """Append this run to the audit log, signed with `key`; return the new line's sha256."""
     from qc.gmp.audit import append
 
     p = report.provenance if report is not None and report.provenance else provenance(options)
@@ -95,4 +98,4 @@ def record_run(audit_log: str, options: RunOptions, report: Report | None, *, ex
     entry["reports"] = [{"path": str(path), "sha256": _sha256(path)} for path in written]
     if error is not None:
         entry["error"] = error
-    return append(audit_log, entry)
+    return append(audit_log, entry, key)

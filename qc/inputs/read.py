@@ -146,12 +146,13 @@ Parsed = tuple[dict[str, pa.ChunkedArray], list[str]]  # columns by position, he
 
 def read_fast(raw: bytes) -> Parsed | None:
     """The common case, parsed straight into Arrow (pyarrow.csv) without pandas: UTF-8
-    without quote characters, '\\n' or '\\r\\n' line ends, no blank line, every row exactly
+    whose quote characters only wrap whole fields (see _plainly_quoted), '\\n' or '\\r\\n'
+    line ends, no blank line, every row exactly
     as wide as the header. None for anything else (other encodings, quotes, CR-only or
     stray CR line ends, blank lines, ragged rows), which the general reader then reads
     with the same result or refuses with its exact message. Same cells as the general
     reader for every file it accepts (tests/perf/test_fast_paths.py)."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw or b'"' in raw:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw:
         return None
     if raw.count(b"\r") != raw.count(b"\r\n"):
         return None  # CR-only or stray CR: pandas and Arrow may split lines differently
@@ -172,6 +173,9 @@ def read_fast(raw: bytes) -> Parsed | None:
         header = _header(line, delimiter, "")
     except InputError:
         return None
+    quoted = b'"' in raw
+    if quoted and not _plainly_quoted(raw, delimiter):
+        return None
     import pyarrow.csv as pacsv  # deferred: only a run that reads a CSV file needs it
 
     names = [str(i) for i in range(len(header))]
@@ -180,7 +184,8 @@ def read_fast(raw: bytes) -> Parsed | None:
             pa.py_buffer(raw),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, quote_char=False, double_quote=False, escape_char=False,
+                delimiter=delimiter, quote_char='"' if quoted else False, double_quote=False,
+                escape_char=False,
                 newlines_in_values=False, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.large_string()), null_values=[],
@@ -190,6 +195,16 @@ def read_fast(raw: bytes) -> Parsed | None:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
         return None
     return {str(i): table.column(i) for i in range(len(header))}, header
+
+
+def _plainly_quoted(raw: bytes, delimiter: str) -> bool:
+    """Every `"` opens or closes a whole field: right after a line start or the delimiter,
+    closed right before the delimiter or a line end, with no `"`, CR or LF inside. Such a
+    field is its inner text for Arrow and for pandas alike; anything else (doubled quotes,
+    text around the quotes, line breaks inside) is left to the general reader."""
+    d = re.escape(delimiter.encode())
+    field = re.compile(rb'(?:^|(?<=[\n' + d + rb']))"[^"\r\n]*"(?=[\r\n' + d + rb']|\Z)', re.M)
+    return 2 * sum(1 for _ in field.finditer(raw)) == raw.count(b'"')
 
 
 def _fast_read(parsed: Parsed, raw: bytes, shown: str, digest: _Digest) -> _Read:

@@ -22,6 +22,7 @@ class RenderOptions:
     color: bool = False
     verbose: bool = False
     width: int = 100
+    wrap: bool = True  # False: one line per row, whatever its length (a CI log)
 
 
 Renderer = Callable[["Report", RenderOptions], Iterator[str]]

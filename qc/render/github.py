@@ -3,7 +3,8 @@ warning batch, pointing at the file and row of the batch.
 
 Escaping follows GitHub's toolkit (`@actions/core` `issueCommand`): in the message,
 `%`, CR and LF become `%25`, `%0D`, `%0A`; in a property (file, title) `:` and `,` also
-become `%3A` and `%2C`. A message lists one failed check per line.
+become `%3A` and `%2C`. A message lists one failed check per line. The runner also reads
+the legacy `##[command]` anywhere in a line: every `##[` becomes `#\x23[` (shown as is).
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from collections.abc import Iterator
 from qc.model import BatchView, Report, Status
 from qc.render import RenderOptions
 from qc.render.problems import describe, failed, warned
-from qc.render.text import visible
+from qc.render.text import no_legacy_commands, visible
 
 STDIN = "<stdin>"
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    escaped = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return no_legacy_commands(escaped)
 
 
 def escape_property(text: str) -> str:

@@ -3,6 +3,10 @@
 Every value from the data goes in as plain `Text` (never markup) after `visible()`, so
 `[bold red]PASS[/]` or an escape sequence in a cell is shown, not obeyed. Verdicts are
 words as well as colours. `--verbose` lists every check of every batch.
+
+No line of the table can be taken for a CI workflow command (`no_workflow_commands`); with
+`wrap=False` (under GitHub Actions) a row is one line however long, so that no value
+starts a line of its own.
 """
 
 from __future__ import annotations
@@ -18,17 +22,18 @@ from rich.text import Text
 from qc.model import BatchView, Report, Status
 from qc.render import RenderOptions
 from qc.render.attribution import attribution_line
-from qc.render.text import visible
+from qc.render.text import no_workflow_commands, visible
 
 STYLES = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
 MAX_ROWS = 200  # problem rows shown before the table points at the full reports
+UNWRAPPED = 1_000_000  # the console width when rows must not wrap
 
 
 def render(report: Report, options: RenderOptions) -> Iterator[str]:
     buffer = io.StringIO()
     console = Console(
         file=buffer,
-        width=options.width,
+        width=options.width if options.wrap else UNWRAPPED,
         force_terminal=options.color,
         no_color=not options.color,
         color_system="standard" if options.color else None,
@@ -48,7 +53,7 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
     shown = Status.PASS if options.verbose else Status.WARN
     batches = list(_take(report.iter_batches(at_least=shown), MAX_ROWS + 1))
     if batches:
-        console.print(_table(batches[:MAX_ROWS], verbose=options.verbose))
+        console.print(_table(batches[:MAX_ROWS], verbose=options.verbose, wrap=options.wrap))
     if len(batches) > MAX_ROWS:
         console.print(Text(f"… only the first {MAX_ROWS} batches are listed here; write a report "
                            "with -o report.json for all of them.", style="dim"))
@@ -56,7 +61,7 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
         if report.not_for_release and note.startswith("NOT FOR RELEASE: "):
             continue  # already the banner at the top
         console.print(Text(f"note: {visible(note)}", style="dim"))
-    yield buffer.getvalue()
+    yield no_workflow_commands(buffer.getvalue())
 
 
 def _take(items: Iterator[BatchView], limit: int) -> Iterator[BatchView]:
@@ -85,14 +90,17 @@ def _summary(report: Report) -> Text:
     return line
 
 
-def _table(batches: list[BatchView], *, verbose: bool) -> Table:
+def _table(batches: list[BatchView], *, verbose: bool, wrap: bool = True) -> Table:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
-    table.add_column("batch", overflow="fold", no_wrap=False, max_width=24)
+    if wrap:
+        table.add_column("batch", overflow="fold", no_wrap=False, max_width=24)
+    else:
+        table.add_column("batch", no_wrap=True)
     table.add_column("row", justify="right")
     table.add_column("verdict")
-    table.add_column("check", overflow="fold")
-    table.add_column("result", overflow="fold")
-    table.add_column("detail", overflow="fold", ratio=1)
+    table.add_column("check", overflow="fold", no_wrap=not wrap)
+    table.add_column("result", overflow="fold", no_wrap=not wrap)
+    table.add_column("detail", overflow="fold", ratio=1, no_wrap=not wrap)
     several = len({b.input for b in batches}) > 1
     for batch in batches:
         checks = batch.checks if verbose else batch.problems()

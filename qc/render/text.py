@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e"
                       r"\u2066-\u2069\ufeff]")
@@ -26,3 +27,48 @@ def visible(text: str) -> str:
     text = text.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
     return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) > 0xFF
                         else f"\\x{ord(m.group()):02x}", text)
+
+
+# GitHub's runner reads a workflow command from any line of a step's output (stdout and
+# stderr; a line ends at LF, CR or CRLF): `::name ...::` once leading whitespace is trimmed,
+# and the legacy `##[name]` anywhere in the line (actions/runner ActionCommand.TryParse).
+_LEGACY = re.compile(r"##\[")
+_LINES = re.compile(r"(\r\n|\r|\n)")
+
+
+def no_legacy_commands(text: str, escape: str = "\\x{:02x}") -> str:
+    """`text` with every `##[` written `#\\x23[`: the runner takes it anywhere in a line."""
+    hash_ = escape.format(ord("#"))
+    return _LEGACY.sub(lambda _: f"#{hash_}[", text)
+
+
+def no_workflow_commands(text: str, escape: str = "\\x{:02x}") -> str:
+    """`text` with every line that a CI runner would take for a workflow command made
+    inert: a `::` that starts a line after whitespace becomes `\\x3a:`, every `##[`
+    becomes `#\\x23[` (with `escape="\\u{:04x}"`, the same inside a JSON string). The
+    escapes are visible, as `visible()` shows other characters that act on their reader."""
+    colon = escape.format(ord(":"))
+    parts = _LINES.split(text)
+    for i in range(0, len(parts), 2):
+        line = no_legacy_commands(parts[i], escape)
+        body = line.lstrip()
+        if body.startswith("::"):
+            line = line[:len(line) - len(body)] + colon + body[1:]
+        parts[i] = line
+    return "".join(parts)
+
+
+def workflow_safe(chunks: Iterable[str], escape: str = "\\x{:02x}") -> Iterator[str]:
+    """`no_workflow_commands` over text that arrives in chunks: a line (and a `##[`) may
+    be split between two chunks, so each chunk's unfinished last line waits for the next."""
+    pending = ""
+    for chunk in chunks:
+        text = pending + chunk
+        cut = max(text.rfind("\n"), text.rfind("\r"))
+        if cut < 0 or (text[cut] == "\r" and cut == len(text) - 1):
+            pending = text  # no complete line yet (or a CR that an LF may follow)
+            continue
+        pending = text[cut + 1:]
+        yield no_workflow_commands(text[:cut + 1], escape)
+    if pending:
+        yield no_workflow_commands(pending, escape)

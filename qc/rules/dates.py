@@ -5,9 +5,9 @@ Cells are read as ISO dates (`2026-03-07`) and with every format the spec declar
 `date_format` (strftime). A cell that no format reads is invalid, and so is one that
 two formats read differently (`04/05/2026` under both `%d/%m/%Y` and `%m/%d/%Y`): the
 tool never guesses. `today` is the run's as-of date (`exoqc check --as-of`).
-Each distinct cell text is read once. A strict `YYYY-MM-DD` text under the ISO format is
-read by NumPy; anything else goes through `pandas.to_datetime`, one pass per declared
-format (pandas is imported only then: a file of ISO dates never needs it).
+Each distinct cell text is read once, by qc/engine/dates.py, as `pandas.to_datetime`
+reads it but without pandas for ISO and for formats made of `%Y`, `%m`, `%d`; `today`,
+`now` and a leading minus are never read.
 
 ```yaml
 - name: expiry
@@ -25,11 +25,9 @@ format (pandas is imported only then: a file of ISO dates never needs it).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -38,12 +36,10 @@ import pyarrow.compute as pc
 
 from qc.engine.arrowbuf import to_numpy
 from qc.engine.cells import MISSING_TOKENS, Cells
-from qc.errors import SpecError
-from qc.model import DateBound, DateLimits, Reason, Status
-from qc.rules.outcome import Outcome, blank, mark
+from qc.engine.dates import ISO, read_texts
+from qc.model import DateBound, DateLimits, Readings, Reason, Status
+from qc.rules.outcome import Outcome, blank, mark, states
 
-ISO = "%Y-%m-%d"
-_STRICT_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 Days = npt.NDArray[np.datetime64]
 Bools = npt.NDArray[np.bool_]
 
@@ -89,34 +85,13 @@ def read_dates(cells: Cells, formats: tuple[str, ...]) -> Dates:
 def _readings(distinct: list[str], formats: tuple[str, ...]) -> Days:
     """Each distinct text under each format (NaT where the format does not read it).
 
-    Missing tokens are never read (the caller ignores them). Under the ISO format a text
-    of exactly `YYYY-MM-DD` is read by NumPy, which accepts and refuses exactly the dates
-    pandas does (tests/perf/test_dates_identity_fast.py); every other text goes to pandas."""
+    Missing tokens are never read (the caller ignores them); qc/engine/dates.py reads the
+    rest as pandas.to_datetime would (tests/engine/test_dates_read.py)."""
     out = np.full((len(formats), len(distinct)), np.datetime64("NaT"), dtype="datetime64[D]")
     wanted = [j for j, text in enumerate(distinct) if text.lower() not in MISSING_TOKENS]
     for k, fmt in enumerate(formats):
-        rest = wanted
-        if fmt == ISO:
-            rest = []
-            for j in wanted:
-                if _STRICT_ISO.fullmatch(distinct[j]) is None:
-                    rest.append(j)
-                    continue
-                with contextlib.suppress(ValueError):  # 2026-02-30: NaT, as in pandas
-                    out[k, j] = np.datetime64(distinct[j], "D")
-        if rest:
-            out[k, rest] = _pandas_dates([distinct[j] for j in rest], fmt)
+        out[k, wanted] = read_texts([distinct[j] for j in wanted], fmt)
     return out
-
-
-def _pandas_dates(texts: list[str], fmt: str) -> Days:
-    import pandas as pd  # imported where used: ISO dates never need it
-
-    try:
-        read = pd.to_datetime(pd.Series(texts, dtype=object), format=fmt, errors="coerce")
-    except ValueError as exc:  # a directive Python accepts but pandas does not
-        raise SpecError(f"date_format {fmt!r}: {exc}") from None
-    return read.to_numpy().astype("datetime64[D]")
 
 
 def evaluate(rule: DateLimits, cells: Cells, *, as_of: dt.date | None = None,
@@ -151,7 +126,7 @@ def evaluate(rule: DateLimits, cells: Cells, *, as_of: dt.date | None = None,
         for i in np.flatnonzero(hit).tolist():
             out.message[i] = f"{v[i]} is {kind} {_bound_text(bound, limit[i])}"
         judged &= ~hit
-    return out
+    return replace(out, readings=Readings(states(n, ~dates.readable), date=dates.value))
 
 
 # Each limit: its key, the verdict of a date beyond it, the message's words, and which

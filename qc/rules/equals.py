@@ -10,13 +10,15 @@ anything else (`GMP-like`, `pending`) is invalid, never read as yes.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pyarrow.compute as pc
 
 from qc.engine.arrowbuf import texts, to_numpy
 from qc.engine.cells import Cells
-from qc.model import Equals, Reason, Status
-from qc.rules.outcome import Outcome, blank, mark
+from qc.model import Equals, Readings, Reason, Status
+from qc.rules.outcome import Outcome, blank, mark, states
 
 TRUE = ("true", "yes", "y", "1")
 FALSE = ("false", "no", "n", "0")
@@ -35,4 +37,4 @@ def evaluate(rule: Equals, cells: Cells, **_: object) -> Outcome:
         text = cells.text[i].as_py()
         out.message[i] = (f"{text!r} is not the required {expected}" if other[i]
                           else f"{text!r} is not a yes/no answer")
-    return out
+    return replace(out, readings=Readings(states(len(cells), ~yes & ~no)))

@@ -10,14 +10,16 @@ that work and report size grow linearly with the rows sharing an id.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import numpy.typing as npt
 import pyarrow.compute as pc
 
 from qc.engine.arrowbuf import texts, to_numpy
 from qc.engine.cells import Cells
-from qc.model import Identity, Reason, Status
-from qc.rules.outcome import Outcome, blank, mark
+from qc.model import Identity, Readings, Reason, Status
+from qc.rules.outcome import Outcome, blank, mark, states
 from qc.rules.text import NON_RESULTS
 from qc.text import id_keys
 
@@ -38,6 +40,7 @@ def evaluate(rule: Identity, cells: Cells, *, rows: npt.NDArray[np.int64],
                                                                              copy=False)
     counts = np.bincount(keys)
     dup = (counts[keys] > 1) & ~cells.missing & ~junk
+    out = replace(out, readings=Readings(states(len(cells), not_a_result=junk)))
     if not dup.any():
         return out
     mark(out, dup, Status.FAIL, Reason.INVALID)

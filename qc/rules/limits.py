@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
@@ -27,8 +28,8 @@ import numpy as np
 
 from qc.engine import units
 from qc.engine.cells import Bools, Cells, Floats, Interval, Numbers, parse_numbers, parse_one
-from qc.model import Limits, Reason, Status
-from qc.rules.outcome import Outcome, blank, mark
+from qc.model import Limits, Readings, Reason, Status
+from qc.rules.outcome import Outcome, blank, mark, states
 
 NEAR = 1e-9  # relative distance to a limit below which a float comparison is re-done exactly
 
@@ -110,7 +111,20 @@ def evaluate(rule: Limits, cells: Cells, *, decimal_comma: bool = False, **_: ob
     def exact(i: int) -> Interval | str:
         return parse_one(shown(i), target, decimal_comma=decimal_comma)
 
-    return judge(rule, nums, ~cells.missing, exact, shown)
+    out = judge(rule, nums, ~cells.missing, exact, shown)
+    return replace(out, readings=readings(nums))
+
+
+def read(rule: Limits, cells: Cells, *, decimal_comma: bool = False) -> Readings:
+    """The cells read as intervals in the rule's unit, without judging them (report-only)."""
+    target = units.find(rule.unit) if rule.unit else None
+    return readings(parse_numbers(cells, target, decimal_comma=decimal_comma))
+
+
+def readings(nums: Numbers) -> Readings:
+    """The intervals as read (state VALUE where a number was read, else INVALID)."""
+    return Readings(states(len(nums.lo), ~nums.valid), lo=nums.lo, hi=nums.hi,
+                    lo_open=nums.lo_open, hi_open=nums.hi_open)
 
 
 def judge(rule: Limits, nums: Numbers, present: Bools, exact: Callable[[int], Interval | str],

@@ -7,14 +7,18 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from qc.model import Codes, Reason, Status
+from qc.model import Codes, Reading, Readings, Reason, Status
 
 
 @dataclass(frozen=True, eq=False)
 class Outcome:
+    """`readings`: what the rule read from each cell it was given (the engine adds the
+    missing, absent, broken and invisible cells); None for a rule that reads text only."""
+
     status: Codes
     reason: Codes
     message: npt.NDArray[np.object_]  # str or None per row
+    readings: Readings | None = None
 
 
 def blank(n: int) -> Outcome:
@@ -30,3 +34,14 @@ def mark(out: Outcome, rows: npt.NDArray[np.bool_] | npt.NDArray[np.intp], statu
          reason: Reason) -> None:
     out.status[rows] = status
     out.reason[rows] = reason
+
+
+def states(n: int, invalid: npt.NDArray[np.bool_] | None = None,
+           not_a_result: npt.NDArray[np.bool_] | None = None) -> Codes:
+    """A `Reading` per cell: VALUE, except the cells a rule could not read."""
+    state = np.full(n, Reading.VALUE, dtype=np.int8)
+    if invalid is not None:
+        state[invalid] = Reading.INVALID
+    if not_a_result is not None:
+        state[not_a_result] = Reading.NOT_A_RESULT
+    return state

@@ -23,6 +23,7 @@ by Arrow's RE2 engine, which runs in time linear in the cell's length: a pattern
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pyarrow as pa
@@ -30,8 +31,8 @@ import pyarrow.compute as pc
 
 from qc.engine.arrowbuf import texts, to_numpy
 from qc.engine.cells import Cells
-from qc.model import Allowed, Forbidden, Pattern, Reason, Status
-from qc.rules.outcome import Outcome, blank, mark
+from qc.model import Allowed, Forbidden, Pattern, Readings, Reason, Status
+from qc.rules.outcome import Outcome, blank, mark, states
 
 MAX_PATTERN = 1000
 # Words a lab writes where a result should be: never a result, whatever the rule.
@@ -77,7 +78,7 @@ def evaluate_allowed(rule: Allowed, cells: Cells, **_: object) -> Outcome:
         text = cells.text[i].as_py()
         what = "is not a result" if junk[i] else "is not one of"
         out.message[i] = f"{text!r} {what}: {choices}" if not junk[i] else f"{text!r} {what}"
-    return out
+    return replace(out, readings=Readings(states(len(cells), not_a_result=junk)))
 
 
 def evaluate_forbidden(rule: Forbidden, cells: Cells, **_: object) -> Outcome:
@@ -95,7 +96,7 @@ def evaluate_forbidden(rule: Forbidden, cells: Cells, **_: object) -> Outcome:
             continue
         named = [v for v in rule.values if _word(v).search(text)]
         out.message[i] = f"{text!r} names a forbidden entry: {', '.join(named) or '(see spec)'}"
-    return out
+    return replace(out, readings=Readings(states(len(cells), not_a_result=junk)))
 
 
 def _word(entry: str) -> re.Pattern[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import functools
 import hashlib
 import json
 import re
@@ -469,7 +468,8 @@ class _Context:
 
 
 def _derived(table: Mapping[str, str], where: _Locator) -> tuple[Derived, ...]:
-    """Parse every derived expression and inline derived names used inside others."""
+    """Parse every derived expression and link the derived names used inside others
+    (shared, not copied: qc/engine/derived/expr.py `link`)."""
     from qc.engine.derived import expr
 
     trees: dict[str, expr.Node] = {}
@@ -478,26 +478,13 @@ def _derived(table: Mapping[str, str], where: _Locator) -> tuple[Derived, ...]:
             trees[name] = expr.parse(text)
         except expr.ExpressionError as exc:
             raise where.error(("derived", name), str(exc)) from None
-    keys = {header_key(name): name for name in trees}
-    out: list[Derived] = []
-    def inline(col: str, trail: tuple[str, ...]) -> expr.Node | None:
-        other = keys.get(header_key(col))
-        if other is None:
-            return None
-        if other in trail:
-            cycle = " -> ".join((*trail, other))
-            raise where.error(("derived", trail[0]), f"refers to itself: {cycle}")
-        return expr.substitute(trees[other], lambda c: inline(c, (*trail, other)))
-
-    for name, tree in trees.items():
-        full = expr.substitute(tree, functools.partial(_inline_from, inline, name))
-        inputs = tuple(dict.fromkeys(expr.columns(full)))
-        out.append(Derived(name=name, expression=text, tree=full, inputs=inputs))
-    return tuple(out)
-
-
-def _inline_from(inline: Any, start: str, col: str) -> Any:
-    return inline(col, (start,))
+    try:
+        linked = expr.link(trees, header_key)
+    except expr.LinkError as exc:
+        raise where.error(("derived", exc.name), str(exc)) from None
+    return tuple(Derived(name=name, expression=table[name], tree=linked[name],
+                         inputs=tuple(dict.fromkeys(expr.columns(linked[name]))))
+                 for name in trees)
 
 
 def _formats(value: Any, where: _Locator, at: tuple[str | int, ...]) -> tuple[str, ...]:

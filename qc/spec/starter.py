@@ -35,7 +35,7 @@ derived:
 
 checks:
   # Numeric limits: min/max fail outside, warn_min/warn_max warn outside.
-  # `column` may list alternatives: the first one present in the file is used.
+  # `column` may list alternatives: each row uses the first one with a value.
   - name: particle_size
     column: [mean_particle_size_nm, "Mean size (nm)"]
     unit: nm

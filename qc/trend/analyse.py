@@ -1,10 +1,11 @@
 """Run a trend analysis: load, order the batches, and chart every numeric check. No printing.
 
-Cells are read with the same machinery as `exoqc check` (qc.engine.cells), and whether a
-result is out of spec or in alert comes from the engine itself, so the trend page and
-the conformance report never disagree. Only exact results enter the statistics:
-censored values (`<0.25`), missing and unreadable cells are listed as excluded, never
-substituted.
+The values are those the engine read for `exoqc check` (each result's `readings`: never
+cell text read again, so a derived attribute is trended on its computed value, not its
+display text), and whether a result is out of spec or in alert comes from the engine
+itself, so the trend page and the conformance report never disagree. Only exact results
+enter the statistics: censored values (`<0.25`), missing and unreadable cells are listed
+as excluded, never substituted.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 
-from qc.engine import units
 from qc.errors import InputError, SpecError
-from qc.model import Check, CheckResult, Codes, InputFile, Limits, Reason, Spec, Status
+from qc.model import Check, CheckResult, Codes, InputFile, Limits, Reading, Reason, Spec, Status
 from qc.trend import stats
 
 Floats = npt.NDArray[np.float64]
@@ -102,10 +102,7 @@ class Trend:
 
 
 def run_trend(options: TrendOptions) -> Trend:
-    import pyarrow as pa
-
     from qc import __version__
-    from qc.engine.cells import parse_numbers, read_cells
     from qc.engine.evaluate import Options, evaluate
     from qc.inputs.read import load_table
     from qc.model import header_key
@@ -130,7 +127,7 @@ def run_trend(options: TrendOptions) -> Trend:
         lacking = [p for i, p in enumerate(paths) if i not in table.present.get(key, ())]
         if lacking:
             raise InputError(f"{lacking[0]}: no column {options.by!r} (given by --by)")
-        texts = read_cells(table.columns[key]).as_list()
+        texts = [t or "" for t in table.columns[key].to_pylist()]  # an order key, not a result
         order = order_by_date(texts, options.by, sources)
         dates = tuple(texts[i] for i in order.tolist())
     attributes = []
@@ -138,21 +135,16 @@ def run_trend(options: TrendOptions) -> Trend:
     for result in report.results[1:]:  # [0] is the built-in batch identity check
         rule = result.check.rule
         assert isinstance(rule, Limits)
-        computed = result.check.columns or spec.derived_named(result.check.column) is not None
-        if result.note and not computed:
+        read = result.readings
+        if read.count(Reading.ABSENT) == len(read):
             continue  # an optional column absent from every file: nothing to chart
-        if computed:  # a derived value or a column alternative: the values the check read
-            if all(v is None for v in result.value):
-                continue
-            cells = read_cells(pa.array([v or "" for v in result.value], pa.large_string()))
-        else:
-            cells = read_cells(table.columns[header_key(result.check.column)])
-        target = units.find(rule.unit) if rule.unit else None
-        nums = parse_numbers(cells, target, decimal_comma=options.decimal_comma)
+        assert read.lo is not None and read.hi is not None
+        state = read.state[order]
         attributes.append(attribute(
-            result, rule, nums.lo[order], nums.hi[order], (nums.valid & ~cells.missing)[order],
-            cells.missing[order], [result.value[i] for i in order.tolist()],
-            result.status[order], result.reason[order]))
+            result, rule, read.lo[order], read.hi[order], state == Reading.VALUE,
+            (state == Reading.MISSING) | (state == Reading.ABSENT),
+            [result.value[i] for i in order.tolist()], result.status[order],
+            result.reason[order]))
     return Trend(
         spec=spec,
         inputs=table.inputs,

@@ -100,3 +100,13 @@ def test_csv_runs_do_not_import_the_excel_reader(tmp_path: Path) -> None:
     assert _imported("check", str(tmp_path / "a.csv"), "--spec", str(spec), "-q",
                      watched=("qc.inputs.excel", "python_calamine", "openpyxl")) == {
         "code": 0, "heavy": []}
+
+
+def test_quick_start_command_imports_neither_pandas_nor_matplotlib_nor_jinja2() -> None:
+    """The README's first command, exactly: quoted CSV cells (fast reader), ISO dates and
+    derived attributes (clinical spec), the table on stdout."""
+    done = _probe(("check", "sample_data/batches.csv", "--spec", "clinical"),
+                  ("pandas", "matplotlib", "jinja2", "jsonschema"))
+    result = json.loads(done.stderr.strip().splitlines()[-1])
+    assert result == {"code": 1, "heavy": []}, done.stderr[-2000:]
+    assert "EXO-2026-23 " in done.stdout  # the table was printed: the checks really ran

@@ -48,10 +48,11 @@ def test_output_refused_before_any_work(tmp_path: Path, spec: Path) -> None:
     before = _listing(tmp_path)
     missing = tmp_path / "not-there.csv"  # read first, its error would win
     cases = [
-        ([batches, "-o", tmp_path / "link.json"], "link.json: is one of the inputs; refusing "
-                                                  "to overwrite it"),
-        ([batches, "-o", tmp_path / "hard.json"], "hard.json: is one of the inputs; refusing "
-                                                  "to overwrite it"),
+        # Another spelling of an input: the line names both.
+        ([batches, "-o", tmp_path / "link.json"], f"link.json: is one of the inputs "
+                                                  f"{str(batches)!r}; refusing to overwrite it"),
+        ([batches, "-o", tmp_path / "hard.json"], f"hard.json: is one of the inputs "
+                                                  f"{str(batches)!r}; refusing to overwrite it"),
         ([missing, "-o", tmp_path], ": is a folder; give a file name"),
         ([missing, "-o", tmp_path / "folder.json"], "folder.json: is a folder; give a file name"),
         ([missing, "-o", batches / "x.json"], f"in.csv/x.json: {str(batches)!r} is a file, not "
@@ -68,8 +69,7 @@ def test_output_refused_before_any_work(tmp_path: Path, spec: Path) -> None:
         assert line.startswith("exoqc: ") and line.endswith(tail), (line, tail)
         assert run.out == ""
     run = run_cli("check", "-s", spec_json, batches, "-o", spec_json)
-    assert one_line_error(run) == (f"exoqc: {spec_json}: is one of the inputs; refusing to "
-                                   "overwrite it")
+    assert one_line_error(run) == f"exoqc: {spec_json}: is the spec; refusing to overwrite it"
     assert _listing(tmp_path) == before  # no output, no partial or temporary file
     assert spec_json.read_text() == "{}"
 

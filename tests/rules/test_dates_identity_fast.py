@@ -1,7 +1,8 @@
 """The pandas-free paths of two row-wise rules agree with the pandas code they replace.
 
-- Date cells: each distinct text is read once, and a strict `YYYY-MM-DD` under the ISO
-  format by NumPy instead of `pandas.to_datetime`. Same dates, same NaT, for every text.
+- Date cells: each distinct text is read once, by qc/engine/dates.py instead of
+  `pandas.to_datetime` (tests/engine/test_dates_read.py compares the two per format).
+  Same dates, same NaT, for every text.
 - Batch identity: repeated ids found with Arrow's dictionary encoding and a bincount
   instead of `pandas.Series.duplicated(keep=False)`.
 """

@@ -177,11 +177,20 @@ checks:
 """
 
 
-def test_first_present_alternative_wins(judge: Callable[..., object]) -> None:
+def test_alternatives_that_disagree_are_invalid(judge: Callable[..., object]) -> None:
+    """500 in one alternative and 120 in another used to pass on 120 (issue 14, item 6)."""
     run = judge(ALTERNATIVES, csv("batch_id,size_nm,Mean size (nm)", "B1,500,120"))
-    assert run.code == 0, run
-    assert checks_of(run)[0][0]["column"] == "Mean size (nm)"
-    assert checks_of(run)[0][0]["value"] == "120"
+    assert run.code == 1, run
+    check = checks_of(run)[0][0]
+    assert (check["status"], check["reason"]) == ("fail", "invalid")
+    assert check["message"] == ("columns 'Mean size (nm)' ('120') and 'size_nm' ('500') "
+                                "disagree: keep one result")
+
+
+def test_first_alternative_with_a_value_wins(judge: Callable[..., object]) -> None:
+    run = judge(ALTERNATIVES, csv("batch_id,size_nm,Mean size (nm)", "B1,500,"))
+    assert run.code == 1, run
+    assert checks_of(run)[0][0]["value"] == "500"
 
 
 def test_alternatives_per_input_file(write: Callable[..., Path]) -> None:

@@ -31,6 +31,11 @@ import numpy as np
 MAX_LENGTH = 1000
 MAX_DEPTH = 50
 MAX_LITERAL = Decimal("1e300")
+# Bounds of the derived section once its attributes are linked (see `link`): the nesting
+# of an expanded expression, and the operations written in all expressions together
+# (a bound on the work of any one attribute, since shared parts are computed once).
+MAX_LINKED_DEPTH = 200
+MAX_NODES = 20_000
 
 _BACKTICK = re.compile(r"`([^`]*)`")
 _OPS: dict[type[ast.operator], str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
@@ -169,18 +174,26 @@ def _convert(node: ast.AST, names: Mapping[str, str], depth: int, source: str) -
 
 
 def columns(node: Node) -> Iterator[str]:
-    """Every name the expression reads, in order of appearance (repeats included)."""
-    if isinstance(node, Col):
-        yield node.name
-    elif isinstance(node, Neg):
-        yield from columns(node.operand)
-    elif isinstance(node, Bin):
-        yield from columns(node.left)
-        yield from columns(node.right)
+    """Every name the expression reads, in order of first appearance. A sub-expression
+    shared by several parents (a derived attribute used twice) is walked once."""
+    seen: set[int] = set()
+    stack: list[Node] = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, Col):
+            yield current.name
+        elif isinstance(current, Neg):
+            stack.append(current.operand)
+        elif isinstance(current, Bin):
+            stack.extend((current.right, current.left))
 
 
 def substitute(node: Node, lookup: Callable[[str], Node | None]) -> Node:
-    """The tree with each name that `lookup` knows replaced by its tree."""
+    """The tree with each name that `lookup` knows replaced by its tree (the very object
+    `lookup` returns: substituting one tree many times shares it, copies nothing)."""
     if isinstance(node, Col):
         found = lookup(node.name)
         return node if found is None else found
@@ -189,6 +202,85 @@ def substitute(node: Node, lookup: Callable[[str], Node | None]) -> Node:
     if isinstance(node, Bin):
         return Bin(node.op, substitute(node.left, lookup), substitute(node.right, lookup))
     return node
+
+
+class LinkError(ExpressionError):
+    """A derived attribute that cannot be linked; `name` is the attribute to blame."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+def link(trees: Mapping[str, Node], key: Callable[[str], str]) -> dict[str, Node]:
+    """Each derived attribute's tree with the derived attributes it names put in.
+
+    A derived attribute used several times is put in as one shared object, never copied,
+    so that `evaluate` computes it once: `d2: d1*d1`, `d3: d2*d2`, ... stays as small as
+    it is written. The order is found without recursion (a chain of thousands of names
+    is a spec error, not a RecursionError). LinkError names the attribute when one
+    refers to itself, when the expression it expands to is nested deeper than
+    MAX_LINKED_DEPTH, or when the section holds more than MAX_NODES operations.
+    """
+    names = {key(name): name for name in trees}
+    total = sum(_size(tree) for tree in trees.values())
+    if total > MAX_NODES:
+        raise LinkError(next(iter(trees)), f"the derived attributes hold {total} operations "
+                        f"in all; at most {MAX_NODES} are allowed")
+
+    def uses(name: str) -> list[str]:
+        found = (names.get(key(col)) for col in columns(trees[name]))
+        return list(dict.fromkeys(n for n in found if n is not None))
+
+    linked: dict[str, Node] = {}
+    depths: dict[int, int] = {}
+    for start in trees:
+        path: list[str] = []
+        stack: list[tuple[str, Iterator[str]]] = []
+        if start not in linked:
+            path.append(start)
+            stack.append((start, iter(uses(start))))
+        while stack:
+            name, pending = stack[-1]
+            other = next(pending, None)
+            if other is None:
+                stack.pop()
+                path.pop()
+                tree = substitute(trees[name], lambda col: linked.get(names.get(key(col), "")))
+                if _depth(tree, depths) > MAX_LINKED_DEPTH:
+                    raise LinkError(name, f"nested deeper than {MAX_LINKED_DEPTH} levels once "
+                                    "the derived attributes it uses are put in")
+                linked[name] = tree
+            elif other in path:
+                raise LinkError(start, "refers to itself: " + " -> ".join((*path, other)))
+            elif other not in linked:
+                path.append(other)
+                stack.append((other, iter(uses(other))))
+    return linked
+
+
+def _size(node: Node) -> int:
+    """The number of nodes of one parsed (unshared) tree."""
+    if isinstance(node, Neg):
+        return 1 + _size(node.operand)
+    if isinstance(node, Bin):
+        return 1 + _size(node.left) + _size(node.right)
+    return 1
+
+
+def _depth(node: Node, depths: dict[int, int]) -> int:
+    """The nesting depth of a linked tree; `depths` remembers the shared parts by id."""
+    known = depths.get(id(node))
+    if known is not None:
+        return known
+    if isinstance(node, Neg):
+        depth = 1 + _depth(node.operand, depths)
+    elif isinstance(node, Bin):
+        depth = 1 + max(_depth(node.left, depths), _depth(node.right, depths))
+    else:
+        depth = 1
+    depths[id(node)] = depth
+    return depth
 
 
 def show(node: Node) -> str:
@@ -231,28 +323,41 @@ def exact_context() -> Iterator[None]:
 def evaluate(node: Node, inputs: Callable[[str], Box], n: int, *, exact: bool = False) -> Box:
     """The node's value over n rows; `inputs(name)` gives each column's intervals.
 
-    With exact=True the bounds are Decimal object arrays (call inside exact_context()).
+    A shared sub-expression (see `link`) is computed once. With exact=True the bounds
+    are Decimal object arrays (call inside exact_context()).
     """
+    return _evaluate(node, inputs, n, exact, {})
+
+
+def _evaluate(node: Node, inputs: Callable[[str], Box], n: int, exact: bool,
+              done: dict[int, Box]) -> Box:
+    known = done.get(id(node))
+    if known is not None:
+        return known
     if isinstance(node, Col):
-        return inputs(node.name)
-    if isinstance(node, Num):
+        out = inputs(node.name)
+    elif isinstance(node, Num):
         value = node.value if exact else float(node.value)
         arr = np.full(n, value, dtype=object if exact else np.float64)
         closed = np.zeros(n, dtype=bool)
-        return Box(arr, arr.copy(), closed, closed.copy(), closed.copy())
-    if isinstance(node, Neg):
-        a = evaluate(node.operand, inputs, n, exact=exact)
-        return Box(-a.hi, -a.lo, a.hi_open, a.lo_open, a.bad)
-    a = evaluate(node.left, inputs, n, exact=exact)
-    b = evaluate(node.right, inputs, n, exact=exact)
-    with np.errstate(all="ignore"):
-        if node.op == "+":
-            return _add(a, b)
-        if node.op == "-":
-            return _add(a, Box(-b.hi, -b.lo, b.hi_open, b.lo_open, b.bad))
-        if node.op == "*":
-            return _mul(a, b, exact)
-        return _div(a, b, exact)
+        out = Box(arr, arr.copy(), closed, closed.copy(), closed.copy())
+    elif isinstance(node, Neg):
+        a = _evaluate(node.operand, inputs, n, exact, done)
+        out = Box(-a.hi, -a.lo, a.hi_open, a.lo_open, a.bad)
+    else:
+        a = _evaluate(node.left, inputs, n, exact, done)
+        b = _evaluate(node.right, inputs, n, exact, done)
+        with np.errstate(all="ignore"):
+            if node.op == "+":
+                out = _add(a, b)
+            elif node.op == "-":
+                out = _add(a, Box(-b.hi, -b.lo, b.hi_open, b.lo_open, b.bad))
+            elif node.op == "*":
+                out = _mul(a, b, exact)
+            else:
+                out = _div(a, b, exact)
+    done[id(node)] = out
+    return out
 
 
 def _add(a: Box, b: Box) -> Box:
@@ -349,8 +454,9 @@ def texts(lo: Any, hi: Any, lo_open: Any, hi_open: Any, ok: Any) -> Any:
 
 def _numbers(values: Any) -> Any:
     """`number_text` of every (finite) value, as an object array."""
-    import pyarrow as pa  # deferred: spec loading parses expressions without pyarrow
-    import pyarrow.compute as pc
+    import pyarrow.compute as pc  # deferred: spec loading parses expressions without pyarrow
+
+    from qc.engine.arrowbuf import texts
 
     out = np.full(len(values), "0", dtype=object)
     size = np.abs(values)
@@ -358,10 +464,11 @@ def _numbers(values: Any) -> Any:
     small = (size != 0) & ~sci & (size < 1)
     plain = (size != 0) & ~sci & ~small
     if sci.any():
-        text = pa.array(np.char.mod("%.3E", values[sci]))
+        # Through arrowbuf: pa.array and to_numpy would make pyarrow import pandas.
+        text = texts(np.char.mod("%.3E", values[sci]).tolist())
         text = pc.replace_substring_regex(text, "0+E", "E")
         text = pc.replace_substring_regex(text, r"\.E", ".0E")
-        out[sci] = text.to_numpy(zero_copy_only=False)
+        out[sci] = text.to_pylist()
     if small.any():
         out[small] = np.char.mod("%.4g", values[small]).astype(object)
     if plain.any():

@@ -8,21 +8,35 @@ derived value as text (`1.51E+10`, `>1.0E+11`); its message names the inputs as 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import numpy as np
 
+from qc.engine import evaluate as engine
 from qc.engine.cells import Cells, Interval, Numbers, parse_numbers, parse_one, read_cells
 from qc.engine.derived import expr
 from qc.errors import InputError
 from qc.inputs.table import Table
-from qc.model import Check, CheckResult, Derived, Limits, Reason, Status, header_key
+from qc.model import (
+    Check,
+    CheckResult,
+    Derived,
+    Limits,
+    Reading,
+    Readings,
+    Reason,
+    Status,
+    header_key,
+)
 from qc.rules import limits
 from qc.rules.outcome import blank, mark
 
 
 def judge_derived(check: Check, derived: Derived, table: Table, *, decimal_comma: bool
                   ) -> CheckResult:
+    """The engine's steps on each input column (absent, missing, broken, invisible: the same
+    messages, the input named), then the value computed and judged by numeric limits."""
     n = len(table)
     cells: dict[str, Cells] = {}
     nums: dict[str, Numbers] = {}
@@ -33,11 +47,10 @@ def judge_derived(check: Check, derived: Derived, table: Table, *, decimal_comma
                              "cannot tell which to use")
         present = table.present.get(key, frozenset())
         lacking = [f.path for i, f in enumerate(table.inputs) if i not in present]
-        if lacking and check.required and not check.report_only:
-            raise InputError(f"{lacking[0]}: no column {name!r} (needed by derived attribute "
-                             f"{derived.name!r} of check {check.name!r})")
-        if len(lacking) == len(table.inputs):
-            return _absent(check, name, n)
+        absent = engine.judge_absent(_reading(check, name), table, lacking,
+                                     f"derived attribute {derived.name!r} of ")
+        if absent is not None:
+            return replace(absent, check=check, readings=engine.absent_readings(check, n))
         cells[name] = read_cells(table.columns[key])
         nums[name] = parse_numbers(cells[name], None, decimal_comma=decimal_comma)
 
@@ -48,14 +61,18 @@ def judge_derived(check: Check, derived: Derived, table: Table, *, decimal_comma
 
     missing = np.zeros(n, dtype=bool)
     unreadable = np.zeros(n, dtype=bool)
-    broken: dict[int, str] = {}  # spreadsheet cells with no value (uncalculated formula, error)
+    said: dict[int, str] = {}  # the engine's broken-cell and invisible-character steps
     for name in derived.inputs:
         missing |= cells[name].missing
         unreadable |= ~cells[name].missing & ~nums[name].valid
-        for row, why in table.broken.get(header_key(name), {}).items():
-            broken.setdefault(row, f"{name}: {why}")
-    if broken:
-        rows = np.fromiter(broken, dtype=np.intp, count=len(broken))
+        for row, why in engine.broken_cells(table, _reading(check, name)).items():
+            said.setdefault(row, f"{name}: {why}")
+        hidden = engine.invisible_cells(cells[name])
+        for row in np.flatnonzero(hidden).tolist():
+            text = cells[name].text[row].as_py()
+            said.setdefault(row, f"{name}: {engine.invisible_message(text)}")
+    if said:  # never a pass, whatever the other inputs hold (an empty one included)
+        rows = np.fromiter(said, dtype=np.intp, count=len(said))
         unreadable[rows] = True
         missing[rows] = False
     tree: expr.Node = derived.tree  # type: ignore[assignment]
@@ -92,26 +109,36 @@ def judge_derived(check: Check, derived: Derived, table: Table, *, decimal_comma
                    f"{parse_one(raw[name][i], None, decimal_comma=decimal_comma)}"
                    for name in derived.inputs
                    if not cells[name].missing[i] and not nums[name].valid[i]]
-            out.message[i] = broken.get(i) or "; ".join(bad)
+            out.message[i] = said.get(i) or "; ".join(bad)
+        mark(out, unreadable & ~missing, Status.FAIL, Reason.INVALID)
         zero = ~missing & ~unreadable & ~computed
         mark(out, zero, Status.FAIL, Reason.INVALID)
         out.message[zero] = "cannot compute: division by zero (or by a range that includes zero)"
         out.message[zero & overflow & ~value.bad] = "cannot compute: the value overflows"
         if missing.any():
-            if check.required:
-                mark(out, missing, Status.FAIL, Reason.MISSING)
-            else:
-                mark(out, missing, Status.PASS, Reason.NONE)
+            engine.apply_missing(out, missing, check.required)
             empty = ", ".join(derived.inputs)
-            out.message[missing] = f"no value: an input is empty ({empty})"
-        said = out.message != None  # noqa: E711 - element-wise on an object array
-        out.message[said] = out.message[said] + " (from " + sources[said] + ")"
-        out.message[~said] = shown[~said] + " from " + sources[~said]
+            out.message[missing] = out.message[missing] + f": an input is empty ({empty})"
+        spoken = out.message != None  # noqa: E711 - element-wise on an object array
+        out.message[spoken] = out.message[spoken] + " (from " + sources[spoken] + ")"
+        out.message[~spoken] = shown[~spoken] + " from " + sources[~spoken]
     note = ""
     if header_key(derived.name) in table.columns:
         note = (f"derived attribute {derived.name!r} is computed from "
                 f"{', '.join(derived.inputs)}; the file's column of the same name is not used")
-    return CheckResult(check, out.status, out.reason, texts, out.message.tolist(), note)
+    state = np.full(n, Reading.VALUE, dtype=np.int8)
+    state[~computed] = Reading.INVALID
+    state[missing] = Reading.MISSING
+    off = state != Reading.VALUE
+    read = Readings(state, lo=np.where(off, np.nan, value.lo).astype(np.float64),
+                    hi=np.where(off, np.nan, value.hi).astype(np.float64),
+                    lo_open=value.lo_open & ~off, hi_open=value.hi_open & ~off)
+    return CheckResult(check, out.status, out.reason, texts, out.message.tolist(), read, note)
+
+
+def _reading(check: Check, name: str) -> Check:
+    """The check as if it read the input column `name` (for the engine's column steps)."""
+    return replace(check, column=name, columns=())
 
 
 def _float_row(nums: Numbers, i: int) -> Interval | str:
@@ -120,14 +147,6 @@ def _float_row(nums: Numbers, i: int) -> Interval | str:
         return "cannot compute"
     lo, hi = Decimal(repr(float(nums.lo[i]))), Decimal(repr(float(nums.hi[i])))
     return Interval(lo, hi, bool(nums.lo_open[i]), bool(nums.hi_open[i]), None)
-
-
-def _absent(check: Check, name: str, n: int) -> CheckResult:
-    out = blank(n)
-    kind = "report-only" if check.report_only else "optional"
-    note = f"column {name!r} is not in the file; {kind} check {check.name!r} is not computed"
-    out.message[:] = f"column {name!r} is not in the file ({kind})"
-    return CheckResult(check, out.status, out.reason, [None] * n, out.message.tolist(), note)
 
 
 def _exact_row(tree: expr.Node, texts: dict[str, str], decimal_comma: bool) -> Interval | str:

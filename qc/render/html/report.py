@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from qc.errors import OutputError
-from qc.model import Check, CheckResult, Limits, Reason, Report, Status
+from qc.model import Check, CheckResult, Limits, Reading, Reason, Report, Status
 from qc.render import RenderOptions
 from qc.render.notation import alert, criterion
 
@@ -158,8 +157,9 @@ def _certificate(report: Report, i: int) -> dict[str, Any]:
 
 def _charts(report: Report) -> Iterator[dict[str, Any]]:
     # A check whose column is absent (an optional one) has nothing to chart.
-    numeric = [r for r in report.results
-               if isinstance(r.check.rule, Limits) and any(v is not None for v in r.value)]
+    numeric = [r for r in report.results if isinstance(r.check.rule, Limits)
+               and r.readings.kind == "number"
+               and r.readings.count(Reading.ABSENT) < len(r.readings)]
     if not numeric or not len(report.verdicts):
         return
     from qc.render.html import charts
@@ -168,7 +168,7 @@ def _charts(report: Report) -> Iterator[dict[str, Any]]:
     for k, result in enumerate(numeric):
         rule = result.check.rule
         assert isinstance(rule, Limits)
-        points, missing, unreadable = read_points(result, rule)
+        points, missing, unreadable = read_points(result)
         svg = charts.results_chart(result.check.name, rule.unit, points, result.status,
                                    float_limits(rule), salt=f"exoqc-report-{k}")
         unplotted = []
@@ -194,19 +194,14 @@ def float_limits(rule: Limits) -> Any:
     return ChartLimits(f(rule.lower), f(rule.upper), f(rule.warn_min), f(rule.warn_max))
 
 
-def read_points(result: CheckResult, rule: Limits) -> tuple[Any, int, int]:
-    """The check's cells as numbers in its unit (for drawing only; verdicts come from the
-    report), with the counts of missing and unreadable cells."""
-    import pyarrow as pa
-
-    from qc.engine import units
-    from qc.engine.cells import parse_numbers, read_cells
+def read_points(result: CheckResult) -> tuple[Any, int, int]:
+    """The values the engine read for a numeric check, in its unit (for drawing only;
+    verdicts come from the report), with the counts of missing and unreadable cells."""
     from qc.render.html.charts import Points
 
-    cells = read_cells(pa.array(list(result.value), pa.large_string()))
-    target = units.find(rule.unit) if rule.unit else None
-    nums = parse_numbers(cells, target)
-    valid: npt.NDArray[np.bool_] = nums.valid & ~cells.missing
-    missing = int(cells.missing.sum())
-    unreadable = int((~nums.valid & ~cells.missing).sum())
-    return Points(nums.lo, nums.hi, valid), missing, unreadable
+    read = result.readings
+    assert read.lo is not None and read.hi is not None
+    state = read.state
+    missing = read.count(Reading.MISSING) + read.count(Reading.ABSENT)
+    unreadable = read.count(Reading.INVALID) + read.count(Reading.NOT_A_RESULT)
+    return Points(read.lo, read.hi, state == Reading.VALUE), missing, unreadable
