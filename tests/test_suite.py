@@ -29,6 +29,13 @@ def test_no_test_sets_a_deadline_or_asserts_on_a_stopwatch() -> None:
     assert found == []
 
 
+def test_a_test_that_lists_health_checks_keeps_too_slow_suppressed() -> None:
+    """A per-test suppress_health_check replaces the profile's list, not extends it."""
+    lists = [(p.relative_to(TESTS), m.group(1)) for p, text in SOURCES.items()
+             for m in re.finditer(r"suppress_health_check=\[([^\]]*)\]", text)]
+    assert [(str(p), found) for p, found in lists if "too_slow" not in found] == []
+
+
 def test_runner_golden_and_import_probe_are_defined_once() -> None:
     # (Tests that must hold a child process, to signal it or give it a terminal, use Popen.)
     for pattern in (r"CliRunner\(\)", r"--update-golden\"", r"EXOQC_UPDATE_GOLDEN",

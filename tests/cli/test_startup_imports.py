@@ -30,10 +30,14 @@ HEAVY = ("pandas", "pyarrow", "numpy", "jsonschema", "rich", "yaml", "cryptograp
 CHILD = """
 import json, runpy, sys
 watched = json.loads(sys.argv[2])
-sys.argv = ["exoqc", *json.loads(sys.argv[1])]
+args = json.loads(sys.argv[1])  # the command's arguments, or Python code to run
 code = None
 try:
-    runpy.run_module("qc", run_name="__main__")
+    if isinstance(args, str):
+        exec(args)
+    else:
+        sys.argv = ["exoqc", *args]
+        runpy.run_module("qc", run_name="__main__")
 except SystemExit as exc:
     code = exc.code
 heavy = sorted(w for w in watched if w in sys.modules)
@@ -41,7 +45,8 @@ print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
 """
 
 
-def _probe(args: tuple[str, ...], watched: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+def _probe(args: tuple[str, ...] | str,
+           watched: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", CHILD, json.dumps(args), json.dumps(watched)],
                           capture_output=True, text=True, cwd=ROOT, timeout=600)
 
@@ -110,3 +115,22 @@ def test_quick_start_command_imports_neither_pandas_nor_matplotlib_nor_jinja2() 
     result = json.loads(done.stderr.strip().splitlines()[-1])
     assert result == {"code": 1, "heavy": []}, done.stderr[-2000:]
     assert "EXO-2026-23 " in done.stdout  # the table was printed: the checks really ran
+
+
+@pytest.mark.parametrize("code", ["import qc; qc.__all__; qc.__version__",
+                                  "import qc; qc.SpecError; qc.InputError"])
+def test_import_qc_is_as_light_as_help(code: str) -> None:
+    """The Python API (docs/api.md) loads lazily: not even click until a name needs it."""
+    done = _probe(code, (*HEAVY, "click"))
+    assert json.loads(done.stderr.strip().splitlines()[-1]) == {"code": None, "heavy": []}
+
+
+def test_to_dataframe_alone_imports_pandas() -> None:
+    code = ("import sys, qc\nr = qc.check('sample_data/batches.csv', 'clinical', "
+            "as_of='2026-03-01')\nassert 'pandas' not in sys.modules, 'check'\n"
+            "r.to_json(); r._repr_html_()\nassert 'pandas' not in sys.modules, 'json'\n"
+            "df = r.to_dataframe()\nassert 'pandas' in sys.modules and len(df) == 24 * "
+            "len(r.checks)")
+    done = _probe(code, ("pandas",))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stderr.strip().splitlines()[-1]) == {"code": None, "heavy": ["pandas"]}

@@ -63,8 +63,8 @@ def test_alternatives_row_by_row(tmp_path: Path, row: str, check: str, status: s
         assert got["message"] == message
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=40,
-          deadline=None)
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+          max_examples=40)
 @given(values=st.lists(st.sampled_from(["", "120", "250", "pending", "0.12 µm", "<100"]),
                        min_size=2, max_size=2))
 def test_moving_a_value_between_alternatives_never_turns_a_fail_into_a_pass(

@@ -169,7 +169,7 @@ CELL = st.one_of(
 )
 
 
-@settings(deadline=None, max_examples=60)
+@settings(max_examples=60)
 @given(cells=st.lists(CELL, min_size=1, max_size=12), comma=st.booleans())
 def test_readings_agree_with_the_reference_reading(tmp_path_factory: pytest.TempPathFactory,
                                                    cells: list[str], comma: bool) -> None:

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from qc.gmp.audit import GENESIS, canonical
 from qc.gmp.signing import load_private_key
 from tests.conftest import Run, run_cli
-from tests.tiny import CSV, SPEC
+from tests.gmp.tiny import CSV, SPEC
 
 RUNS = 4
 Entries = list[dict[str, Any]]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.tiny import CSV, SPEC
+from tests.gmp.tiny import CSV, SPEC
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from qc.render.github import escape_data, escape_property
 from qc.render.text import no_workflow_commands, workflow_safe
 from tests.conftest import run_cli
-from tests.tiny import SPEC
+from tests.gmp.tiny import SPEC
 
 
 @dataclass(frozen=True)
@@ -174,14 +174,14 @@ def test_the_github_format_escapes_per_the_toolkit() -> None:
 
 
 @given(st.text(alphabet=st.sampled_from(list(":#[] \u00a0\u3000\t\r\nax")), max_size=40))
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 def test_no_text_survives_as_a_command(text: str) -> None:
     assert runner(no_workflow_commands(text)) == []
 
 
 @given(st.text(alphabet=st.sampled_from(list(":#[] \u00a0\nax\\u0")), max_size=60),
        st.lists(st.integers(0, 60), max_size=6))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 def test_chunks_split_anywhere_give_the_same_safe_text(text: str, cuts: list[int]) -> None:
     points = sorted({min(c, len(text)) for c in cuts})
     chunks = [text[a:b] for a, b in zip([0, *points], [*points, len(text)], strict=True)]
