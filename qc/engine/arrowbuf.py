@@ -6,7 +6,7 @@ value given to a compute function) or an Arrow array to NumPy (`to_numpy`), only
 learn whether pandas objects are involved. exoqc's hot path therefore goes through the
 buffers with these helpers. Arrays with nulls, which the hot path never produces, take
 pyarrow's own conversion (and its pandas import). Using `pa.array(...)` or `to_numpy()`
-elsewhere is correct, only slower to start: tests/perf/test_imports.py guards the path.
+elsewhere is correct, only slower to start: tests/cli/test_startup_imports.py guards the path.
 """
 
 from __future__ import annotations

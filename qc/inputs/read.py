@@ -151,7 +151,7 @@ def read_fast(raw: bytes) -> Parsed | None:
     as wide as the header. None for anything else (other encodings, quotes, CR-only or
     stray CR line ends, blank lines, ragged rows), which the general reader then reads
     with the same result or refuses with its exact message. Same cells as the general
-    reader for every file it accepts (tests/perf/test_fast_paths.py)."""
+    reader for every file it accepts (tests/inputs/test_fast_reader.py)."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw:
         return None
     if raw.count(b"\r") != raw.count(b"\r\n"):
