@@ -203,8 +203,10 @@ def parse_one(text: str, target: Unit | None, *, decimal_comma: bool = False) ->
         value = value * written.factor / target.factor
         if abs(value) > DOUBLE_MAX:
             return "number too large"
-    # float(value): a value that underflows to zero (`-1E-400`) is zero, as on the fast path.
-    if value < 0 and float(value) < 0 and target is not None and not target.signed:
+    # The sign as the fast path computes it (mantissa, then scale, in doubles): a value
+    # that underflows to zero there (`-1E-400`, `-1E-330 x 10^10`) is zero here too.
+    if (value < 0 and float(Decimal(found["m"])) * 10.0 ** power < 0 and target is not None
+            and not target.signed):
         return f"negative, but {target.dimension} cannot be negative"
     q = QUALIFIERS[found["q"] or ""]
     inf = Decimal("Infinity")
