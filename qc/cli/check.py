@@ -88,7 +88,7 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[st
                          operator=operator, command=command_line(), as_of=as_of,
                          release=release)
     signer = plan_record(options, planned, sign_key=sign_key, audit_log=audit_log)
-    stdin = sys.stdin.buffer.read() if "-" in inputs else None
+    stdin = _read_stdin() if "-" in inputs else None
     report = None
     written: list[Any] = []
     try:
@@ -140,3 +140,10 @@ def _stdout_formats(fmt: str | None) -> tuple[str, ...]:
         return ("table", "github")
     return ("table",)
 
+
+def _read_stdin() -> bytes:
+    """Standard input, bounded by the batch file cap (qc.inputs.files)."""
+    from qc.errors import InputError
+    from qc.inputs.files import read_stdin
+
+    return read_stdin(sys.stdin.buffer, "batch file", InputError)

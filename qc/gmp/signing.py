@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qc.errors import ExoqcError, OutputError
-from qc.inputs.files import read_bytes
+from qc.inputs.files import Kind, read_bytes
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -39,7 +39,7 @@ def sig_path(report: str | Path) -> Path:
     return Path(f"{report}{SIG_SUFFIX}")
 
 
-def _read(path: str, what: str) -> bytes:
+def _read(path: str, what: Kind) -> bytes:
     return read_bytes(path, what, KeyFileError)
 
 

@@ -298,15 +298,9 @@ def _read_excel(raw: bytes, shown: str, sheet: str | None) -> _Read:
 
 
 def _read_bytes(path: str) -> bytes:
-    p = Path(path)
-    try:
-        if p.is_dir():
-            raise InputError(f"{path}: is a folder, not a batch file")
-        return p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    from qc.inputs.files import read_bytes
+
+    return read_bytes(path, "batch file", InputError)
 
 
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
