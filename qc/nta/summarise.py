@@ -7,7 +7,6 @@ through a callback) and returns an `NtaRun`; `qc.nta.report` renders it.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
