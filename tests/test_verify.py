@@ -11,6 +11,7 @@ import pytest
 
 from qc.spec import specs_dir
 from tests.conftest import run_cli
+from tests.integrity.output import verdict
 from tests.tiny import SPEC
 
 CSV = "batch_id,size_nm\nB-1,100\nB-2,250\nB-3,120\n"
@@ -37,7 +38,7 @@ def _check(*extra: str, spec: str = "spec.yaml") -> None:
 def test_an_untouched_report_verifies() -> None:
     _check()
     result = run_cli("verify", "r.json")
-    assert (result.code, result.out, result.err) == (
+    assert (result.code, verdict(result.out), result.err) == (
         0, "verified: r.json: 3 batches, inputs and spec unchanged, every result reproduced\n",
         "")
 
@@ -49,7 +50,7 @@ def test_an_edited_byte_in_an_input_is_caught() -> None:
     result = run_cli("verify", "r.json")
     batch = "  - batch 'B-2' (batches.csv row 3):"
     assert (result.code, result.err) == (1, "")
-    assert result.out.splitlines() == [
+    assert verdict(result.out).splitlines() == [
         "NOT VERIFIED: r.json: 9 differences:",
         f"  - input batches.csv: sha256 changed (report {before[:16]}…, file batches.csv now "
         f"{_sha('batches.csv')[:16]}…)",
@@ -73,7 +74,7 @@ def test_an_edited_byte_in_the_input_that_changes_no_verdict_is_still_caught() -
     before = _sha("batches.csv")
     Path("batches.csv").write_text(CSV + "\n", "utf-8")  # a blank line: same batches
     result = run_cli("verify", "r.json")
-    assert (result.code, result.out) == (1, (
+    assert (result.code, verdict(result.out)) == (1, (
         "NOT VERIFIED: r.json: 1 difference:\n"
         f"  - input batches.csv: sha256 changed (report {before[:16]}…, file batches.csv now "
         f"{_sha('batches.csv')[:16]}…)\n"))
@@ -101,7 +102,7 @@ def test_an_edited_verdict_in_the_report_is_caught() -> None:
     doc["batches"][1]["checks"][1]["message"] = "fine"
     Path("r.json").write_text(json.dumps(doc, indent=2), "utf-8")
     result = run_cli("verify", "r.json")
-    assert (result.code, result.out) == (1, (
+    assert (result.code, verdict(result.out)) == (1, (
         "NOT VERIFIED: r.json: 2 differences:\n"
         "  - batch 'B-2' (batches.csv row 3): verdict edited: report says \"pass\", "
         're-evaluation gives "fail"\n'
@@ -116,7 +117,7 @@ def test_an_edited_summary_and_a_removed_batch_are_caught() -> None:
     del doc["batches"][2]
     Path("r.json").write_text(json.dumps(doc), "utf-8")
     result = run_cli("verify", "r.json")
-    assert (result.code, result.out) == (1, (
+    assert (result.code, verdict(result.out)) == (1, (
         "NOT VERIFIED: r.json: 2 differences:\n"
         "  - summary fail: report says 0, re-evaluation gives 1\n"
         "  - batches: the report lists 2, re-evaluation gives 3\n"))
@@ -153,10 +154,13 @@ def test_a_builtin_spec_is_verified_by_its_hash() -> None:
     doc["spec"]["files"][0]["sha256"] = "0" * 64
     Path("r.json").write_text(json.dumps(doc), "utf-8")
     result = run_cli("verify", "r.json")
-    assert (result.code, result.out) == (1, (
-        "NOT VERIFIED: r.json: 1 difference:\n"
+    assert (result.code, verdict(result.out)) == (1, (
+        "NOT VERIFIED: r.json: 2 differences:\n"
         f"  - spec builtin:clinical: sha256 changed (report {'0' * 16}…, file "
-        f"{specs_dir() / 'clinical.yaml'} now {real[:16]}…)\n"))
+        f"{specs_dir() / 'clinical.yaml'} now {real[:16]}…)\n"
+        # the spec shown on top is no longer the hashed one: the record contradicts itself
+        f"  - spec sha256: the report shows {real[:16]}…, but its hashed spec file has "
+        f"{'0' * 16}…\n"))
 
 
 def test_not_a_report_exits_2() -> None:
@@ -174,7 +178,7 @@ def test_an_edit_in_place_is_found_line_by_line() -> None:
     Path("r.json").write_bytes(data.replace(line, line.replace(b'"verdict": "fail"',
                                                                b'"verdict": "pass"')))
     result = run_cli("verify", "r.json")
-    assert (result.code, result.out) == (1, (
+    assert (result.code, verdict(result.out)) == (1, (
         "NOT VERIFIED: r.json: 1 difference:\n"
         "  - batch 'B-2' (batches.csv row 3): verdict edited: report says \"pass\", "
         're-evaluation gives "fail"\n'))
@@ -185,7 +189,7 @@ def test_a_truncated_report_is_caught() -> None:
     data = Path("r.json").read_bytes()
     Path("r.json").write_bytes(data[:-60])
     result = run_cli("verify", "r.json")
-    assert (result.code, result.out) == (1, (
+    assert (result.code, verdict(result.out)) == (1, (
         "NOT VERIFIED: r.json: 1 difference:\n"
         "  - batch 'B-3' (batches.csv row 4): the report's record is not valid JSON\n"))
 

@@ -44,9 +44,13 @@ def limit(kind: Kind) -> int:
 
 
 def excerpt(text: str, width: int = EXCERPT) -> str:
-    """At most `width` characters of `text` (one line), marked when cut."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[:width - 1] + "…"
+    """At most `width` characters of `text` on one line, marked when cut, with control and
+    format characters (terminal escapes, bidi overrides) shown as escapes, never as is."""
+    flat = " ".join(text[:width * 4].split())
+    cut = len(flat) > width or len(text) > width * 4
+    flat = flat[:width - 1] if cut else flat
+    shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in flat)
+    return shown + "…" if cut else shown
 
 
 def looks_like_key(raw: bytes) -> bool:
