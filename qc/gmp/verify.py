@@ -36,7 +36,7 @@ CHECK_FIELDS = ("name", "column", "status", "reason", "value", "message")
 SUMMARY_FIELDS = ("batches", "pass", "warn", "fail", "verdict")
 SPEC_FIELDS = ("name", "version", "title", "status", "effective_date", "approved_by",
                "not_for_release")
-INPUT_FIELDS = ("rows", "role")
+INPUT_FIELDS = ("rows", "role", "sheet")
 ATTESTED_WIDTH = 400  # characters of an attested value printed
 MAX_LISTED = 200  # differences listed before "and N more"
 MARKER = b',\n  "batches": ['  # where exoqc's JSON header ends and the batch lines begin
@@ -555,8 +555,8 @@ def _compare_fields(doc: Mapping[str, Any], fresh: Mapping[str, Any]) -> Iterato
     for a, b in zip(inputs, fresh["inputs"], strict=False):
         for key in INPUT_FIELDS:  # paths and hashes are compared before the re-run
             got = a.get(key) if isinstance(a, dict) else None
-            if got != b[key]:
-                yield f"input {b['path']}: {key}: {_was(got, b[key])}"
+            if got != b.get(key):
+                yield f"input {b['path']}: {key}: {_was(got, b.get(key))}"
     known = set(fresh) | {"batches"}
     extra = sorted(str(k) for k in doc if k not in known)
     if extra:
