@@ -53,10 +53,15 @@ def excerpt(text: str, width: int = EXCERPT) -> str:
     return shown + "…" if cut else shown
 
 
-def looks_like_key(raw: bytes) -> bool:
-    """True for a file that holds a private key (PEM or OpenSSH): never quote it."""
+def looks_like_key(raw: bytes) -> str | None:
+    """What key material a file holds ("private key"; "PEM key or certificate" for any
+    other PEM block), else None: such a file is never quoted in a message."""
     head = raw[:8 * KiB]
-    return any(marker in head for marker in _KEY_MARKERS)
+    if any(marker in head for marker in _KEY_MARKERS):
+        return "private key"
+    if b"-----BEGIN " in head:
+        return "PEM key or certificate"
+    return None
 
 
 def _size_text(n: int) -> str:

@@ -141,9 +141,9 @@ def _read_file(name_or_path: str, source: Traversable, shown: str) -> bytes:
         raise SpecError(f"{shown}: spec file not found{hint}") from None
     except OSError as exc:
         raise SpecError(f"{shown}: cannot read spec file: {exc.strerror}") from None
-    if looks_like_key(raw):
-        raise SpecError(f"{shown}: looks like a private key, not a spec (its content is "
-                        "not shown)")
+    key = looks_like_key(raw)
+    if key is not None:
+        raise SpecError(f"{shown}: looks like a {key}, not a spec (its content is not shown)")
     return raw
 
 
