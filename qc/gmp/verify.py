@@ -37,6 +37,7 @@ SUMMARY_FIELDS = ("batches", "pass", "warn", "fail", "verdict")
 SPEC_FIELDS = ("name", "version", "title", "status", "effective_date", "approved_by",
                "not_for_release")
 INPUT_FIELDS = ("rows", "role", "sheet")
+MAX_PATH = 4096  # characters of a recorded path (PATH_MAX on Linux)
 ATTESTED_WIDTH = 400  # characters of an attested value printed
 MAX_LISTED = 200  # differences listed before "and N more"
 MARKER = b',\n  "batches": ['  # where exoqc's JSON header ends and the batch lines begin
@@ -211,6 +212,8 @@ def _recorded(head: Mapping[str, Any], path: str) -> _Recorded:
         if not isinstance(p, str) or not p or not isinstance(h, str) or not _SHA.fullmatch(h):
             raise VerifyError(f"{path}: {where}: not a file record (a path and a sha256): "
                               f"{_show(entry)}")
+        if not p.isprintable() or len(p) > MAX_PATH:
+            raise VerifyError(f"{path}: {where}: not a file path: {_show(p)}")
         if p == "<stdin>":
             raise VerifyError(f"{path}: cannot verify: an input was read from stdin and "
                               "cannot be read again")
@@ -310,14 +313,16 @@ def _parse(data: bytes, path: str) -> tuple[dict[str, Any], int | None]:
     if rest.startswith((b'\n    {"', b"]\n}\n")):
         try:
             head = json.loads(data[:at] + b"\n}")
-        except ValueError:
+        except (ValueError, RecursionError):
             head = None
         if isinstance(head, dict):
             return head, at + len(MARKER)
     try:
         doc = json.loads(data)
     except ValueError as exc:
-        raise VerifyError(f"{path}: not a JSON report: {exc}") from None
+        raise VerifyError(f"{path}: not a JSON report: {excerpt(str(exc))}") from None
+    except RecursionError:
+        raise VerifyError(f"{path}: not an exoqc JSON report: nested too deeply") from None
     if not isinstance(doc, dict):
         raise VerifyError(f"{path}: not an exoqc JSON report with provenance (written by "
                           "exoqc check -o REPORT.json, version 0.1 or later with attribution)")
@@ -518,7 +523,7 @@ def _pairs(recorded: Iterator[bytes], rendered: Iterator[bytes], counts: list[in
 def _load(line: bytes) -> Any:
     try:
         return json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 

@@ -371,3 +371,28 @@ def test_values_from_a_hostile_report_are_quoted_short_and_inert(lab: Lab) -> No
     run = lab.verify()
     assert run.code == 1
     assert max(len(line) for line in verdict(run.out).splitlines()) < 250
+
+
+def test_a_deeply_nested_report_is_one_line(lab: Lab) -> None:
+    Path("deep.json").write_text("[" * 200_000 + "]" * 200_000, "utf-8")
+    run = lab.verify(report="deep.json")
+    assert (run.code, run.err) == (2, "exoqc: deep.json: not an exoqc JSON report: nested "
+                                      "too deeply\n")
+    lab.check()
+    data = Path("r.json").read_bytes()
+    line = next(x for x in data.split(b"\n") if b'"batch_id": "B-2"' in x)
+    deep = b'    {"batch_id": ' + b"[" * 100_000 + b"]" * 100_000 + b"},"
+    Path("r.json").write_bytes(data.replace(line, deep))
+    run = lab.verify()
+    assert run.code == 1 and "the report's record is not valid JSON" in run.out
+
+
+@pytest.mark.parametrize("bad", ["spec\x1b[2Jx.yaml", "a" * 5000])
+def test_a_recorded_path_with_control_characters_or_too_long_is_refused(lab: Lab,
+                                                                        bad: str) -> None:
+    lab.check()
+    lab.edit(lambda doc: doc["inputs"][0].__setitem__("path", bad))
+    run = lab.verify()
+    assert run.code == 2
+    assert run.err.startswith("exoqc: r.json: inputs[0]: not a file path: ")
+    assert "\x1b" not in run.err and len(run.err) < 200
