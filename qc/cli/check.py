@@ -28,7 +28,8 @@ from qc.render import SUFFIXES
 @click.option("--decimal", type=click.Choice([".", ","]), default=".", show_default=True,
               help="The decimal separator of the batch files (',' reads 0,3 as 0.3).")
 @click.option("--sheet", metavar="NAME", default=None,
-              help="The sheet to read in Excel inputs (.xlsx, .xlsm) [default: the first].")
+              help="The sheet to read in Excel inputs (.xlsx, .xlsm) [default: the one Excel "
+                   "opens; hidden sheets only when named].")
 @click.option("-v", "--verbose", is_flag=True, help="List every check of every batch.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; exit code and -o files only.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
