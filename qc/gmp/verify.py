@@ -111,13 +111,19 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
     attested = _attested(head, prov, options)
     differences.extend(_consistent(head, prov, options, parse_command))
     located = _locate_all(recorded, inputs_dir, spec_file, path)
-    for shown, found, want, kind in located:
-        got = sha256(str(found), kind, VerifyError)
-        if got != want:
-            differences.append(f"{shown}: sha256 changed (report {want[:16]}…, file "
-                               f"{found} now {got[:16]}…)")
-    result = _result_maker(path, differences, notes, signature, attested,
-                                            same_version)
+    changed = [f"{excerpt(shown)}: sha256 changed (report {want[:16]}…, file "
+               f"{excerpt(str(found))} now {got[:16]}…)"
+               for shown, found, want, kind in located
+               if (got := sha256(str(found), kind, VerifyError)) != want]
+    result = _result_maker(path, differences, notes, signature, attested, same_version)
+    if changed:
+        # Only the files the report was made from are re-run: another file's content
+        # (whatever a forged record points at) is never evaluated nor quoted.
+        differences.extend(changed)
+        notes.append("not re-run: a file is not the one the report was made from, and verify "
+                     "re-runs only files with the recorded sha256 (run exoqc check on the "
+                     "changed files to see their verdicts)")
+        return result(0, ())
     try:
         report = _rerun(options, recorded, located)
     except ExoqcError as exc:
@@ -125,8 +131,7 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
             differences.append(f"re-evaluation failed: {exc}")
             return result(0, ())
         raise VerifyError(f"{path}: cannot re-run the evaluation: {exc}") from None
-    if not differences:  # else the re-run reads other bytes, as already said
-        differences.extend(_chain_matches(report, recorded))
+    differences.extend(_chain_matches(report, recorded))
     fresh = _as_recorded(report, head) or report
     batches = len(report.verdicts)
     if _same_bytes(fresh, data):  # the fast, common case: exactly what exoqc would write
