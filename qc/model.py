@@ -240,6 +240,8 @@ class InputFile:
     sha256: str
     rows: int
     role: str = "batches"
+    sheet: str | None = None  # the sheet read, for an Excel workbook
+    hidden: str | None = None  # "hidden" / "very hidden": a sheet Excel does not show
 
 
 class Reading(enum.IntEnum):

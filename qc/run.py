@@ -15,7 +15,7 @@ from qc.engine.evaluate import Options, evaluate
 from qc.errors import SpecError, UsageError
 from qc.inputs.read import load_table
 from qc.inputs.table import Table
-from qc.model import Provenance, Report, Spec
+from qc.model import InputFile, Provenance, Report, Spec
 from qc.spec import load_spec
 
 # The components whose versions a report records, after exoqc and Python itself.
@@ -111,7 +111,14 @@ def run(options: RunOptions, *, table: Table | None = None) -> Report:
     # or not, so that `exoqc verify` re-runs the date checks as of the same day.
     recorded = replace(options, as_of=as_of.isoformat()) if depends_on_date(spec) else options
     return replace(report, provenance=provenance(recorded), joins=table.joined,
-                   notes=join_notes + report.notes)
+                   notes=_hidden_sheets(table.inputs) + join_notes + report.notes)
+
+
+def _hidden_sheets(files: tuple[InputFile, ...]) -> tuple[str, ...]:
+    """A note for each workbook whose judged sheet is hidden (read only when named)."""
+    return tuple(f"{f.path}: sheet {f.sheet!r} is {f.hidden} in the workbook (Excel does "
+                 "not show it); judged because --sheet named it"
+                 for f in files if f.hidden is not None)
 
 
 

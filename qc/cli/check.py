@@ -28,7 +28,8 @@ from qc.render import SUFFIXES
 @click.option("--decimal", type=click.Choice([".", ","]), default=".", show_default=True,
               help="The decimal separator of the batch files (',' reads 0,3 as 0.3).")
 @click.option("--sheet", metavar="NAME", default=None,
-              help="The sheet to read in Excel inputs (.xlsx, .xlsm) [default: the first].")
+              help="The sheet to read in Excel inputs (.xlsx, .xlsm) [default: the one Excel "
+                   "opens; hidden sheets only when named].")
 @click.option("-v", "--verbose", is_flag=True, help="List every check of every batch.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; exit code and -o files only.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
@@ -103,7 +104,7 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[st
     audit_signer = _audit_signer(audit_log, audit_key, sign_key)
     signer = plan_record(options, planned, sign_key=sign_key, audit_log=audit_log,
                          audit_signer=audit_signer)
-    stdin = sys.stdin.buffer.read() if "-" in inputs else None
+    stdin = _read_stdin() if "-" in inputs else None
     report = None
     written: list[Any] = []
     try:
@@ -207,3 +208,10 @@ def _stdout_formats(fmt: str | None) -> tuple[str, ...]:
         return ("table", "github")
     return ("table",)
 
+
+def _read_stdin() -> bytes:
+    """Standard input, bounded by the batch file cap (qc.inputs.files)."""
+    from qc.errors import InputError
+    from qc.inputs.files import read_stdin
+
+    return read_stdin(sys.stdin.buffer, "batch file", InputError)

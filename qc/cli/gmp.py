@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import click
 
 from qc.cli.guard import command_line, exit_with, guard, say
+from qc.inputs.files import excerpt
 
 
 @click.command()
@@ -12,34 +16,82 @@ from qc.cli.guard import command_line, exit_with, guard, say
 @click.option("--inputs", "inputs_dir", metavar="DIR",
               help="Look for the input and spec files by name in DIR (else at their recorded "
                    "paths).")
+@click.option("--spec", "spec_file", metavar="FILE",
+              help="The spec file to re-run (else the recorded one); it must have the "
+                   "recorded sha256.")
 @click.option("--public-key", metavar="KEY.pub",
               help="Also check REPORT.json.sig, the signature made with --sign-key.")
+@click.option("--require-signature", is_flag=True,
+              help="Exit 1 unless REPORT.json.sig is a good signature by --public-key.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
 @guard
-def verify(report: str, inputs_dir: str | None, public_key: str | None, debug: bool) -> None:
-    """Re-hash the files a JSON report names, re-run it, and compare every result.
+def verify(report: str, inputs_dir: str | None, spec_file: str | None, public_key: str | None,
+           require_signature: bool, debug: bool) -> None:
+    """Re-hash the files a JSON report names, re-run exactly those, and compare every
+    re-derivable field and result; list what only a signature protects.
 
     \b
     Exit codes:
-      0  verified: same files, same verdicts (and a good signature, with --public-key)
-      1  something differs; each difference is listed
+      0  verified: same files, same fields, same verdicts (and a good signature, with
+         --public-key)
+      1  something differs, or --require-signature and no good signature; each difference
+         is listed
       2  the report, a file it names, or the key cannot be found or read
     """
     from qc.gmp.verify import verify_report
 
-    result = verify_report(report, inputs_dir=inputs_dir, public_key=public_key)
+    result = verify_report(report, inputs_dir=inputs_dir, public_key=public_key,
+                           spec_file=spec_file, require_signature=require_signature,
+                           parse_command=_parse_check_command)
     for note in result.notes:
         say(f"exoqc: note: {note}", err=True)
     if result.ok:
-        signed = ", signature good" if result.signature else ""
+        signed = ", signature good" if result.signature == "good" else ""
         say(f"verified: {report}: {result.batches} batches, inputs and spec unchanged, "
                    f"every result reproduced{signed}")
-        exit_with(0)
-    noun = "difference" if len(result.differences) == 1 else "differences"
-    say(f"NOT VERIFIED: {report}: {len(result.differences)} {noun}:")
-    for difference in result.differences:
-        say(f"  - {difference}")
-    exit_with(1)
+    else:
+        count = len(result.differences) + len(result.rederived)
+        noun = "difference" if count == 1 else "differences"
+        say(f"NOT VERIFIED: {report}: {count} {noun}:")
+        for difference in result.differences:
+            say(f"  - {difference}")
+        if result.rederived:
+            say("re-derived differently by this exoqc version (the report was written "
+                       "by another; these may come from the versions, not an edit):")
+            for difference in result.rederived:
+                say(f"  - {difference}")
+    say("attested, not re-derivable (only a signature protects these):")
+    for field, value in result.attested:
+        say(f"  {field}: {value}")
+    if result.signature != "good":
+        why = {"none": "the report is not signed",
+               "unchecked": "its signature was not checked (give --public-key)",
+               "bad": "its signature is not good"}[result.signature]
+        say(f"note: {why}: nothing protects the attested fields above, nor the report "
+                   "as a whole against being rewritten with other files; sign with check "
+                   "--sign-key, verify with --public-key --require-signature")
+    exit_with(0 if result.ok else 1)
+
+
+def _parse_check_command(command: Sequence[str]) -> Mapping[str, Any]:
+    """A recorded `exoqc check ...` command line, parsed by check's own options, in the
+    terms of the report's provenance options."""
+    from qc.cli.check import check
+    from qc.errors import UsageError
+
+    args = list(command)
+    if len(args) < 2 or args[1] != "check":
+        raise UsageError(f"not an exoqc check command line: {excerpt(' '.join(args))}")
+    try:
+        ctx = check.make_context("check", args[2:], resilient_parsing=True)
+    except click.ClickException as exc:
+        raise UsageError(f"cannot be parsed as exoqc check: {excerpt(exc.format_message())}"
+                         ) from None
+    p = ctx.params
+    return {"spec": p.get("spec"), "inputs": list(p.get("inputs") or ()),
+            "decimal": p.get("decimal"), "fail_on": p.get("fail_on"),
+            "as_of": p.get("as_of"), "sheet": p.get("sheet"),
+            "joins": list(p.get("joins") or ()), "id_pattern": p.get("id_pattern")}
 
 
 @click.command()

@@ -104,12 +104,14 @@ def trend(inputs: tuple[str, ...], spec: str, by: str | None, fmt: str,
       1  --fail-on-signal was given and some attribute shows a signal
       2  bad input: unreadable file or spec, a missing column, an unparseable date, ...
     """
+    from qc.errors import InputError
+    from qc.inputs.files import read_stdin
     from qc.trend import output as trend_output
     from qc.trend.analyse import TrendOptions, run_trend
     from qc.trend.report import render_json, render_table
 
     planned = trend_output.plan(outputs, inputs)
-    stdin = sys.stdin.buffer.read() if "-" in inputs else None
+    stdin = read_stdin(sys.stdin.buffer, "batch file", InputError) if "-" in inputs else None
     result = run_trend(TrendOptions(inputs=inputs, spec=spec, by=by,
                                     decimal_comma=decimal == ",", stdin=stdin))
     trend_output.write(result, planned)

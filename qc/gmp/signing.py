@@ -14,12 +14,13 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qc.errors import ExoqcError, OutputError
-from qc.inputs.files import read_bytes
+from qc.inputs.files import Kind, excerpt, read_bytes
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -39,7 +40,7 @@ def sig_path(report: str | Path) -> Path:
     return Path(f"{report}{SIG_SUFFIX}")
 
 
-def _read(path: str, what: str) -> bytes:
+def _read(path: str, what: Kind) -> bytes:
     return read_bytes(path, what, KeyFileError)
 
 
@@ -58,7 +59,23 @@ def load_private_key(path: str) -> Ed25519PrivateKey:
         raise KeyFileError(f"{path}: not a PEM private key") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise KeyFileError(f"{path}: not an Ed25519 key (exoqc signs with Ed25519 only)")
+    _refuse_loose_permissions(path)
     return key
+
+
+def _refuse_loose_permissions(path: str) -> None:
+    """A private key that group or others may read is refused, as ssh refuses one: whoever
+    could read it could sign reports in your name."""
+    if os.name != "posix":
+        return
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # the reader says what is wrong with the path
+    if stat.S_ISREG(mode) and mode & 0o077:
+        raise KeyFileError(f"{path}: private key is readable or writable by group or others "
+                           f"(mode {stat.S_IMODE(mode):04o}); refusing it, as ssh does: "
+                           f"chmod 600 {path}")
 
 
 def load_public_key(path: str) -> Ed25519PublicKey:
@@ -97,8 +114,12 @@ def sign_file(report: Path, key: Ed25519PrivateKey) -> Path:
     return target
 
 
+SIG_FIELDS = ("algorithm", "file", "sha256", "public_key_sha256", "signature")
+
+
 def check_signature(report: Path, data: bytes, public_key: str) -> str | None:
-    """None when REPORT.sig is a good signature of `data` by the key; else what is wrong.
+    """None when REPORT.sig is a good signature of `data` by the key and every one of its
+    fields agrees with the report and the key; else what is wrong (one line).
 
     KeyFileError (exit 2) when the key or the signature file is missing or unreadable.
     """
@@ -109,18 +130,43 @@ def check_signature(report: Path, data: bytes, public_key: str) -> str | None:
     raw = _read(str(sig_file), "signature file")
     try:
         document: Any = json.loads(raw)
+        if not isinstance(document, dict):
+            raise TypeError
         signature = base64.b64decode(document["signature"], validate=True)
     except (ValueError, KeyError, TypeError):
         return f"signature: {sig_file} is not an exoqc signature file"
+    problems = _field_problems(document, report, data, key, public_key)
     try:
         key.verify(signature, data)
     except InvalidSignature:
         if document.get("public_key_sha256") not in (None, fingerprint(key)):
-            return (f"signature: made with another key (sha256 {document['public_key_sha256']})"
-                    f", not {public_key}")
+            return (f"signature: made with another key (sha256 "
+                    f"{excerpt(str(document['public_key_sha256']))}), not {public_key}")
         return ("signature: does not match the report's bytes: the report was changed "
                 "after it was signed")
+    if problems:
+        return f"signature: {sig_file}: " + "; ".join(problems)
     return None
+
+
+def _field_problems(document: dict[str, Any], report: Path, data: bytes,
+                    key: Ed25519PublicKey, public_key: str) -> list[str]:
+    """Every field of the signature file checked against the report and the key."""
+    problems: list[str] = []
+    extra = sorted(str(k) for k in document if k not in SIG_FIELDS)
+    if extra:
+        problems.append(f"fields exoqc does not write: {excerpt(', '.join(extra))}")
+    if document.get("algorithm") != ALGORITHM:
+        problems.append(f"algorithm is {excerpt(json.dumps(document.get('algorithm')))}, "
+                        f"not {ALGORITHM!r}")
+    if document.get("file") != report.name:
+        problems.append(f"names the file {excerpt(json.dumps(document.get('file')))}, "
+                        f"not {report.name!r}")
+    if document.get("sha256") != hashlib.sha256(data).hexdigest():
+        problems.append("its sha256 is not the report's")
+    if document.get("public_key_sha256") != fingerprint(key):
+        problems.append(f"its public_key_sha256 is not that of {public_key}")
+    return problems
 
 
 def keygen(path: str) -> tuple[Path, Path]:

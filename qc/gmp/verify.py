@@ -1,7 +1,15 @@
-"""`exoqc verify`: prove a JSON report still matches its inputs, its spec and exoqc's verdicts.
+"""`exoqc verify`: prove what a JSON report's files prove, and say what only a signature can.
 
-Re-hashes every input and spec file the report names, re-runs the evaluation with the
-options the report records, and compares the summary and every check of every batch.
+Before re-running anything, verify hashes every spec file of the recorded `extends` chain
+and every input and join file, and compares each with the report; it then re-runs exactly
+those files (found at their recorded paths, by name under `--inputs DIR`, or the spec given
+with `--spec FILE`), never a path the report's options name that its hashes do not cover.
+Every field that the hashed files re-derive (the spec's name, version, title and lifecycle
+fields, `not_for_release`, the inputs' rows, the summary, the notes, every result) is
+compared with the record. What a re-run cannot re-derive (operator, host, time, versions,
+command) and the options that feed it (as_of, decimal, sheet, fail_on, joins, id pattern)
+are returned as attested: only a signature protects them.
+
 Differences are results (exit 1); a file that cannot be found or read means the report
 cannot be verified at all (VerifyError, exit 2).
 """
@@ -10,24 +18,36 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import hashlib
 import itertools
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from qc import __version__
 from qc.errors import ExoqcError
-from qc.inputs.files import read_bytes
+from qc.inputs.files import EXCERPT, Kind, excerpt, read_bytes, sha256
 from qc.model import Report
 
 BUILTIN_PREFIX = "builtin:"
 CHECK_FIELDS = ("name", "column", "status", "reason", "value", "message")
 SUMMARY_FIELDS = ("batches", "pass", "warn", "fail", "verdict")
+SPEC_FIELDS = ("name", "version", "title", "status", "effective_date", "approved_by",
+               "not_for_release")
+INPUT_FIELDS = ("rows", "role", "sheet")
+MAX_PATH = 4096  # characters of a recorded path (PATH_MAX on Linux)
+ATTESTED_WIDTH = 400  # characters of an attested value printed
 MAX_LISTED = 200  # differences listed before "and N more"
 MARKER = b',\n  "batches": ['  # where exoqc's JSON header ends and the batch lines begin
+_SHA = re.compile(r"[0-9a-f]{64}")
+# The options of `check` that feed a re-run, as the report's provenance names them.
+RERUN_OPTIONS = ("spec", "inputs", "as_of", "decimal", "sheet", "fail_on", "joins",
+                 "id_pattern")
+# Parses a recorded command line into {option: value} in the provenance's terms; the CLI
+# gives `exoqc check`'s own parser (the library never imports the command line).
+CommandParser = Callable[[Sequence[str]], Mapping[str, Any]]
 
 
 class VerifyError(ExoqcError):
@@ -36,19 +56,39 @@ class VerifyError(ExoqcError):
 
 @dataclass(frozen=True)
 class Verification:
+    """What verify proved. `differences`: the record disagrees with the hashed files or
+    with itself; `rederived`: results that a different exoqc version re-derives
+    differently (kept apart: they may be the versions, not an edit); `attested`: what
+    only a signature protects, as (field, value) pairs; `signature`: "good", "bad",
+    "none" (not signed) or "unchecked" (a signature file beside it, no key given)."""
+
     report: str
     batches: int
     differences: tuple[str, ...]
     notes: tuple[str, ...]
-    signature: bool  # a signature was checked (and is good unless listed in differences)
+    signature: str = "none"
+    rederived: tuple[str, ...] = ()
+    attested: tuple[tuple[str, str], ...] = ()
+    same_version: bool = True
 
     @property
     def ok(self) -> bool:
-        return not self.differences
+        return not self.differences and not self.rederived
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    """The files a report names, each with its recorded sha256."""
+
+    spec: tuple[tuple[str, str], ...]  # the extends chain, the file asked for first
+    batches: tuple[tuple[str, str], ...]
+    joins: tuple[tuple[str, str], ...]
 
 
 def verify_report(path: str, *, inputs_dir: str | None = None,
-                  public_key: str | None = None) -> Verification:
+                  public_key: str | None = None, spec_file: str | None = None,
+                  require_signature: bool = False,
+                  parse_command: CommandParser | None = None) -> Verification:
     data = _read_report(path)
     head, body = _parse(data, path)
     prov = head.get("provenance")
@@ -57,45 +97,217 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
                           "exoqc check -o REPORT.json, version 0.1 or later with attribution)")
     differences: list[str] = []
     notes: list[str] = []
-    signed = public_key is not None
-    if public_key is not None:
-        from qc.gmp.signing import check_signature
-
-        bad = check_signature(Path(path), data, public_key)
-        if bad:
-            differences.append(bad)
-    recorded_version = (head.get("tool") or {}).get("version")
-    if recorded_version != __version__:
-        notes.append(f"the report was written by exoqc {recorded_version}, this is "
-                     f"exoqc {__version__}; verdicts may differ between versions")
+    signature = _signature(path, data, public_key, require_signature, differences)
+    tool = head.get("tool")
+    recorded_version = tool.get("version") if isinstance(tool, dict) else None
+    same_version = recorded_version == __version__
+    if not same_version:
+        notes.append(f"the report was written by exoqc {_show(recorded_version)}, this is "
+                     f"exoqc {__version__}: differences of re-derived results are listed "
+                     "apart, as they may come from the versions")
     options: Mapping[str, Any] = prov["options"]
-    located, missing = _locate_all(head, options, inputs_dir)
-    if missing:
-        raise VerifyError(f"{path}: cannot verify: " + "; ".join(missing))
-    for shown, (found, want) in located.items():
-        got = _sha256(found)
-        if got != want:
-            differences.append(f"{shown}: sha256 changed (report {want[:16]}…, file "
-                               f"{found} now {got[:16]}…)")
+    recorded = _recorded(head, path)
+    differences.extend(_options_cover(options, recorded))
+    attested = _attested(head, prov, options)
+    differences.extend(_consistent(head, prov, options, parse_command))
+    located = _locate_all(recorded, inputs_dir, spec_file, path)
+    changed = [f"{excerpt(shown)}: sha256 changed (report {want[:16]}…, file "
+               f"{excerpt(str(found))} now {got[:16]}…)"
+               for shown, found, want, kind in located
+               if (got := sha256(str(found), kind, VerifyError)) != want]
+    result = _result_maker(path, differences, notes, signature, attested, same_version)
+    if changed:
+        # Only the files the report was made from are re-run: another file's content
+        # (whatever a forged record points at) is never evaluated nor quoted.
+        differences.extend(changed)
+        notes.append("not re-run: a file is not the one the report was made from, and verify "
+                     "re-runs only files with the recorded sha256 (run exoqc check on the "
+                     "changed files to see their verdicts)")
+        return result(0, ())
     try:
-        report = _rerun(options, located)
+        report = _rerun(options, recorded, located)
     except ExoqcError as exc:
         if differences:
             differences.append(f"re-evaluation failed: {exc}")
-            return Verification(path, 0, tuple(differences), tuple(notes), signed)
+            return result(0, ())
         raise VerifyError(f"{path}: cannot re-run the evaluation: {exc}") from None
+    differences.extend(_chain_matches(report, recorded))
     fresh = _as_recorded(report, head) or report
     batches = len(report.verdicts)
     if _same_bytes(fresh, data):  # the fast, common case: exactly what exoqc would write
-        return Verification(path, batches, tuple(differences), tuple(notes), signed)
+        return result(batches, ())
     # With the same files, any difference is an edit of the report (or another exoqc).
     word = "differs" if differences else "edited"
-    changes = _compare(head, body, data, fresh, word)
-    if not changes:
+    fields, results = _compare(head, body, data, fresh, word)
+    if not fields and not results:
         notes.append("the report's bytes are not exactly as exoqc writes them (reformatted?), "
                      "but every value matches")
-    differences.extend(changes)
-    return Verification(path, batches, tuple(differences), tuple(notes), signed)
+    differences.extend(fields)
+    if same_version:
+        differences.extend(results)
+        return result(batches, ())
+    return result(batches, tuple(results))
+
+
+def _result_maker(path: str, differences: list[str], notes: list[str],
+                                   signature: str, attested: tuple[tuple[str, str], ...],
+                                   same_version: bool
+                                   ) -> Callable[[int, tuple[str, ...]], Verification]:
+    def make(batches: int, rederived: tuple[str, ...]) -> Verification:
+        return Verification(path, batches, tuple(differences), tuple(notes), signature,
+                            rederived, attested, same_version)
+    return make
+
+
+def _dict(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> Sequence[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _show(value: Any, width: int = EXCERPT) -> str:
+    """A value taken from the report, quoted short (the report may be hostile)."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return excerpt(text, width)
+
+
+def _signature(path: str, data: bytes, public_key: str | None, required: bool,
+               differences: list[str]) -> str:
+    from qc.gmp.signing import sig_path
+
+    sig = sig_path(path)
+    present = sig.exists() or sig.is_symlink()
+    if public_key is None:
+        if not present:
+            if required:
+                differences.append(f"signature: required, but {path} is not signed "
+                                   f"(no {sig})")
+            return "none"
+        if required:
+            raise VerifyError("--require-signature needs --public-key KEY.pub: the key whose "
+                              "signature is required")
+        return "unchecked"
+    if required and not present:
+        differences.append(f"signature: required, but {path} is not signed (no {sig})")
+        return "none"
+    from qc.gmp.signing import check_signature
+
+    bad = check_signature(Path(path), data, public_key)
+    if bad:
+        differences.append(bad)
+        return "bad"
+    return "good"
+
+
+def _recorded(head: Mapping[str, Any], path: str) -> _Recorded:
+    """The recorded files, checked for shape: a path (text) and a sha256 (64 hex) each."""
+    spec = head.get("spec")
+    if not isinstance(spec, dict):
+        raise VerifyError(f"{path}: not an exoqc JSON report: no spec record")
+    files = spec.get("files") or [{"path": spec.get("path"), "sha256": spec.get("sha256")}]
+    inputs = head.get("inputs")
+    if not isinstance(files, list) or not files or not isinstance(inputs, list):
+        raise VerifyError(f"{path}: not an exoqc JSON report: no spec files or inputs listed")
+
+    def pair(entry: Any, where: str) -> tuple[str, str]:
+        p = entry.get("path") if isinstance(entry, dict) else None
+        h = entry.get("sha256") if isinstance(entry, dict) else None
+        if not isinstance(p, str) or not p or not isinstance(h, str) or not _SHA.fullmatch(h):
+            raise VerifyError(f"{path}: {where}: not a file record (a path and a sha256): "
+                              f"{_show(entry)}")
+        if not p.isprintable() or len(p) > MAX_PATH:
+            raise VerifyError(f"{path}: {where}: not a file path: {_show(p)}")
+        if p == "<stdin>":
+            raise VerifyError(f"{path}: cannot verify: an input was read from stdin and "
+                              "cannot be read again")
+        return p, h
+
+    chain = tuple(pair(f, f"spec.files[{i}]") for i, f in enumerate(files))
+    batches: list[tuple[str, str]] = []
+    joins: list[tuple[str, str]] = []
+    for i, f in enumerate(inputs):
+        entry = pair(f, f"inputs[{i}]")
+        (joins if f.get("role") == "join" else batches).append(entry)
+    return _Recorded(chain, tuple(batches), tuple(joins))
+
+
+def _options_cover(options: Mapping[str, Any], recorded: _Recorded) -> Iterator[str]:
+    """The report's options may name only files its hashes cover: the spec asked for is
+    the first hashed spec file, the inputs and joins are the hashed ones, in order."""
+    spec = options.get("spec")
+    first = recorded.spec[0][0]
+    if not (spec == first or (isinstance(spec, str) and f"{BUILTIN_PREFIX}{spec}" == first)):
+        yield (f"options spec: {_show(spec)} is not the hashed spec file {_show(first)}; "
+               "the re-run reads the hashed file only")
+    for key, files in (("inputs", recorded.batches), ("joins", recorded.joins)):
+        named = options.get(key) or []
+        if named != [p for p, _ in files]:
+            yield (f"options {key}: {_show(named)} are not the hashed {key} "
+                   f"{_show([p for p, _ in files])}; the re-run reads the hashed files only")
+
+
+def _attested(head: Mapping[str, Any], prov: Mapping[str, Any],
+              options: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    tool = _dict(head.get("tool"))
+    out = [("operator", prov.get("operator")), ("host", prov.get("host")),
+           ("time", prov.get("time")), ("exoqc version", tool.get("version")),
+           ("versions", prov.get("versions")), ("command", prov.get("command"))]
+    out += [(f"option {key}", options.get(key)) for key in RERUN_OPTIONS]
+    return tuple((k, _show(v, ATTESTED_WIDTH)) for k, v in out)
+
+
+def _consistent(head: Mapping[str, Any], prov: Mapping[str, Any], options: Mapping[str, Any],
+                parse_command: CommandParser | None) -> Iterator[str]:
+    """The attested fields checked against each other and the recorded command line."""
+    if prov.get("time") != head.get("generated_at"):
+        yield (f"provenance time: {_show(prov.get('time'))} is not the report's generated_at "
+               f"{_show(head.get('generated_at'))}")
+    tool = _dict(head.get("tool"))
+    versions = prov.get("versions")
+    if isinstance(versions, dict) and versions.get("exoqc") != tool.get("version"):
+        yield (f"provenance versions: exoqc {_show(versions.get('exoqc'))} is not the tool "
+               f"version {_show(tool.get('version'))}")
+    command = prov.get("command")
+    if parse_command is None:
+        return
+    if not isinstance(command, list) or not all(isinstance(a, str) for a in command):
+        yield f"provenance command: not a command line: {_show(command)}"
+        return
+    try:
+        given = parse_command(command)
+    except ExoqcError as exc:
+        yield f"provenance command: {exc}"
+        return
+    for key in RERUN_OPTIONS:
+        if key not in given:
+            continue
+        want, got = given[key], options.get(key)
+        if key == "as_of" and want is None:
+            continue  # not given: the record holds the date `today` meant, checked below
+        if got != want:
+            yield (f"option {key}: the report says {_show(got)}, its recorded command line "
+                   f"gives {_show(want)}")
+    if given.get("as_of") is None and options.get("as_of") is not None:
+        day = str(head.get("generated_at"))[:10]
+        if options.get("as_of") != day:
+            yield (f"option as_of: {_show(options.get('as_of'))} was not given on the command "
+                   f"line, so it must be the day of the run, {_show(day)}")
+
+
+def _chain_matches(report: Report, recorded: _Recorded) -> Iterator[str]:
+    """The spec files the re-run read are the recorded ones (by hash, in order)."""
+    read = [f.sha256 for f in report.spec.files]
+    want = [h for _, h in recorded.spec]
+    if read != want:
+        yield (f"spec files: the re-run read {len(read)} spec file(s) "
+               f"({', '.join(h[:16] + '…' for h in read)}), the report records "
+               f"{len(want)} ({', '.join(h[:16] + '…' for h in want)})")
+    for key, fresh, files in (("inputs", report.inputs, recorded.batches),
+                              ("joins", report.joins, recorded.joins)):
+        if [f.sha256 for f in fresh] != [h for _, h in files]:
+            yield f"{key}: the re-run read files whose sha256 is not the recorded one"
 
 
 def _parse(data: bytes, path: str) -> tuple[dict[str, Any], int | None]:
@@ -106,14 +318,16 @@ def _parse(data: bytes, path: str) -> tuple[dict[str, Any], int | None]:
     if rest.startswith((b'\n    {"', b"]\n}\n")):
         try:
             head = json.loads(data[:at] + b"\n}")
-        except ValueError:
+        except (ValueError, RecursionError):
             head = None
         if isinstance(head, dict):
             return head, at + len(MARKER)
     try:
         doc = json.loads(data)
     except ValueError as exc:
-        raise VerifyError(f"{path}: not a JSON report: {exc}") from None
+        raise VerifyError(f"{path}: not a JSON report: {excerpt(str(exc))}") from None
+    except RecursionError:
+        raise VerifyError(f"{path}: not an exoqc JSON report: nested too deeply") from None
     if not isinstance(doc, dict):
         raise VerifyError(f"{path}: not an exoqc JSON report with provenance (written by "
                           "exoqc check -o REPORT.json, version 0.1 or later with attribution)")
@@ -124,77 +338,76 @@ def _read_report(path: str) -> bytes:
     return read_bytes(path, "report", VerifyError)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-    except OSError as exc:
-        raise VerifyError(f"{path}: cannot read: {exc.strerror}") from None
-    return digest.hexdigest()
-
-
 def _locate(recorded: str, inputs_dir: str | None) -> Path | None:
     """A recorded file: under --inputs by its name first, else at its recorded path."""
     if recorded.startswith(BUILTIN_PREFIX):
         from qc.spec import specs_dir
 
-        builtin = specs_dir() / f"{recorded.removeprefix(BUILTIN_PREFIX)}.yaml"
+        name = recorded.removeprefix(BUILTIN_PREFIX)
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+            return None
+        builtin = specs_dir() / f"{name}.yaml"
         return Path(str(builtin)) if builtin.is_file() else None
-    candidates = [Path(recorded)]
     if inputs_dir is not None:
         # under DIR by the recorded relative path first (keeps same-named files apart)
         under = [Path(inputs_dir) / Path(recorded).name]
         if not Path(recorded).is_absolute():
             under.insert(0, Path(inputs_dir) / recorded)
-        candidates = [*under, *candidates]
-    return next((c for c in candidates if c.is_file()), None)
+        found = next((c for c in under if c.is_file()), None)
+        if found is not None:
+            return found
+    path = Path(recorded)
+    # not only regular files: a FIFO or a device is refused by name when hashed
+    return path if path.exists() or path.is_symlink() else None
 
 
-def _locate_all(doc: Mapping[str, Any], options: Mapping[str, Any], inputs_dir: str | None
-                ) -> tuple[dict[str, tuple[Path, str]], list[str]]:
-    """{shown name: (file found, recorded sha256)} for spec files then inputs; what is missing."""
-    spec = doc.get("spec") or {}
-    spec_files = spec.get("files") or [{"path": spec.get("path"), "sha256": spec.get("sha256")}]
-    wanted: list[tuple[str, str, str]] = [
-        ("spec", str(f.get("path")), str(f.get("sha256"))) for f in spec_files]
-    wanted += [("input", str(f.get("path")), str(f.get("sha256")))
-               for f in doc.get("inputs") or []]
-    located: dict[str, tuple[Path, str]] = {}
+def _locate_all(recorded: _Recorded, inputs_dir: str | None, spec_file: str | None,
+                report: str) -> list[tuple[str, Path, str, Kind]]:
+    """(shown name, file found, recorded sha256, kind) for each spec file then each input
+    and join; VerifyError naming every one that is missing."""
+    located: list[tuple[str, Path, str, Kind]] = []
     missing: list[str] = []
-    for kind, recorded, sha in wanted:
-        if recorded == "<stdin>":
-            missing.append("an input was read from stdin and cannot be read again")
-            continue
-        found = _locate(recorded, inputs_dir)
+    wanted: list[tuple[str, str, str, Kind]] = [
+        ("spec", p, h, "spec file") for p, h in recorded.spec]
+    wanted += [("input", p, h, "batch file") for p, h in (*recorded.batches, *recorded.joins)]
+    for i, (word, path, sha, kind) in enumerate(wanted):
+        found = Path(spec_file) if i == 0 and spec_file is not None \
+            else _locate(path, inputs_dir)
         if found is None:
-            where = f" (nor {Path(recorded).name} under {inputs_dir})" if inputs_dir else ""
-            missing.append(f"{kind} file {recorded} not found{where}")
+            where = f" (nor {Path(path).name} under {inputs_dir})" if inputs_dir else ""
+            missing.append(f"{word} file {excerpt(path)} not found{where}")
         else:
-            located[f"{kind} {recorded}"] = (found, sha)
-    return located, missing
+            located.append((f"{word} {path}", found, sha, kind))
+    if missing:
+        raise VerifyError(f"{report}: cannot verify: " + "; ".join(missing))
+    return located
 
 
-def _rerun(options: Mapping[str, Any], located: Mapping[str, tuple[Path, str]]) -> Report:
+def _rerun(options: Mapping[str, Any], recorded: _Recorded,
+           located: Sequence[tuple[str, Path, str, Kind]]) -> Report:
+    """The evaluation again, of the hashed files only, with the recorded options."""
     from qc.run import RunOptions, run
 
-    spec = str(options.get("spec"))
-    if f"spec {spec}" in located:  # a spec file, found by path or under --inputs
-        spec = str(located[f"spec {spec}"][0])
-    # else a built-in name (recorded as builtin:NAME, whose hash was compared above)
-    inputs = tuple(str(located[f"input {p}"][0]) for p in options.get("inputs") or [])
-    joins = tuple(str(located[f"input {p}"][0]) for p in options.get("joins") or [])
+    found = [str(f) for _, f, _, _ in located]
+    n_spec, n_batches = len(recorded.spec), len(recorded.batches)
+    spec = found[0]
+    first = recorded.spec[0][0]
+    if first.startswith(BUILTIN_PREFIX) and spec == str(_locate(first, None)):
+        spec = first.removeprefix(BUILTIN_PREFIX)  # a built-in spec by name, as recorded
+    inputs = tuple(found[n_spec:n_spec + n_batches])
+    joins = tuple(found[n_spec + n_batches:])
+    sheet, id_pattern = options.get("sheet"), options.get("id_pattern")
     kwargs: dict[str, Any] = {"inputs": inputs, "spec": spec,
                               "decimal_comma": options.get("decimal") == ",",
-                              "sheet": options.get("sheet"), "joins": joins,
-                              "id_pattern": options.get("id_pattern")}
+                              "sheet": sheet if isinstance(sheet, str) else None,
+                              "joins": joins,
+                              "id_pattern": id_pattern if isinstance(id_pattern, str) else None}
     as_of = options.get("as_of")
     if as_of is not None:
         try:
             datetime.date.fromisoformat(str(as_of))
         except ValueError:
-            raise VerifyError(f"the recorded --as-of {as_of!r} is not a date") from None
+            raise VerifyError(f"the recorded --as-of {_show(as_of)} is not a date") from None
         kwargs["as_of"] = str(as_of)
     return run(RunOptions(**kwargs))
 
@@ -214,20 +427,27 @@ def _as_recorded(report: Report, head: Mapping[str, Any]) -> Report | None:
             versions=tuple((str(k), str(v)) for k, v in prov["versions"].items()),
             spec=str(opts["spec"]), inputs=tuple(str(i) for i in opts["inputs"]),
             decimal=str(opts["decimal"]), fail_on=str(opts["fail_on"]),
-            as_of=None if opts.get("as_of") is None else str(opts["as_of"]))
+            as_of=None if opts.get("as_of") is None else str(opts["as_of"]),
+            sheet=None if opts.get("sheet") is None else str(opts["sheet"]),
+            joins=tuple(str(j) for j in opts.get("joins") or ()),
+            id_pattern=None if opts.get("id_pattern") is None else str(opts["id_pattern"]))
         inputs = [str(f["path"]) for f in head["inputs"]]
         files = [str(f["path"]) for f in head["spec"]["files"]]
         stamp, version = str(head["generated_at"]), str(head["tool"]["version"])
     except (KeyError, TypeError, AttributeError):
         return None
-    if len(inputs) != len(report.inputs) or len(files) != len(report.spec.files):
+    joined = inputs[len(report.inputs):]
+    inputs = inputs[:len(report.inputs)]
+    if len(joined) != len(report.joins) or len(files) != len(report.spec.files):
         return None
     spec = dataclasses.replace(report.spec, files=tuple(
         dataclasses.replace(f, path=p) for f, p in zip(report.spec.files, files, strict=True)))
     return dataclasses.replace(
         report, spec=spec, generated_at=stamp, tool_version=version, provenance=provenance,
         inputs=tuple(dataclasses.replace(f, path=p)
-                     for f, p in zip(report.inputs, inputs, strict=True)))
+                     for f, p in zip(report.inputs, inputs, strict=True)),
+        joins=tuple(dataclasses.replace(f, path=p)
+                    for f, p in zip(report.joins, joined, strict=True)))
 
 
 def _chunks(report: Report) -> Iterator[bytes]:
@@ -264,11 +484,14 @@ def _batch_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
 
 
 def _compare(head: Mapping[str, Any], body: int | None, data: bytes, fresh: Report,
-             word: str) -> list[str]:
+             word: str) -> tuple[list[str], list[str]]:
+    """(fields re-derived from the spec and input files that differ, results that differ:
+    the summary, the notes and every batch)."""
     from qc.render.json_report import header
 
     fresh_head = json.loads(json.dumps(header(fresh)))
-    out = list(_compare_head(head, fresh_head))
+    out = list(_compare_fields(head, fresh_head))
+    summary = list(_compare_results(head, fresh_head))
     names = [f.get("path") for f in head.get("inputs") or []]
     fresh_names = [f.path for f in fresh.inputs]
     counts = [0, 0]
@@ -289,7 +512,7 @@ def _compare(head: Mapping[str, Any], body: int | None, data: bytes, fresh: Repo
                           f"{counts[1]}")
     if len(batches) > MAX_LISTED:
         batches = [*batches[:MAX_LISTED], f"… and {len(batches) - MAX_LISTED} more differences"]
-    return out + batches
+    return out, summary + batches
 
 
 def _pairs(recorded: Iterator[bytes], rendered: Iterator[bytes], counts: list[int]
@@ -305,21 +528,53 @@ def _pairs(recorded: Iterator[bytes], rendered: Iterator[bytes], counts: list[in
 def _load(line: bytes) -> Any:
     try:
         return json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
 def _was(a: Any, b: Any) -> str:
-    return f"report says {json.dumps(a, ensure_ascii=False)}, re-evaluation gives " \
-           f"{json.dumps(b, ensure_ascii=False)}"
+    return f"report says {_show_json(a)}, re-evaluation gives {_show_json(b)}"
 
 
-def _compare_head(doc: Mapping[str, Any], fresh: Mapping[str, Any]) -> Iterator[str]:
-    for key in ("name", "version"):
-        a, b = (doc.get("spec") or {}).get(key), fresh["spec"][key]
+def _show_json(value: Any) -> str:
+    return excerpt(json.dumps(value, ensure_ascii=False))
+
+
+def _compare_fields(doc: Mapping[str, Any], fresh: Mapping[str, Any]) -> Iterator[str]:
+    """The header fields the hashed spec and input files re-derive."""
+    if doc.get("report_version") != fresh["report_version"]:
+        yield f"report_version: {_was(doc.get('report_version'), fresh['report_version'])}"
+    spec = _dict(doc.get("spec"))
+    for key in SPEC_FIELDS:
+        a, b = spec.get(key), fresh["spec"][key]
         if a != b:
             yield f"spec {key}: {_was(a, b)}"
-    summary = doc.get("summary") or {}
+    # the spec shown on top must be the first hashed file (whose hash is compared apart)
+    first = _dict(_list(spec.get("files"))[0]) if _list(spec.get("files")) else {}
+    if first and spec.get("path") != first.get("path"):
+        yield (f"spec path: the report shows {_show(spec.get('path'))}, but its hashed spec "
+               f"file is {_show(first.get('path'))}")
+    if first and spec.get("sha256") != first.get("sha256"):
+        yield (f"spec sha256: the report shows {_show(spec.get('sha256'), 17)}, but its hashed "
+               f"spec file has {_show(first.get('sha256'), 17)}")
+    if doc.get("as_of") != fresh["as_of"]:
+        yield f"as_of: {_was(doc.get('as_of'), fresh['as_of'])}"
+    inputs = _list(doc.get("inputs"))
+    if len(inputs) != len(fresh["inputs"]):
+        yield f"inputs: the report lists {len(inputs)}, re-evaluation reads {len(fresh['inputs'])}"
+    for a, b in zip(inputs, fresh["inputs"], strict=False):
+        for key in INPUT_FIELDS:  # paths and hashes are compared before the re-run
+            got = a.get(key) if isinstance(a, dict) else None
+            if got != b.get(key):
+                yield f"input {b['path']}: {key}: {_was(got, b.get(key))}"
+    known = set(fresh) | {"batches"}
+    extra = sorted(str(k) for k in doc if k not in known)
+    if extra:
+        yield f"fields exoqc does not write: {_show(extra)}"
+
+
+def _compare_results(doc: Mapping[str, Any], fresh: Mapping[str, Any]) -> Iterator[str]:
+    summary = _dict(doc.get("summary"))
     for key in SUMMARY_FIELDS:
         if summary.get(key) != fresh["summary"][key]:
             yield f"summary {key}: {_was(summary.get(key), fresh['summary'][key])}"
@@ -334,7 +589,8 @@ def _compare_batches(pairs: Iterable[tuple[Any, Any]], names: Sequence[Any],
             yield (f"batch {b['batch_id']!r} ({b['input']} row {b['row']}): the report's "
                    "record is not valid JSON")
             continue
-        label = f"batch {a.get('batch_id')!r} ({a.get('input')} row {a.get('row')})"
+        label = (f"batch {excerpt(repr(a.get('batch_id')))} ({_show(a.get('input'))} row "
+                 f"{_show(a.get('row'))})")
         for key in ("batch_id", "row", "verdict"):
             if a.get(key) != b[key]:
                 yield f"{label}: {key} {word}: {_was(a.get(key), b[key])}"

@@ -52,6 +52,7 @@ class Sheet:
     """
 
     name: str
+    hidden: str | None  # "hidden" or "very hidden" when the sheet read is not visible
     header: list[str]
     header_row: int
     cells: list[list[str]]
@@ -90,7 +91,9 @@ def cell_text(value: object) -> str:
 
 
 def read_sheet(raw: bytes, shown: str, sheet: str | None) -> Sheet:
-    """The chosen sheet (or the first) of a workbook; InputError names file and problem."""
+    """The sheet named (matched as Excel does, ignoring case), or else the one Excel opens:
+    the active sheet if it is visible, else the first visible one. A hidden or very hidden
+    sheet is read only when named. InputError names the file and the problem."""
     import python_calamine
 
     try:
@@ -103,8 +106,13 @@ def read_sheet(raw: bytes, shown: str, sheet: str | None) -> Sheet:
     names = list(book.sheet_names)
     if not names:
         raise InputError(f"{shown}: the workbook has no sheets")
+    states, active = _sheet_states(raw, shown, len(names))
     if sheet is None:
-        index, name = 0, names[0]
+        index = _opened(states, active)
+        if index is None:
+            raise InputError(f"{shown}: every sheet is hidden; name the one to judge with "
+                             "--sheet")
+        name = names[index]
     elif sheet in names:
         index, name = names.index(sheet), sheet
     elif [n.casefold() for n in names].count(sheet.casefold()) == 1:  # Excel ignores case
@@ -118,7 +126,36 @@ def read_sheet(raw: bytes, shown: str, sheet: str | None) -> Sheet:
     except Exception as exc:
         raise InputError(f"{shown}: sheet {name!r}: cannot read: {_one_line(exc)}") from None
     pending = _broken_cells(raw, shown, index)
-    return _table(grid, shown, name, pending)
+    state = states[index]
+    return _table(grid, shown, name, pending, None if state == "visible" else state)
+
+
+def _sheet_states(raw: bytes, shown: str, count: int) -> tuple[list[str], int]:
+    """Each sheet's state ("visible", "hidden", "very hidden"), in workbook order, and the
+    index of the active sheet (the tab Excel opens), from xl/workbook.xml."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            book = _parse(zf.read("xl/workbook.xml"))
+    except (zipfile.BadZipFile, KeyError, ParseError, OSError) as exc:
+        raise InputError(f"{shown}: cannot read as an Excel workbook: {_one_line(exc)}"
+                         ) from None
+    sheets = [el for el in book.iter() if _local(el.tag) == "sheet"]
+    names = {"hidden": "hidden", "veryHidden": "very hidden"}
+    states = [names.get(el.get("state") or "visible", "visible") for el in sheets]
+    if len(states) != count:  # not the sheets calamine lists: trust neither
+        raise InputError(f"{shown}: cannot read as an Excel workbook: its sheet list is "
+                         "inconsistent")
+    view = next((el for el in book.iter() if _local(el.tag) == "workbookView"), None)
+    tab = view.get("activeTab", "0") if view is not None else "0"
+    active = int(tab) if tab.isdigit() and int(tab) < count else 0
+    return states, active
+
+
+def _opened(states: Sequence[str], active: int) -> int | None:
+    """The sheet Excel shows on opening: the active one if visible, else the first visible."""
+    if states[active] == "visible":
+        return active
+    return next((i for i, state in enumerate(states) if state == "visible"), None)
 
 
 def _one_line(exc: Exception) -> str:
@@ -126,7 +163,7 @@ def _one_line(exc: Exception) -> str:
 
 
 def _table(grid: Sequence[Sequence[object]], shown: str, name: str,
-           pending: dict[tuple[int, int], tuple[str, str]]) -> Sheet:
+           pending: dict[tuple[int, int], tuple[str, str]], hidden: str | None = None) -> Sheet:
     """Header = the first non-empty row; every later non-empty row is a batch."""
     texts = ([v.strip() if type(v) is str else cell_text(v) for v in row] for row in grid)
     header: list[str] | None = None
@@ -164,7 +201,7 @@ def _table(grid: Sequence[Sequence[object]], shown: str, name: str,
         rows.append(r)
     if header is None:
         raise InputError(f"{shown}: sheet {name!r} is empty")
-    return Sheet(name, header, header_row, cells, rows, broken)
+    return Sheet(name, hidden, header, header_row, cells, rows, broken)
 
 
 def _trim(header: list[str]) -> list[str]:

@@ -50,7 +50,8 @@ def load_table(paths: Sequence[str], *, stdin: bytes | None = None,
                sheet: str | None = None) -> Table:
     """Read every input; InputError (exit 2) names the file and the problem.
 
-    `sheet` names the sheet to read in Excel workbooks (default: the first).
+    `sheet` names the sheet to read in Excel workbooks (default: the one Excel opens, see
+    qc.inputs.excel.read_sheet); each InputFile records the sheet read.
     """
     reads = [_read(path, stdin, sheet) for path in paths]
     keys: dict[str, None] = {}
@@ -308,20 +309,15 @@ def _read_excel(raw: bytes, shown: str, sheet: str | None) -> _Read:
     keys = [header_key(h) for h in got.header]
     for (i, c), why in got.broken.items():
         broken.setdefault(keys[c], {})[i] = why
-    file = InputFile(path=shown, sha256=hashlib.sha256(raw).hexdigest(), rows=len(got.cells))
+    file = InputFile(path=shown, sha256=hashlib.sha256(raw).hexdigest(), rows=len(got.cells),
+                     sheet=got.name, hidden=got.hidden)
     return _Read(file, _columns(frame), np.array(got.rows, dtype=np.int64), duplicated, broken)
 
 
 def _read_bytes(path: str) -> bytes:
-    p = Path(path)
-    try:
-        if p.is_dir():
-            raise InputError(f"{path}: is a folder, not a batch file")
-        return p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    from qc.inputs.files import read_bytes
+
+    return read_bytes(path, "batch file", InputError)
 
 
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")

@@ -70,20 +70,25 @@ def is_export(path: Path) -> bool:
     Only the head is read: both formats say what they are in their first lines, and a
     batch CSV of a million rows should not be scanned line by line to find out.
     """
+    from qc.inputs.files import open_regular
+
     try:
-        with Path(path).open("rb") as fh:
+        with open_regular(str(path), "instrument export", InputError) as fh:
             head = fh.read(SNIFF_BYTES)
-    except OSError:
-        return False
+    except (OSError, InputError):
+        return False  # not a regular readable file: the batch reader says why
     text = _decode(head).rpartition("\n")[0] if len(head) == SNIFF_BYTES else _decode(head)
     return nanosight.looks_like(text) or zetaview.looks_like(text)
 
 
 def _read(path: Path) -> str:
+    from qc.inputs.files import read_bytes
+
     try:
-        return _decode(path.read_bytes())
+        path.stat()
     except OSError as err:
         raise InstrumentFileError(path, f"cannot read: {err.strerror or err}") from err
+    return _decode(read_bytes(str(path), "instrument export", InputError))
 
 
 def _decode(raw: bytes) -> str:

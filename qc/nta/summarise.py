@@ -7,7 +7,6 @@ through a callback) and returns an `NtaRun`; `qc.nta.report` renders it.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -93,11 +92,10 @@ def run_nta(options: NtaOptions, progress: Callable[[], None] | None = None) -> 
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    from qc.errors import InputError
+    from qc.inputs.files import sha256
+
+    return sha256(str(path), "instrument export", InputError)
 
 
 @contextlib.contextmanager

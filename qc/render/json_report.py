@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from qc.engine.coded import CodedText
-from qc.model import CheckResult, Reason, Report, Status
+from qc.model import CheckResult, InputFile, Reason, Report, Status
 from qc.render import RenderOptions
 
 REPORT_VERSION = 1
@@ -64,8 +64,7 @@ def header(report: Report) -> dict[str, Any]:
             "not_for_release": report.not_for_release or None,
         },
         "as_of": report.as_of or None,
-        "inputs": [{"path": f.path, "sha256": f.sha256, "rows": f.rows, "role": f.role}
-                   for f in (*report.inputs, *report.joins)],
+        "inputs": [_input(f) for f in (*report.inputs, *report.joins)],
         "generated_at": report.generated_at,
         "summary": {
             "batches": s.batches,
@@ -77,6 +76,13 @@ def header(report: Report) -> dict[str, Any]:
         "notes": list(report.notes),
         "provenance": provenance(report),
     }
+
+
+def _input(f: InputFile) -> dict[str, Any]:
+    entry: dict[str, Any] = {"path": f.path, "sha256": f.sha256, "rows": f.rows, "role": f.role}
+    if f.sheet is not None:  # an Excel workbook: the sheet actually read
+        entry["sheet"] = f.sheet
+    return entry
 
 
 def provenance(report: Report) -> dict[str, Any] | None:

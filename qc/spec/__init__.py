@@ -121,16 +121,29 @@ def _locate(name_or_path: str, folder: Traversable | None, builtin_parent: bool
 
 
 def _read_file(name_or_path: str, source: Traversable, shown: str) -> bytes:
+    """A spec file's bytes through the one reading policy (qc.inputs.files: regular files
+    only, size cap); a file holding a private key is refused without quoting it."""
+    from qc.inputs.files import looks_like_key, read_bytes
+
     try:
-        if source.is_dir():
-            raise SpecError(f"{shown}: is a folder, not a spec file")
-        return source.read_bytes()
+        if isinstance(source, Path):
+            if not source.exists() and not source.is_symlink():
+                raise FileNotFoundError
+            raw = read_bytes(str(source), "spec file", SpecError, shown=shown)
+        else:  # a file shipped inside an installed package (zip import)
+            if source.is_dir():
+                raise SpecError(f"{shown}: is a folder, not a spec file")
+            raw = source.read_bytes()
     except FileNotFoundError:
         bare = "/" not in name_or_path and not Path(name_or_path).suffix
         hint = f" (built-in specs: {', '.join(BUILTIN)})" if bare else ""
         raise SpecError(f"{shown}: spec file not found{hint}") from None
     except OSError as exc:
         raise SpecError(f"{shown}: cannot read spec file: {exc.strerror}") from None
+    key = looks_like_key(raw)
+    if key is not None:
+        raise SpecError(f"{shown}: looks like a {key}, not a spec (its content is not shown)")
+    return raw
 
 
 def resolve(name_or_path: str, collect: list[SpecError] | None = None) -> Resolved:
@@ -416,7 +429,9 @@ def _show(value: Any) -> str:
     if value is None:
         return "empty"
     if isinstance(value, str):
-        return repr(value)
+        from qc.inputs.files import excerpt  # quote at most 80 characters of a token
+
+        return repr(excerpt(value))
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):

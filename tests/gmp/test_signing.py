@@ -12,6 +12,7 @@ from qc.gmp import verify as verify_module
 from qc.gmp.signing import fingerprint, load_public_key
 from tests.conftest import run_cli
 from tests.gmp.tiny import CSV, SPEC
+from tests.integrity.output import verdict
 
 
 @pytest.fixture(autouse=True)
@@ -69,7 +70,7 @@ def test_a_signed_report_verifies_with_the_public_key() -> None:
     assert sorted(sig) == ["algorithm", "file", "public_key_sha256", "sha256", "signature"]
     assert (sig["algorithm"], sig["file"]) == ("ed25519", "r.json")
     result = run_cli("verify", "r.json", "--public-key", "qa.pub")
-    assert (result.code, result.out, result.err) == (0, (
+    assert (result.code, verdict(result.out), result.err) == (0, (
         "verified: r.json: 2 batches, inputs and spec unchanged, every result reproduced, "
         "signature good\n"), "")
 
@@ -81,7 +82,7 @@ def test_an_edited_byte_in_a_signed_report_is_caught() -> None:
     # A change that leaves every value the same: only the signature can see it.
     Path("r.json").write_bytes(data.replace(b'"report_version": 1', b'"report_version":  1'))
     result = run_cli("verify", "r.json", "--public-key", "qa.pub")
-    assert (result.code, result.out) == (1, (
+    assert (result.code, verdict(result.out)) == (1, (
         "NOT VERIFIED: r.json: 1 difference:\n"
         "  - signature: does not match the report's bytes: the report was changed after it "
         "was signed\n"))
@@ -93,7 +94,7 @@ def test_a_signature_by_another_key_is_named() -> None:
     _signed_check()
     result = run_cli("verify", "r.json", "--public-key", "other.pub")
     own = fingerprint(load_public_key("qa.pub"))
-    assert (result.code, result.out) == (1, (
+    assert (result.code, verdict(result.out)) == (1, (
         "NOT VERIFIED: r.json: 1 difference:\n"
         f"  - signature: made with another key (sha256 {own}), not other.pub\n"))
 

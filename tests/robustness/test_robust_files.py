@@ -224,7 +224,7 @@ def test_file_changing_while_read_is_judged_on_the_bytes_hashed(
     The file is rewritten right after it is read (the worst moment): the report must be
     the verdict of the bytes read, with their sha256, not of what is on disk later.
     """
-    import qc.inputs.read
+    import qc.inputs.files
 
     spec = tmp_path / "spec.yaml"
     spec.write_text(SPEC)
@@ -233,16 +233,17 @@ def test_file_changing_while_read_is_judged_on_the_bytes_hashed(
     after = _lines(HEADER, OK_ROW.replace("118.4", "9999"))
     path.write_bytes(before)
     calls: list[Path] = []
-    real = Path.read_bytes
+    real = qc.inputs.files.read_bytes
 
-    def read_then_change(self: Path) -> bytes:
-        data = real(self)
-        if self == path:
-            calls.append(self)
+    def read_then_change(name: str, *args: Any, **kwargs: Any) -> bytes:
+        data = real(name, *args, **kwargs)
+        if Path(name) == path:
+            calls.append(Path(name))
             path.write_bytes(after)
         return data
 
-    monkeypatch.setattr(qc.inputs.read.Path, "read_bytes", read_then_change)
+    # every reader goes through qc.inputs.files.read_bytes (the one reading policy)
+    monkeypatch.setattr(qc.inputs.files, "read_bytes", read_then_change)
     run = run_cli("check", "-s", spec, path, "-f", "json")
     assert run.code == 0, run
     report = run.json()
