@@ -27,15 +27,35 @@ def header_key(name: str) -> str:
 
 
 class Status(enum.IntEnum):
-    """A check's, a batch's or a run's verdict; a larger value is worse."""
+    """A check's, a batch's or a run's verdict. PASS, WARN and FAIL are judgements, a larger
+    value worse; a check may also be NOT_TESTED (optional, and no value: the column is
+    absent or the cell empty) or REPORTED (report-only: recorded, never judged). Those two
+    never make a batch's verdict and are never shown as conforming: a batch's verdict is
+    the worst judgement of its checks (`severity`)."""
 
     PASS = 0
     WARN = 1
     FAIL = 2
+    NOT_TESTED = 3
+    REPORTED = 4
 
     @property
     def label(self) -> str:
         return self.name.lower()
+
+    @property
+    def judged(self) -> bool:
+        return self <= Status.FAIL
+
+
+# What each status weighs in a batch's verdict: the unjudged ones weigh as nothing (PASS).
+_SEVERITY = np.array([0, 1, 2, 0, 0], dtype=np.int8)
+
+
+def severity(status: npt.NDArray[np.int8]) -> npt.NDArray[np.int8]:
+    """Statuses as verdict weights: PASS, WARN, FAIL as themselves; NOT_TESTED and
+    REPORTED as PASS (they are not judgements)."""
+    return _SEVERITY[status]
 
 
 class Reason(enum.IntEnum):
@@ -394,7 +414,7 @@ class BatchView:
 
     def problems(self) -> tuple[CheckView, ...]:
         """The checks that warned or failed, in spec order."""
-        return tuple(c for c in self.checks if c.status is not Status.PASS)
+        return tuple(c for c in self.checks if c.status in (Status.WARN, Status.FAIL))
 
 
 @dataclass(frozen=True)
@@ -404,6 +424,9 @@ class Summary:
     warned: int
     failed: int
     verdict: Status
+    judged: int = 0  # check results judged (pass, warn or fail), over every batch
+    not_tested: int = 0  # check results not tested (optional, no value)
+    reported: int = 0  # check results of report-only checks
 
 
 @dataclass(frozen=True)
@@ -451,12 +474,18 @@ class Report:
     def summary(self) -> Summary:
         counts = np.bincount(self.verdicts, minlength=3)
         worst = Status(int(self.verdicts.max())) if len(self.verdicts) else Status.PASS
+        checks = np.zeros(len(Status), dtype=np.int64)
+        for result in self.results:
+            checks += np.bincount(result.status, minlength=len(Status))
         return Summary(
             batches=len(self.verdicts),
             passed=int(counts[Status.PASS]),
             warned=int(counts[Status.WARN]),
             failed=int(counts[Status.FAIL]),
             verdict=worst,
+            judged=int(checks[: Status.FAIL + 1].sum()),
+            not_tested=int(checks[Status.NOT_TESTED]),
+            reported=int(checks[Status.REPORTED]),
         )
 
     def exit_code(self, *, fail_on: Status = Status.FAIL) -> int:

@@ -47,6 +47,7 @@ from qc.model import (
     Spec,
     Status,
     header_key,
+    severity,
 )
 from qc.rules import CELLWISE, RULES, limits
 from qc.rules.outcome import Outcome, blank, mark
@@ -70,7 +71,7 @@ def evaluate(spec: Spec, table: Table, *, options: Options = Options(), tool_ver
     results = [_judge(check, spec, table, options) for check in (identity, *spec.checks)]
     verdicts = np.zeros(len(table), dtype=np.int8)
     for result in results:
-        np.maximum(verdicts, result.status, out=verdicts)
+        np.maximum(verdicts, severity(result.status), out=verdicts)
     notes = tuple(r.note for r in results if r.note)
     if not_for_release:
         notes = (f"NOT FOR RELEASE: {not_for_release}", *notes)
@@ -178,8 +179,10 @@ def judge_absent(check: Check, table: Table, lacking: list[str], what: str
         return None
     out = blank(n)
     kind = "report-only" if check.report_only else "optional"
-    verb = "is recorded as absent" if check.report_only else "passes"
+    verb = "is recorded as absent" if check.report_only else "is not tested"
     note = f"column {check.column!r} is not in the file; {kind} check {check.name!r} {verb}"
+    mark(out, np.arange(n), Status.REPORTED if check.report_only else Status.NOT_TESTED,
+         Reason.NONE)
     out.message[:] = f"column {check.column!r} is not in the file ({kind})"
     return CheckResult(check, out.status, out.reason, [None] * n, out.message.tolist(),
                        absent_readings(check, n), note)
@@ -315,22 +318,23 @@ def _absent_rows(check: Check, table: Table, lacking: list[str]) -> Ints | None:
 
 
 def report_only(cells: Cells) -> Outcome:
-    """Recorded, never judged: every row passes; the message repeats the value."""
+    """Recorded, never judged: every row is REPORTED; the message repeats the value."""
     out = blank(len(cells))
+    out.status[:] = Status.REPORTED
     out.message[:] = [f"report only: {text}" for text in cells.as_list()]
     out.message[cells.missing] = "report only (no value)"
     return out
 
 
 def apply_missing(out: Outcome, missing: Bools, required: bool) -> None:
-    """Missing cells fail as `missing` unless the check is optional."""
+    """Missing cells fail as `missing`; in an optional check they are not tested."""
     if not missing.any():
         return
     if required:
         mark(out, missing, Status.FAIL, Reason.MISSING)
         out.message[missing] = "no value"
     else:
-        mark(out, missing, Status.PASS, Reason.NONE)
+        mark(out, missing, Status.NOT_TESTED, Reason.NONE)
         out.message[missing] = "no value (optional)"
 
 

@@ -21,7 +21,7 @@ from qc.engine.coded import CodedText
 from qc.model import CheckResult, InputFile, Reason, Report, Status
 from qc.render import RenderOptions
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2  # 2: check statuses not_tested and reported (docs/report-format.md)
 BLOCK = 2_000
 # Valid in JSON but not inert on a terminal (`cat report.json`): DEL, C1 controls (U+009B
 # is CSI), line separators and bidi overrides. JSON's own encoder escapes only C0.
@@ -72,6 +72,9 @@ def header(report: Report) -> dict[str, Any]:
             "warn": s.warned,
             "fail": s.failed,
             "verdict": s.verdict.label,
+            "checks_judged": s.judged,
+            "checks_not_tested": s.not_tested,
+            "checks_reported": s.reported,
         },
         "notes": list(report.notes),
         "provenance": provenance(report),

@@ -86,4 +86,11 @@ def _testcase(report: Report, k: int) -> str:
         if warns:
             out = ET.SubElement(case, "system-out")
             out.text = "\n".join(f"warning: {xml_safe(describe(c))}" for c in warns)
+    unjudged = [c for c in report.batch(k).checks if not c.status.judged]
+    if unjudged:  # checks skipped for this batch: never shown as passed
+        found = case.find("system-out")
+        out = found if found is not None else ET.SubElement(case, "system-out")
+        lines = [f"skipped: {xml_safe(c.name)} {c.status.label.replace('_', ' ')}: "
+                 f"{xml_safe(c.message or '')}" for c in unjudged]
+        out.text = "\n".join(filter(None, [out.text or "", *lines]))
     return ET.tostring(case, encoding="unicode")

@@ -24,7 +24,8 @@ from qc.render import RenderOptions
 from qc.render.attribution import attribution_line
 from qc.render.text import no_workflow_commands, visible
 
-STYLES = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
+STYLES = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red",
+          Status.NOT_TESTED: "dim", Status.REPORTED: "cyan"}
 MAX_ROWS = 200  # problem rows shown before the table points at the full reports
 UNWRAPPED = 1_000_000  # the console width when rows must not wrap
 
@@ -87,6 +88,10 @@ def _summary(report: Report) -> Text:
     noun = "batch" if s.batches == 1 else "batches"
     line.append(f": {s.batches} {noun} checked: {s.passed} pass, {s.warned} warn, "
                 f"{s.failed} fail")
+    unjudged = [f"{s.not_tested} not tested"] if s.not_tested else []
+    unjudged += [f"{s.reported} reported only"] if s.reported else []
+    if unjudged:
+        line.append(f" ({s.judged} check results judged, {', '.join(unjudged)})", style="dim")
     return line
 
 

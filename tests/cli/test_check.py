@@ -90,7 +90,9 @@ def test_a_clean_batch_passes_every_check(write: Write) -> None:
         "batch_identity", "size", "endotoxin", "purity", "ph", "sterility", "source", "gmp",
         "id_format"]
     assert {c["status"] for c in batch["checks"]} == {"pass"}
-    assert report["summary"] == {"batches": 1, "pass": 1, "warn": 0, "fail": 0, "verdict": "pass"}
+    assert report["summary"] == {"batches": 1, "pass": 1, "warn": 0, "fail": 0, "verdict": "pass",
+                                 "checks_judged": 9, "checks_not_tested": 0,
+                                 "checks_reported": 0}
 
 
 @pytest.mark.parametrize(
@@ -119,8 +121,8 @@ def test_a_clean_batch_passes_every_check(write: Write) -> None:
         ("ph", "7.6", "ph", ("pass", None)),
         ("ph", "7.61", "ph", ("fail", "out_of_spec")),
         ("ph", "−7", "ph", ("fail", "out_of_spec")),
-        ("ph", "", "ph", ("pass", None)),
-        ("ph", "n/a", "ph", ("pass", None)),
+        ("ph", "", "ph", ("not_tested", None)),
+        ("ph", "n/a", "ph", ("not_tested", None)),
         ("purity", "2.1E+1", "purity", ("fail", "out_of_spec")),
         # detection-limit qualifiers
         ("endotoxin", "<0.5", "endotoxin", ("pass", None)),
@@ -175,13 +177,13 @@ def test_rule(write: Write, column: str, value: str, check_name: str,
     code, report, _ = check(write, [with_cell(column, value)])
     status, reason, message = outcome(report, 0, check_name)
     assert (status, reason) == expected, message
-    assert report["batches"][0]["verdict"] == max(
-        (c["status"] for c in report["batches"][0]["checks"]),
-        key=["pass", "warn", "fail"].index)
+    judged = [c["status"] for c in report["batches"][0]["checks"]
+              if c["status"] in ("pass", "warn", "fail")]  # not_tested/reported never decide
+    assert report["batches"][0]["verdict"] == max(judged, key=["pass", "warn", "fail"].index)
     assert code == (1 if report["batches"][0]["verdict"] == "fail" else 0)
     value_seen = next(c for c in report["batches"][0]["checks"] if c["name"] == check_name)["value"]
     assert value_seen == value.strip()
-    if status != "pass":
+    if status not in ("pass", "not_tested"):
         assert message
 
 
@@ -245,10 +247,11 @@ def test_optional_column_may_be_absent(write: Write) -> None:
     spec = write("s.yaml", SPEC)
     r = run_cli("check", str(csv), "--spec", str(spec))
     assert r.code == 0, r
-    assert "note: column 'ph' is not in the file; optional check 'ph' passes" in r.out
+    assert "note: column 'ph' is not in the file; optional check 'ph' is not tested" in r.out
     assert r.out.count("'ph' is not in the file") == 1
     report = json.loads(run_cli("check", str(csv), "--spec", str(spec), "-f", "json").out)
-    assert outcome(report, 0, "ph") == ("pass", None, "column 'ph' is not in the file (optional)")
+    assert outcome(report, 0, "ph") == ("not_tested", None,
+                                        "column 'ph' is not in the file (optional)")
     assert [c["value"] for c in report["batches"][0]["checks"] if c["name"] == "ph"] == [None]
 
 
@@ -307,7 +310,7 @@ def test_json_report_shape(write: Write) -> None:
     report = json.loads(out.read_text("utf-8"))
     import hashlib
 
-    assert report["report_version"] == 1
+    assert report["report_version"] == 2
     assert report["tool"]["name"] == "exoqc"
     assert report["spec"]["name"] == "test-spec"
     assert report["spec"]["version"] == "1.0"
@@ -315,7 +318,9 @@ def test_json_report_shape(write: Write) -> None:
     assert report["inputs"] == [{"path": str(csv), "rows": 2, "role": "batches",
                                  "sha256": hashlib.sha256(csv.read_bytes()).hexdigest()}]
     assert report["generated_at"] == "2025-11-24T16:00:00Z"
-    assert report["summary"] == {"batches": 2, "pass": 1, "warn": 0, "fail": 1, "verdict": "fail"}
+    assert report["summary"] == {"batches": 2, "pass": 1, "warn": 0, "fail": 1, "verdict": "fail",
+                                 "checks_judged": 18, "checks_not_tested": 0,
+                                 "checks_reported": 0}
     failing = report["batches"][1]
     assert {k: failing[k] for k in ("batch_id", "row", "verdict", "input")} == {
         "batch_id": "EXO-2026-002", "row": 3, "verdict": "fail", "input": str(csv)}

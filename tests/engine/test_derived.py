@@ -159,12 +159,12 @@ def test_missing_and_invalid_inputs(judge: Callable[..., object]) -> None:
     assert both[0]["reason"] == "missing"
 
 
-def test_optional_derived_check_with_a_missing_input_passes(judge: Callable[..., object]
+def test_optional_derived_check_with_a_missing_input_is_not_tested(judge: Callable[..., object]
                                                              ) -> None:
     spec = RATIO + "    required: false\n"
     run = judge(spec, csv("batch_id,particles,protein", "B1,2E+11,"))
     assert run.code == 0, run
-    assert checks_of(run)[0][0]["status"] == "pass"
+    assert checks_of(run)[0][0]["status"] == "not_tested"
 
 
 def test_absent_input_column_is_exit_2(judge: Callable[..., object], tmp_path: Path) -> None:

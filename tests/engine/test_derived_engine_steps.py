@@ -57,7 +57,7 @@ def test_an_invisible_character_fails_an_optional_check_too(write: Callable[...,
     # an empty input beside an invisible character: invalid, not an optional "no value"
     assert (third["status"], third["reason"]) == ("fail", "invalid"), third
     assert (second["status"], second["message"]) == (
-        "pass", "no value (optional): an input is empty (particles, protein) "
+        "not_tested", "no value (optional): an input is empty (particles, protein) "
                 "(from particles (empty), protein 10)")
 
 

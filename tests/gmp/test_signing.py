@@ -80,7 +80,7 @@ def test_an_edited_byte_in_a_signed_report_is_caught() -> None:
     _signed_check()
     data = Path("r.json").read_bytes()
     # A change that leaves every value the same: only the signature can see it.
-    Path("r.json").write_bytes(data.replace(b'"report_version": 1', b'"report_version":  1'))
+    Path("r.json").write_bytes(data.replace(b'"report_version": ', b'"report_version":  ', 1))
     result = run_cli("verify", "r.json", "--public-key", "qa.pub")
     assert (result.code, verdict(result.out)) == (1, (
         "NOT VERIFIED: r.json: 1 difference:\n"

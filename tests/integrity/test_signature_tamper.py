@@ -152,8 +152,9 @@ def _verify_edited(root: Path, data: bytes, monkeypatch: pytest.MonkeyPatch) -> 
         Path("r.json").write_bytes(original)
 
 
-PROPERTY = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+PROPERTY = settings(max_examples=40,
+                    suppress_health_check=[HealthCheck.too_slow,
+                                           HealthCheck.function_scoped_fixture])
 
 
 @PROPERTY

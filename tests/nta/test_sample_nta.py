@@ -40,14 +40,14 @@ def test_sample_expectations_still_hold(spec: str) -> None:
     assert _verdicts(json.loads(run.out)) == expected["batches"]
 
 
-def test_clinical_distribution_check_passes_with_a_note_without_nta_data() -> None:
+def test_clinical_distribution_check_is_not_tested_without_nta_data() -> None:
     run = run_cli("check", str(SAMPLE / "batches.csv"), "--spec", "clinical", "-f", "json",
                   "--as-of", AS_OF)
     report = json.loads(run.out)
     assert "column 'pct_in_window' is not in the file; optional check 'size_distribution' " \
-           "passes" in report["notes"]
+           "is not tested" in report["notes"]
     checks = {c["name"]: c for c in report["batches"][0]["checks"]}
-    assert checks["size_distribution"]["status"] == "pass"
+    assert checks["size_distribution"]["status"] == "not_tested"
     assert checks["size_distribution"]["message"] == \
         "column 'pct_in_window' is not in the file (optional)"
 
@@ -74,7 +74,7 @@ def test_the_readme_commands(tmp_path: Path) -> None:
         "EXO-2026-102": {"verdict": "pass", "failed": {}, "warned": []},
         "EXO-2026-103": {"verdict": "fail", "failed": {"size_distribution": "out_of_spec"},
                          "warned": []},
-        # no NTA export: the optional distribution check passes with "no value (optional)"
+        # no NTA export: the optional distribution check is not tested ("no value (optional)")
         "EXO-2026-104": {"verdict": "pass", "failed": {}, "warned": []},
     }
     direct = run_cli("check", str(SAMPLE / "nta_batches.csv"), *(

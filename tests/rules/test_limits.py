@@ -119,6 +119,7 @@ def test_report_only(judge: Callable[..., object]) -> None:
     assert run.code == 0, run
     first, second = checks_of(run)
     assert [(c["status"], c["value"], c["message"]) for c in first] == [
-        ("pass", "18.5", "report only: 18.5"), ("pass", "negative", "report only: negative"),
-        ("pass", None, "column 'not_there' is not in the file (report-only)")]
+        ("reported", "18.5", "report only: 18.5"),
+        ("reported", "negative", "report only: negative"),
+        ("reported", None, "column 'not_there' is not in the file (report-only)")]
     assert second[0]["message"] == "report only (no value)"

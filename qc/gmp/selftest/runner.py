@@ -30,7 +30,8 @@ EVIDENCE_VERSION = 1
 PACKAGES = ("numpy", "pandas", "pyarrow", "jsonschema", "click", "rich", "PyYAML",
             "cryptography")
 # What the bundled cases must cover between them (a test keeps this complete).
-OUTCOMES = ("pass", "warn", "out_of_spec", "missing", "invalid", "indeterminate")
+OUTCOMES = ("pass", "warn", "out_of_spec", "missing", "invalid", "indeterminate", "not_tested",
+            "reported")
 
 
 def iter_cases() -> Iterator[tuple[Path, dict[str, Any]]]:

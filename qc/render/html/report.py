@@ -34,6 +34,8 @@ CHECK_WORDS: dict[tuple[Status, Reason], str] = {
     (Status.FAIL, Reason.INDETERMINATE): "Indeterminate",
     (Status.FAIL, Reason.MISSING): "Does not conform: result missing",
     (Status.FAIL, Reason.INVALID): "Does not conform: result invalid",
+    (Status.NOT_TESTED, Reason.NONE): "Not tested",
+    (Status.REPORTED, Reason.NONE): "Reported",
 }
 BATCH_WORDS = {
     Status.PASS: "Conforms",
@@ -48,8 +50,16 @@ RUN_WORDS = {
 
 
 def check_words(status: Status, reason: Reason) -> str:
-    """The conformance of one result, as the certificate words it."""
-    return CHECK_WORDS.get((status, reason), BATCH_WORDS[status])
+    """The conformance of one result, as the certificate words it. Only a judged result
+    that conforms says "Conforms"; an unjudged one says what happened instead."""
+    return CHECK_WORDS.get((status, reason), BATCH_WORDS.get(status, status.label))
+
+
+def _conformance(status: Status, reason: Reason, message: str | None, optional: bool) -> str:
+    if status is Status.NOT_TESTED:
+        why = "column absent" if message and "not in the file" in message else "no value"
+        return f"Not tested ({'optional; ' if optional else ''}{why})"
+    return check_words(status, reason)
 
 
 @dataclass(frozen=True)
@@ -79,7 +89,8 @@ def context(report: Report) -> dict[str, Any]:
     batches = []
     for i in range(n):
         verdict = Status(int(report.verdicts[i]))
-        problems = [r.check.name for r in report.results if r.status[i] != Status.PASS]
+        problems = [r.check.name for r in report.results
+                    if r.status[i] in (Status.WARN, Status.FAIL)]
         batches.append({
             "number": i + 1,
             "batch_id": report.batch_ids[i],
@@ -141,7 +152,7 @@ def _certificate(report: Report, i: int) -> dict[str, Any]:
             "alert": alert(check),
             "optional": not check.required,
             "value": view.value,
-            "text": check_words(view.status, view.reason),
+            "text": _conformance(view.status, view.reason, view.message, not check.required),
             "css": view.status.label,
             "message": view.message or "",
         })

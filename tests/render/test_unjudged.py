@@ -1,0 +1,74 @@
+"""A check that was not judged is never shown as conforming (issue 17, item 1): optional
+checks with no value are `not_tested`, report-only checks `reported`, in every format."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run_cli
+
+SAMPLE = ROOT / "sample_data" / "batches.csv"
+AS_OF = "2026-04-01"
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("unjudged")
+    run = run_cli("check", str(SAMPLE), "--spec", "clinical", "--as-of", AS_OF,
+                  "-o", str(out / "r.json"), "-o", str(out / "r.html"), "-o", str(out / "r.xml"),
+                  "-o", str(out / "r.csv"), "-q")
+    assert run.code == 1, run
+    return out
+
+
+def test_json_statuses_and_counts(reports: Path) -> None:
+    report = json.loads((reports / "r.json").read_text("utf-8"))
+    assert report["report_version"] == 2
+    statuses = [(c["name"], c["status"]) for b in report["batches"] for c in b["checks"]]
+    unjudged = {s for name, s in statuses if name in ("size_distribution", "protein")}
+    assert unjudged == {"not_tested", "reported"}
+    summary = report["summary"]
+    counted = {s: sum(1 for _, t in statuses if t == s) for s in ("not_tested", "reported")}
+    assert (summary["checks_not_tested"], summary["checks_reported"]) == (
+        counted["not_tested"], counted["reported"])
+    assert summary["checks_judged"] + counted["not_tested"] + counted["reported"] == len(statuses)
+    # a batch whose judged checks all pass still passes: unjudged checks never decide
+    first = report["batches"][0]
+    assert first["verdict"] == "pass"
+    assert {c["status"] for c in first["checks"]} >= {"pass", "not_tested", "reported"}
+
+
+def test_the_certificate_never_says_conforms_for_an_unjudged_check(reports: Path) -> None:
+    html = (reports / "r.html").read_text("utf-8")
+    rows = re.findall(r"<tr><td>(\w+)(?:<br>.*?)?</td>\n<td>.*?</td>\n<td>.*?</td>\n"
+                      r'<td><span class="status s-(\w+)">([^<]*)</span></td>', html, re.S)
+    assert rows, "no certificate rows found"
+    by_name: dict[str, set[str]] = {}
+    for name, css, text in rows:
+        by_name.setdefault(name, set()).add(text)
+        if css in ("not_tested", "reported"):
+            assert "Conforms" not in text, (name, text)
+    assert by_name["size_distribution"] == {"Not tested (optional; column absent)"}
+    assert by_name["protein"] == {"Reported"}
+
+
+def test_junit_lists_unjudged_checks_as_skipped(reports: Path) -> None:
+    root = ET.parse(reports / "r.xml").getroot()
+    outs = [case.findtext("system-out") or "" for case in root.iter("testcase")]
+    assert all("skipped: size_distribution not tested:" in out for out in outs)
+    assert all("skipped: protein reported:" in out for out in outs)
+
+
+def test_csv_and_table_say_what_happened(reports: Path) -> None:
+    csv = (reports / "r.csv").read_text("utf-8")
+    assert ",size_distribution,pct_in_window,not_tested," in csv
+    assert ",protein,protein_ug_per_ml,reported," in csv
+    table = run_cli("check", str(SAMPLE), "--spec", "clinical", "--as-of", AS_OF, "--verbose")
+    assert "not tested" in table.out and "reported" in table.out
+    assert "optional check 'size_distribution' is not tested" in table.out
+    assert "passes" not in table.out
