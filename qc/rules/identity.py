@@ -19,6 +19,9 @@ from qc.model import Identity, Reason, Status
 from qc.rules.outcome import Outcome, blank, mark
 from qc.rules.text import NON_RESULTS
 
+RULE = Identity
+CELLWISE = False  # looks at every row: a repeated id fails on each of them
+
 
 def evaluate(rule: Identity, cells: Cells, *, rows: npt.NDArray[np.int64],
              inputs: list[str], input_index: npt.NDArray[np.int64], **_: object) -> Outcome:
@@ -52,3 +55,7 @@ def _place(j: int, rows: npt.NDArray[np.int64], inputs: list[str],
     if several_inputs:
         return f"{inputs[int(input_index[j])]} row {int(rows[j])}"
     return f"row {int(rows[j])}"
+
+
+def notation(rule: Identity) -> str:
+    return "present and unique"
