@@ -24,6 +24,9 @@ from qc.rules.dates import iso_date, spec_formats
 from qc.rules.entry import Entry
 from qc.spec.location import Locator, SpecPath
 
+# The keys every check has, whatever its rule; each rule kind owns the rest (its KEYS), and
+# specs/spec.schema.json lists exactly these together (tests/rules/test_rule_registry.py).
+COMMON_KEYS = ("name", "column", "description", "required", "report_only")
 # Keys that refine a rule: a report-only check without a rule may not set them.
 REFINING = ("unit", "rounding", "date_format")
 
