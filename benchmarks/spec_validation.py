@@ -1,0 +1,86 @@
+"""What checking a spec against its JSON Schema costs a whole `exoqc` process.
+
+Usage (from the repository root):
+    python benchmarks/spec_validation.py [--runs 21] [--spec clinical]
+
+Paired whole-process runs, interleaved, of the Quick-start baseline
+(`python -c "import pyarrow.compute, numpy"`) and of `exoqc check sample_data/batches.csv
+--spec clinical --quiet` and a process that only loads the spec, each with
+
+- `schemacheck`: as shipped, the quick sound pass (qc/spec/schemacheck.py) first;
+- `jsonschema`: jsonschema validates every file and the merged spec;
+- `jsonschema_rs`: jsonschema-rs (if installed) says valid or not, jsonschema only for
+  messages.
+
+Prints each median and its ratio to the baseline (the Quick-start target is <= 1.5x).
+Wall time on a shared machine moves between runs: compare within one run. Never run in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHILD = """
+import sys
+variant, command = sys.argv[1], sys.argv[2:]
+if variant != "schemacheck":
+    import qc.spec.schemacheck as quick
+    if variant == "jsonschema":
+        quick.surely_valid = lambda document, schema: False
+    else:
+        validators = {}
+        def gate(document, schema):
+            import jsonschema_rs
+            key = tuple(schema.get("required", ()))
+            if key not in validators:
+                validators[key] = jsonschema_rs.validator_for(schema)
+            return validators[key].is_valid(document)
+        quick.surely_valid = gate
+if command[0] == "load":
+    from qc.spec import load_spec
+    load_spec(command[1])
+else:
+    from qc.cli import main
+    main(command, prog_name="exoqc")
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=21)
+    ap.add_argument("--spec", default="clinical")
+    a = ap.parse_args()
+    variants = ["schemacheck", "jsonschema"]
+    if importlib.util.find_spec("jsonschema_rs") is not None:
+        variants.append("jsonschema_rs")
+    commands: dict[str, list[str]] = {
+        "baseline": [sys.executable, "-c", "import pyarrow.compute, numpy"]}
+    for variant in variants:
+        commands[f"load spec, {variant}"] = [sys.executable, "-c", CHILD, variant, "load",
+                                             a.spec]
+    for variant in variants:
+        commands[f"check, {variant}"] = [sys.executable, "-c", CHILD, variant, "check",
+                                         "sample_data/batches.csv", "--spec", a.spec, "--quiet"]
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(a.runs):
+        for name, command in commands.items():
+            start = time.perf_counter()
+            subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=False)
+            times[name].append(time.perf_counter() - start)
+    base = statistics.median(times["baseline"])
+    for name, seconds in times.items():
+        median = statistics.median(seconds)
+        print(f"{name:28s} {median * 1000:8.1f} ms  {median / base:5.2f}x baseline")
+
+
+if __name__ == "__main__":
+    main()
