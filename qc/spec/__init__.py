@@ -9,6 +9,7 @@ schema, build a Spec. This module is the façade callers import from; the work i
 - build.py    the merged mapping -> Spec, each rule by its rule kind's module (qc.rules)
 - lint.py, show.py, starter.py: `spec validate`, `spec show` / `spec list`, `exoqc init`
 
+`qc.spec.schema` is the module (the schema itself is `qc.spec.schema.schema()`).
 Importing this module stays light: the rule modules (numpy, pyarrow) load with the first
 spec built.
 """
@@ -21,7 +22,6 @@ from qc.spec.schema import (
     SCHEMA_FULL,
     SCHEMA_PART,
     check_file,
-    schema,
     schema_for,
     schema_problems,
     validate,
@@ -30,7 +30,7 @@ from qc.spec.source import BUILTIN, MAX_SPEC_BYTES, Source, read_source, specs_d
 
 __all__ = [
     "BUILTIN", "MAX_SPEC_BYTES", "SCHEMA_FULL", "SCHEMA_PART", "Resolved", "Source",
-    "build_spec", "load_spec", "merge", "parse_spec", "resolve", "schema", "schema_for",
+    "build_spec", "load_spec", "merge", "parse_spec", "resolve", "schema_for",
     "schema_problems", "specs_dir",
 ]
 

@@ -1,9 +1,18 @@
 """JSON-Schema validation of specs (specs/spec.schema.json) and the translation of
-jsonschema's errors into located messages a spec author reads."""
+jsonschema's errors into located messages a spec author reads.
+
+Almost every spec a run loads is valid. jsonschema-rs (a compiled validator) says whether
+a document is valid in about a millisecond; only when it is not does jsonschema, whose
+import and first validation cost about a third of the Quick-start baseline, find and word
+the problems (benchmarks/spec_validation.py). Both implement Draft 2020-12; a hypothesis
+test checks that what jsonschema-rs accepts, jsonschema accepts too
+(tests/spec/test_schema_validation.py).
+"""
 
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 from typing import Any
 
@@ -28,6 +37,20 @@ def schema_for(kind: str) -> dict[str, Any]:
     return loaded
 
 
+@functools.cache
+def _quick(kind: str) -> Any:
+    """A jsonschema-rs validator for this kind of document (built once per process)."""
+    import jsonschema_rs  # deferred: --help and --version never load a spec
+
+    return jsonschema_rs.Draft202012Validator(schema_for(kind))
+
+
+def valid(data: Any, kind: str) -> bool:
+    """Whether a document is valid against the schema (jsonschema-rs: fast, no messages)."""
+    ok: bool = _quick(kind).is_valid(data)
+    return ok
+
+
 def _validator(kind: str) -> Any:
     import jsonschema  # deferred: ~0.2 s of imports that --help and --version never need
 
@@ -43,10 +66,8 @@ def schema_problems(data: Any, where: Locator, kind: str = SCHEMA_FULL) -> list[
 
 def validate(data: Any, where: Locator, kind: str) -> None:
     """SpecError naming the first schema violation (and how many more there are)."""
-    from qc.spec.schemacheck import surely_valid
-
-    if surely_valid(data, schema_for(kind)):
-        return  # certainly valid: jsonschema would find nothing (see qc/spec/schemacheck.py)
+    if valid(data, kind):
+        return  # jsonschema would find nothing: do not load it
     problems = schema_problems(data, where, kind)
     if problems:
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
