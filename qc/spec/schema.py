@@ -46,8 +46,12 @@ def _quick(kind: str) -> Any:
 
 
 def valid(data: Any, kind: str) -> bool:
-    """Whether a document is valid against the schema (jsonschema-rs: fast, no messages)."""
-    ok: bool = _quick(kind).is_valid(data)
+    """Whether a document is valid against the schema (jsonschema-rs: fast, no messages).
+    False for a value jsonschema-rs cannot take (a key that is not text): jsonschema decides."""
+    try:
+        ok: bool = _quick(kind).is_valid(data)
+    except (ValueError, TypeError, OverflowError, RecursionError):
+        return False
     return ok
 
 

@@ -142,3 +142,8 @@ def test_invalid_documents_and_spec_numbers() -> None:
         assert not valid(bad, SCHEMA_FULL), bad
         assert not _jsonschema_valid(bad), bad
     assert valid({"name": "n", "version": "1"}, SCHEMA_PART)
+
+
+def test_a_value_the_quick_check_cannot_take_goes_to_jsonschema() -> None:
+    odd = {"name": "n", "version": "1", 3: "x"}  # the loaders never make one: a guard
+    assert not valid(odd, SCHEMA_PART)
