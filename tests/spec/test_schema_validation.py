@@ -147,3 +147,4 @@ def test_invalid_documents_and_spec_numbers() -> None:
 def test_a_value_the_quick_check_cannot_take_goes_to_jsonschema() -> None:
     odd = {"name": "n", "version": "1", 3: "x"}  # the loaders never make one: a guard
     assert not valid(odd, SCHEMA_PART)
+    assert not valid({"name": "n", "version": {"a"}}, SCHEMA_PART)  # YAML's !!set
