@@ -27,7 +27,7 @@ def spec_validate(files: tuple[str, ...]) -> None:
       0  every file is a valid spec with no problems
       2  at least one problem
     """
-    from qc.spec.tools import validate
+    from qc.spec.lint import validate
 
     problems = 0
     for path in files:
@@ -47,7 +47,7 @@ def spec_validate(files: tuple[str, ...]) -> None:
 @guard
 def spec_show(spec_ref: str, fmt: str) -> None:
     """Show a spec after `extends` is resolved, in lab notation (or as JSON)."""
-    from qc.spec.tools import show_json, show_table
+    from qc.spec.show import show_json, show_table
 
     width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
     text = show_json(spec_ref) if fmt == "json" else show_table(spec_ref, max(width, 60))
@@ -58,7 +58,7 @@ def spec_show(spec_ref: str, fmt: str) -> None:
 @guard
 def spec_list() -> None:
     """List the built-in specs: name, version, title, status."""
-    from qc.spec.tools import list_builtin
+    from qc.spec.show import list_builtin
 
     click.echo(list_builtin(), nl=False)
 

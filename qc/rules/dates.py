@@ -26,7 +26,8 @@ reads it but without pandas for ISO and for formats made of `%Y`, `%m`, `%d`; `t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -37,7 +38,8 @@ import pyarrow.compute as pc
 from qc.engine.arrowbuf import to_numpy
 from qc.engine.cells import MISSING_TOKENS, Cells
 from qc.engine.dates import ISO, read_texts
-from qc.model import DateBound, DateLimits, Readings, Reason, Status
+from qc.model import DATE_KEYS, Check, DateBound, DateLimits, Readings, Reason, Status, header_key
+from qc.rules.entry import Entry, SpecPath, Where, shown
 from qc.rules.outcome import Outcome, blank, mark, states
 
 Days = npt.NDArray[np.datetime64]
@@ -164,3 +166,145 @@ def _bound(bound: DateBound, n: int, today: np.datetime64, formats: tuple[str, .
     bad = ~other.readable & ~cells.missing
     problems[bad] = [f"{bound.column}: {p}" for p in other.problem[bad].tolist()]
     return other.value, problems
+
+
+# --- the spec side: keys, building from a spec entry, lab notation ----------------------
+
+RULE = DateLimits
+KEYS = ("type", *DATE_KEYS, "date_format")
+LABEL = "date limits"  # how the builder names this rule among those a check sets
+NAMED = "min/max limits"  # how the builder lists it among the rules a check may set
+CELLWISE = False  # `today` and {column: other} make a verdict depend on more than the cell
+
+
+def chosen(item: Mapping[str, Any]) -> bool:
+    """Whether a check's mapping sets this rule."""
+    return item.get("type") == "date" and any(k in item for k in DATE_KEYS)
+
+
+def build(entry: Entry) -> DateLimits:
+    """Date limits from a check's mapping: each a date, `today±Nd` or a column, in order."""
+    item = entry.item
+    for key in ("unit", "rounding"):
+        if key in item:
+            raise entry.error((key,), f"{key} does not apply to type: date checks")
+    bounds = {k: _date_bound(item[k], entry.where, (*entry.at, k)) for k in DATE_KEYS
+              if k in item}
+    for inclusive, strict in (("min", "min_exclusive"), ("max", "max_exclusive")):
+        if inclusive in bounds and strict in bounds:
+            raise entry.error((strict,), f"give {inclusive} or {strict}, not both")
+    lower = "min" if "min" in bounds else "min_exclusive"
+    upper = "max" if "max" in bounds else "max_exclusive"
+    fixed = {k: b.date for k, b in bounds.items() if b.kind == "date"}
+    today = {k: b.days for k, b in bounds.items() if b.kind == "today"}
+    for order in (fixed, today):
+        for low, high in ((lower, upper), ("warn_min", "warn_max"), (lower, "warn_min"),
+                          ("warn_max", upper)):
+            if low in order and high in order and order[low] > order[high]:  # type: ignore[operator]
+                raise entry.error((low,), f"{low} {bounds[low]} is after {high} "
+                                  f"{bounds[high]}")
+        open_ended = lower == "min_exclusive" or upper == "max_exclusive"
+        if open_ended and lower in order and upper in order and order[lower] == order[upper]:
+            raise entry.error((lower,), f"{lower} {bounds[lower]} and {upper} "
+                              f"{bounds[upper]} leave no date between them")
+    formats = spec_formats(item.get("date_format"), entry.where, (*entry.at, "date_format")) \
+        or entry.date_formats
+    return DateLimits(**bounds, formats=formats)
+
+
+def spec_formats(value: Any, where: Where, at: SpecPath) -> tuple[str, ...]:
+    """A spec's `date_format` (one strftime format or a list), each checked."""
+    if value is None:
+        return ()
+    formats = (value,) if isinstance(value, str) else tuple(value)
+    for i, fmt in enumerate(formats):
+        place = at if isinstance(value, str) else (*at, i)
+        if "%" not in fmt:
+            raise where.error(place, f"{fmt!r} is not a strftime format (e.g. \"%d.%m.%Y\")")
+        try:
+            dt.datetime.strptime("", fmt)
+        except ValueError as exc:
+            if "directive" in str(exc) or "stray" in str(exc):
+                raise where.error(place, f"{fmt!r} is not a valid strftime format: {exc}"
+                                  ) from None
+    return formats
+
+
+_TODAY = re.compile(r"^today(?:\s*([+-])\s*(\d{1,5})\s*d)?$")
+
+
+def iso_date(text: str, where: Where, at: SpecPath) -> dt.date:
+    """A date a spec writes (`2026-03-07`), or a located SpecError."""
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise where.error(at, f"{text!r} is not a date (write 2026-03-07)") from None
+
+
+def _date_bound(value: Any, where: Where, at: SpecPath) -> DateBound:
+    if isinstance(value, dict):
+        return DateBound("column", column=value["column"])
+    if isinstance(value, str):
+        found = _TODAY.match(value.strip())
+        if found:
+            days = int(found.group(2) or 0) * (-1 if found.group(1) == "-" else 1)
+            return DateBound("today", days=days)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            return DateBound("date", date=iso_date(value.strip(), where, at).isoformat())
+    raise where.error(at, f"{shown(value)} is not a date limit (write 2026-03-07, today, "
+                          "today+30d, today-7d or {column: name})")
+
+
+def notation(rule: DateLimits) -> str:
+    """Date limits: `date ≥ today`, `date > manufacture_date`, `date 2026-01-01 to 2026-12-31`."""
+    if rule.min is not None and rule.max is not None:
+        return f"date {rule.min} to {rule.max}"
+    sides = []
+    if rule.lower is not None:
+        sides.append(f"{'>' if rule.min is None else '≥'} {rule.lower}")
+    if rule.upper is not None:
+        sides.append(f"{'<' if rule.max is None else '≤'} {rule.upper}")
+    return "date " + " and ".join(sides) if sides else "any date"
+
+
+def alert(rule: DateLimits) -> str | None:
+    """The alert band on a certificate (`alert before today+30d`), None when there is none."""
+    if rule.warn_min is not None and rule.warn_max is not None:
+        return f"alert outside {rule.warn_min} to {rule.warn_max}"
+    if rule.warn_min is not None:
+        return f"alert before {rule.warn_min}"
+    return f"alert after {rule.warn_max}" if rule.warn_max is not None else None
+
+
+def annotation(rule: DateLimits) -> str:
+    """What `spec show` adds after the criterion: the alert band, the date formats."""
+    text = ""
+    band = _date_band(rule.warn_min, rule.warn_max)
+    if band:
+        text += f" (alert {band})"
+    if rule.formats:
+        text += "; formats " + ", ".join(rule.formats)
+    return text
+
+
+def _date_band(lo: DateBound | None, hi: DateBound | None) -> str:
+    if lo is not None and hi is not None:
+        return f"{lo} to {hi}"
+    if lo is not None:
+        return f"≥ {lo}"
+    return f"≤ {hi}" if hi is not None else ""
+
+
+def never_fails(check: Check) -> list[tuple[SpecPath, str]]:
+    """`spec validate`: date limits that can never fail, or that compare a column with itself."""
+    rule = check.rule
+    assert isinstance(rule, DateLimits)
+    if rule.lower is None and rule.upper is None:
+        return [((), "has only alert limits: it can warn but never fail out of spec")]
+    for key, bound in rule.bounds().items():
+        if bound.kind == "column" and \
+                header_key(bound.column) in map(header_key, check.alternatives):
+            return [((key,), f"compares column {bound.column!r} with itself")]
+    return []

@@ -25,6 +25,9 @@ from qc.text import id_keys
 
 SHOWN = 3  # other rows named in a duplicate-id message; the rest are counted
 
+RULE = Identity
+CELLWISE = False  # looks at every row: a repeated id fails on each of them
+
 
 def evaluate(rule: Identity, cells: Cells, *, rows: npt.NDArray[np.int64],
              inputs: list[str], input_index: npt.NDArray[np.int64], **_: object) -> Outcome:
@@ -69,3 +72,7 @@ def _place(j: int, rows: npt.NDArray[np.int64], inputs: list[str],
     if several_inputs:
         return f"{inputs[int(input_index[j])]} row {int(rows[j])}"
     return f"row {int(rows[j])}"
+
+
+def notation(rule: Identity) -> str:
+    return "present and unique"

@@ -19,7 +19,8 @@ limit is re-read with exact decimals, so `7.6` passes `max: 7.6` and `0.15 µm` 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
@@ -28,7 +29,8 @@ import numpy as np
 
 from qc.engine import units
 from qc.engine.cells import Bools, Cells, Floats, Interval, Numbers, parse_numbers, parse_one
-from qc.model import Limits, Readings, Reason, Status
+from qc.model import DOUBLE_MAX, Check, Limits, Readings, Reason, Status
+from qc.rules.entry import Entry, SpecPath, shown
 from qc.rules.outcome import Outcome, blank, mark, states
 
 NEAR = 1e-9  # relative distance to a limit below which a float comparison is re-done exactly
@@ -241,3 +243,151 @@ def _number(value: Decimal) -> str:
     if value != 0 and (abs(value) >= 10**7 or abs(value) < Decimal("0.0001")):
         return f"{value.normalize():E}"
     return format(value.normalize(), "f")
+
+
+# --- the spec side: keys, building from a spec entry, lab notation ----------------------
+
+RULE = Limits
+LIMIT_KEYS = ("min", "max", "warn_min", "warn_max", "min_exclusive", "max_exclusive")
+KEYS = ("type", "unit", *LIMIT_KEYS, "rounding")
+LABEL = "min/max"  # how the builder names this rule among those a check sets
+NAMED = "min/max limits"  # how the builder lists it among the rules a check may set
+CELLWISE = True  # a cell's verdict depends on its text alone (see qc.rules.CELLWISE)
+
+
+def chosen(item: Mapping[str, Any]) -> bool:
+    """Whether a check's mapping sets this rule."""
+    return item.get("type") != "date" and any(k in item for k in LIMIT_KEYS)
+
+
+def build(entry: Entry) -> Limits:
+    """Numeric limits from a check's mapping: finite, in range, in order, in a known unit."""
+    entry.refuse("date_format", "date_format applies only to type: date checks")
+    item = entry.item
+    unit = item.get("unit")
+    if unit is not None:
+        found = units.find(unit)
+        if found is None:
+            raise entry.error(("unit",), f"unknown unit {unit!r}")
+        unit = found.symbol
+    values: dict[str, Decimal | None] = {}
+    for key in LIMIT_KEYS:
+        value = item.get(key)
+        if value is not None and not isinstance(value, Decimal):
+            datelike = isinstance(value, dict) or (
+                isinstance(value, str) and re.match(r"\s*(today|\d{4}-\d{2}-\d{2})", value))
+            hint = " (dates need type: date)" if datelike else ""
+            raise entry.error((key,), f"must be a number, not {shown(value)}{hint}")
+        if value is not None and not value.is_finite():
+            raise entry.error((key,), f"must be a finite number, not {value}")
+        # Limits are compared as doubles too; copy_abs() cannot overflow the context.
+        if value is not None and value.copy_abs() > DOUBLE_MAX:
+            raise entry.error((key,), f"{_short(value)} is beyond the range of numbers "
+                              "exoqc compares (about ±1.8e308)")
+        values[key] = value
+    for low, high in (("min", "min_exclusive"), ("max", "max_exclusive")):
+        if values[low] is not None and values[high] is not None:
+            raise entry.error((high,), f"give {low} or {high}, not both")
+    lo, hi, wlo, whi, xlo, xhi = (values[k] for k in LIMIT_KEYS)
+    lower = lo if lo is not None else xlo
+    upper = hi if hi is not None else xhi
+    lower_key = "min" if lo is not None else "min_exclusive"
+    upper_key = "max" if hi is not None else "max_exclusive"
+    if lower is not None and upper is not None:
+        strict = xlo is not None or xhi is not None
+        if lower > upper or (strict and lower == upper):
+            word = "is greater than" if lower > upper else "leaves no value below"
+            raise entry.error((lower_key,), f"{lower_key} {lower} {word} {upper_key} {upper}")
+    if wlo is not None and whi is not None and wlo > whi:
+        raise entry.error(("warn_min",), f"warn_min {wlo} is greater than warn_max {whi}")
+    for key, value in (("warn_min", wlo), ("warn_max", whi)):
+        if value is None:
+            continue
+        if (lower is not None and value < lower) or (upper is not None and value > upper):
+            low_text = lower if lower is not None else "-∞"
+            bounds = f"{low_text}..{upper if upper is not None else '∞'}"
+            raise entry.error((key,), f"{key} {value} lies outside the action limits {bounds}")
+    rounding = item.get("rounding", entry.rounding)
+    return Limits(unit=unit, min=lo, max=hi, warn_min=wlo, warn_max=whi, min_exclusive=xlo,
+                  max_exclusive=xhi, rounding="usp" if rounding == "usp" else None)
+
+
+def _short(value: Decimal) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else f"{value:.6E}"
+
+
+def number(value: Decimal) -> str:
+    """A spec number as written, with U+2212 for a minus: `-65` -> U+2212 65, `1.0E+10` stays."""
+    text = str(value)
+    return "\u2212" + text[1:] if text.startswith("-") else text
+
+
+def _unit(unit: str | None) -> str:
+    return f" {unit}" if unit else ""
+
+
+def span(lower: Decimal | None, upper: Decimal | None, unit: str | None) -> str:
+    """An inclusive range in lab notation: `30-150 nm` (en dash), `≤ 0.5 EU/mL`, `≥ 2.0E+9 /µg`."""
+    u = _unit(unit)
+    if lower is not None and upper is not None:
+        if lower == upper:
+            return f"= {number(lower)}{u}"
+        # An en dash between negatives reads as a minus sign: write "to" instead.
+        joint = " to " if lower < 0 or upper < 0 else "\u2013"
+        return f"{number(lower)}{joint}{number(upper)}{u}"
+    if upper is not None:
+        return f"≤ {number(upper)}{u}"
+    if lower is not None:
+        return f"≥ {number(lower)}{u}"
+    return "any value"
+
+
+def strict_span(rule: Limits) -> str:
+    """Limits with a strict side (`min_exclusive`, `max_exclusive`): `< 0.25 EU/mL`,
+    `> 90 %`, `> 0 and ≤ 5 %`."""
+    u = _unit(rule.unit)
+    lower = None if rule.lower is None else (
+        f"{'>' if rule.min is None else '≥'} {number(rule.lower)}")
+    upper = None if rule.upper is None else (
+        f"{'<' if rule.max is None else '≤'} {number(rule.upper)}")
+    return f"{' and '.join(p for p in (lower, upper) if p)}{u}"
+
+
+def notation(rule: Limits) -> str:
+    """The criterion in lab notation: `30-150 nm`, `≤ 0.5 EU/mL`, `> 0 and ≤ 5 %`."""
+    if rule.min_exclusive is not None or rule.max_exclusive is not None:
+        return strict_span(rule)
+    return span(rule.min, rule.max, rule.unit)
+
+
+def alert(rule: Limits) -> str | None:
+    """The alert band on a certificate (`alert outside 60-180 nm`), None when there is none."""
+    if rule.warn_min is None and rule.warn_max is None:
+        return None
+    if rule.warn_min is not None and rule.warn_max is not None:
+        return f"alert outside {span(rule.warn_min, rule.warn_max, rule.unit)}"
+    if rule.warn_max is not None:
+        return f"alert above {number(rule.warn_max)}{_unit(rule.unit)}"
+    assert rule.warn_min is not None
+    return f"alert below {number(rule.warn_min)}{_unit(rule.unit)}"
+
+
+def annotation(rule: Limits) -> str:
+    """What `spec show` adds after the criterion: the alert band, USP rounding."""
+    text = ""
+    if rule.warn_min is not None or rule.warn_max is not None:
+        text += f" (alert {span(rule.warn_min, rule.warn_max, None)})"
+    if rule.rounding == "usp":
+        text += ", USP rounding"
+    return text
+
+
+def never_fails(check: Check) -> list[tuple[SpecPath, str]]:
+    """`spec validate`: limits that can warn but never fail."""
+    rule = check.rule
+    assert isinstance(rule, Limits)
+    if rule.lower is None and rule.upper is None:
+        return [((), "has only alert limits: it can warn but never fail out of spec (add min "
+                     "or max, or make it report_only)")]
+    return []

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from qc.model import Allowed, Check, Equals, Forbidden, Identity, Limits, Pattern, Rule
-from qc.render.notation import alert, criterion, number, span
+from qc.render.notation import alert, criterion
+from qc.rules.limits import number, span
 
 D = Decimal
 MINUS = "\u2212"

@@ -15,6 +15,11 @@ from tests.conftest import ROOT
 
 # Modules that read cell text: only the engine and the rules may import them.
 READERS = ("qc.engine.cells", "qc.engine.derived", "qc.rules")
+# A rule kind is one module that also writes its criterion in lab notation (issue 13,
+# item 3): the notation module may import the rule modules for that, and for nothing that
+# reads a cell (test_notation_uses_the_rules_only_for_notation).
+NOTATION = ROOT / "qc" / "render" / "notation.py"
+NOTATION_MAY = ("qc", "qc.rules")
 CONSUMERS = sorted([*(ROOT / "qc" / "render").rglob("*.py"), *(ROOT / "qc" / "trend").rglob("*.py")])
 
 
@@ -39,7 +44,8 @@ def test_there_are_consumers_to_check() -> None:
 @pytest.mark.parametrize("path", CONSUMERS, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_consumers_never_import_the_value_parser(path: Path) -> None:
     bad = sorted(m for m in _imports(path)
-                 if any(m == r or m.startswith(r + ".") for r in READERS))
+                 if any(m == r or m.startswith(r + ".") for r in READERS)
+                 and not (path == NOTATION and m in NOTATION_MAY))
     assert not bad, f"{path.relative_to(ROOT)} imports {bad}: use CheckResult.readings"
 
 
@@ -52,3 +58,11 @@ def test_importing_the_consumers_loads_no_cell_reader() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, timeout=600, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_notation_uses_the_rules_only_for_notation() -> None:
+    """What render/notation.py calls from the rule modules writes criteria; it never calls
+    a rule's evaluate or a cell reader."""
+    tree = ast.parse(NOTATION.read_text(encoding="utf-8"))
+    called = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    assert not called & {"evaluate", "parse_numbers", "parse_one", "read_cells", "read_dates"}

@@ -137,7 +137,7 @@ def test_rule_engine_is_re2_not_python_re() -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from qc.rules.text import compile_pattern
+    from qc.rules.pattern import compile_pattern
 
     # RE2 has no backreferences, which need backtracking: Arrow's engine refuses one itself.
     with pytest.raises(pa.ArrowInvalid, match="invalid escape sequence"):

@@ -1,7 +1,10 @@
-"""qc.spec.schemacheck.surely_valid never accepts a spec that jsonschema rejects."""
+"""qc.spec.schema: the quick validity check (jsonschema-rs) never accepts a spec that
+jsonschema rejects, and valid specs never need jsonschema."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -9,8 +12,8 @@ import jsonschema
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qc.spec import SCHEMA_FULL, SCHEMA_PART, schema, schema_for, specs_dir, yaml12
-from qc.spec.schemacheck import surely_valid
+from qc.spec import specs_dir, yaml12
+from qc.spec.schema import SCHEMA_FULL, SCHEMA_PART, schema_for, valid
 from tests.conftest import ROOT
 
 CHECK_KEYS = ["name", "column", "description", "required", "unit", "min", "max", "warn_min",
@@ -105,8 +108,8 @@ def _jsonschema_valid(document: Any, kind: str = SCHEMA_FULL) -> bool:
 
 @settings(max_examples=1000)
 @given(DOCS, st.sampled_from([SCHEMA_FULL, SCHEMA_PART]))
-def test_surely_valid_implies_valid(document: dict[str, Any], kind: str) -> None:
-    if surely_valid(document, schema_for(kind)):
+def test_quick_valid_implies_jsonschema_valid(document: dict[str, Any], kind: str) -> None:
+    if valid(document, kind):
         assert _jsonschema_valid(document, kind)
 
 
@@ -115,15 +118,33 @@ def test_the_shipped_specs_take_the_quick_path() -> None:
              ROOT / "benchmarks" / "spec10.yaml"]
     for path in paths:
         document, _ = yaml12.load(path.read_text("utf-8"))
-        assert surely_valid(document, schema())
+        assert valid(document, SCHEMA_FULL)
         assert _jsonschema_valid(document)
 
 
-def test_unknown_keywords_and_odd_values_go_to_jsonschema() -> None:
+def test_loading_a_valid_spec_does_not_import_jsonschema() -> None:
+    probe = ("import sys; from qc.spec import load_spec; load_spec('clinical'); "
+             "print('jsonschema' in sys.modules, 'jsonschema_rs' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120, check=True)
+    assert done.stdout.split() == ["False", "True"]
+
+
+def test_invalid_documents_and_spec_numbers() -> None:
     good = {"name": "n", "version": "1", "id_column": "id",
             "checks": [{"name": "a", "column": "c", "min": Decimal(1)}]}
-    assert surely_valid(good, schema())
-    assert not surely_valid({**good, "checks": []}, schema())
-    assert not surely_valid({**good, "mn": 1}, schema())
-    assert not surely_valid(good, {**schema(), "minProperties": 1})
-    assert not surely_valid(good, {**schema(), "$ref": "https://example.org/s.json"})
+    assert valid(good, SCHEMA_FULL)  # spec numbers are Decimals: still numbers
+    assert _jsonschema_valid(good)
+    for bad in ({**good, "checks": []}, {**good, "mn": 1},
+                {**good, "checks": [{"name": "a", "column": "c", "equals": Decimal(1)}]},
+                {**good, "checks": [{"name": "a", "column": "c", "min": True}]},
+                {"name": "n", "version": "1"}):
+        assert not valid(bad, SCHEMA_FULL), bad
+        assert not _jsonschema_valid(bad), bad
+    assert valid({"name": "n", "version": "1"}, SCHEMA_PART)
+
+
+def test_a_value_the_quick_check_cannot_take_goes_to_jsonschema() -> None:
+    odd = {"name": "n", "version": "1", 3: "x"}  # the loaders never make one: a guard
+    assert not valid(odd, SCHEMA_PART)
+    assert not valid({"name": "n", "version": {"a"}}, SCHEMA_PART)  # YAML's !!set
