@@ -27,15 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qc.errors import ExoqcError, OutputError
+from qc.errors import AuditError, OutputError
 from qc.inputs.files import read_bytes
 
 GENESIS = "0" * 64
 _TAIL = 64 * 1024
-
-
-class AuditError(ExoqcError):
-    """The audit log cannot be read or appended to."""
 
 
 def canonical(entry: Mapping[str, Any]) -> bytes:

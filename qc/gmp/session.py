@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qc.errors import ExoqcError, OutputError
+from qc.gmp.provenance import provenance, utc_now
 from qc.model import Report
 from qc.output import Planned
-from qc.run import RunOptions, provenance, utc_now
+from qc.run import RunOptions
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from qc import __version__
-from qc.errors import ExoqcError
+from qc.errors import ExoqcError, VerifyError
 from qc.inputs.files import read_bytes
 from qc.model import Report
 
@@ -28,10 +28,6 @@ CHECK_FIELDS = ("name", "column", "status", "reason", "value", "message")
 SUMMARY_FIELDS = ("batches", "pass", "warn", "fail", "verdict")
 MAX_LISTED = 200  # differences listed before "and N more"
 MARKER = b',\n  "batches": ['  # where exoqc's JSON header ends and the batch lines begin
-
-
-class VerifyError(ExoqcError):
-    """A report cannot be verified: it, or a file it names, is missing or unreadable."""
 
 
 @dataclass(frozen=True)

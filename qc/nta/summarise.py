@@ -15,10 +15,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from qc import __version__
+from qc.gmp.provenance import utc_now
 from qc.model import InputFile
 from qc.nta.importer import DEFAULT_WINDOW, NtaSummary, summarise
 from qc.nta.model import format_window
-from qc.run import utc_now
 
 # -o suffix -> summary format
 NTA_SUFFIXES: dict[str, str] = {".csv": "csv", ".json": "json"}

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from qc.engine import units
-from qc.errors import SpecError
+from qc.errors import ExpressionError, SpecError, YamlError
 from qc.model import (
     DATE_KEYS,
     DOUBLE_MAX,
@@ -260,7 +260,7 @@ def _parse(text: str, shown: str) -> tuple[Any, yaml12.Positions]:
         return data, {}
     try:
         return yaml12.load(text)
-    except yaml12.YamlError as exc:
+    except YamlError as exc:
         at = f":{exc.line}:{exc.column}" if exc.line else ""
         raise SpecError(f"{shown}{at}: invalid YAML: {exc}") from None
 
@@ -476,7 +476,7 @@ def _derived(table: Mapping[str, str], where: _Locator) -> tuple[Derived, ...]:
     for name, text in table.items():
         try:
             trees[name] = expr.parse(text)
-        except expr.ExpressionError as exc:
+        except ExpressionError as exc:
             raise where.error(("derived", name), str(exc)) from None
     keys = {header_key(name): name for name in trees}
     out: list[Derived] = []

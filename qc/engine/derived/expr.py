@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from qc.errors import ExpressionError
+
 MAX_LENGTH = 1000
 MAX_DEPTH = 50
 MAX_LITERAL = Decimal("1e300")
@@ -61,10 +63,6 @@ _NODE_WORDS: dict[type[ast.AST], str] = {
     ast.YieldFrom: "'yield' is",
 }
 ONLY = "only numbers, column names, + - * / and parentheses"
-
-
-class ExpressionError(ValueError):
-    """An expression a spec may not use; the message says why."""
 
 
 # --- the tree ----------------------------------------------------------------------------
