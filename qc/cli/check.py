@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from typing import Any
 
 import click
 
 from qc.cli.guard import command_line, exit_with, guard
+from qc.cli.params import DATE, NON_EMPTY, REGEX
+from qc.cli.terminal import echo, terminal, write
 from qc.render import SUFFIXES
 
 
@@ -36,9 +37,9 @@ from qc.render import SUFFIXES
               help="Add the columns of FILE to the batches with the same batch id: a CSV with "
                    "the spec's id column (e.g. from `exoqc nta -o`) or a NanoSight/ZetaView "
                    "export. Repeatable.")
-@click.option("--id-pattern", metavar="REGEX",
+@click.option("--id-pattern", type=REGEX, metavar="REGEX",
               help="Batch id of exports given to --join: group 1 of REGEX in the file name.")
-@click.option("--operator", metavar="NAME",
+@click.option("--operator", type=NON_EMPTY, metavar="NAME",
               help="Who runs the check, for the record [default: $EXOQC_OPERATOR, else the "
                    "OS user].")
 @click.option("--sign-key", metavar="KEY",
@@ -46,7 +47,7 @@ from qc.render import SUFFIXES
                    "writes REPORT.json.sig, after verifying the report.")
 @click.option("--audit-log", metavar="PATH",
               help="Append a hash-chained record of this run to PATH (see exoqc audit verify).")
-@click.option("--as-of", "as_of", metavar="DATE",
+@click.option("--as-of", "as_of", type=DATE, metavar="DATE",
               help="The date `today` means in date checks (ISO, e.g. 2026-03-07); default: "
                    "today. Recorded in the report.")
 @click.option("--release", is_flag=True,
@@ -65,70 +66,36 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[st
       1  at least one batch failed (or warned, with --fail-on warn)
       2  the run could not judge: unreadable input or spec, a missing column, ...
     """
-    from dataclasses import replace
+    from qc.gmp.session import SessionOptions, check_session
+    from qc.run import RunOptions
 
-    from qc.errors import ExoqcError
-    from qc.gmp.session import plan_record, record_run, sign_reports
-    from qc.model import Status
-    from qc.output import plan_outputs, write_outputs
-    from qc.run import RunOptions, run
-
-    if id_pattern is not None:
-        from qc.nta.summarise import check_id_pattern
-
-        try:
-            check_id_pattern(id_pattern)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="'--id-pattern'") from None
-    if operator is not None and not operator.strip():
-        raise click.BadParameter("must not be empty", param_hint="'--operator'")
-    planned = plan_outputs(outputs, (*inputs, *joins, spec))  # never overwrite an input or the spec
     options = RunOptions(inputs=inputs, spec=spec, decimal_comma=decimal == ",",
                          sheet=sheet, joins=joins, id_pattern=id_pattern, fail_on=fail_on,
                          operator=operator, command=command_line(), as_of=as_of,
                          release=release)
-    signer = plan_record(options, planned, sign_key=sign_key, audit_log=audit_log)
-    stdin = sys.stdin.buffer.read() if "-" in inputs else None
-    report = None
-    written: list[Any] = []
-    try:
-        report = run(replace(options, stdin=stdin))
-        write_outputs(report, planned)
-        written = [p.path for p in planned]
-        if signer is not None:
-            written += sign_reports(signer, planned)
-    except ExoqcError as exc:
-        if audit_log:  # a run that reached no verdict is part of the record too
-            record_run(audit_log, options, report, exit_code=2, written=written,
-                       error=str(exc))
-        raise
+    session = SessionOptions(outputs=outputs, sign_key=sign_key, audit_log=audit_log)
+    outcome = check_session(options, session, read_stdin=sys.stdin.buffer.read,
+                            show=lambda report: _show(report, fmt, quiet, verbose))
+    exit_with(outcome.exit_code)
+
+
+def _show(report: Any, fmt: str | None, quiet: bool, verbose: bool) -> None:
+    """Print the report in the stdout formats; a spec not for release is said on stderr
+    when the table, which says it, is not printed."""
     if report.not_for_release and (quiet or _stdout_formats(fmt)[0] != "table"):
-        click.echo(f"exoqc: NOT FOR RELEASE: {report.not_for_release}", err=True)
+        echo(f"exoqc: NOT FOR RELEASE: {report.not_for_release}", err=True)
     if not quiet:
         for name in _stdout_formats(fmt):
             _print(report, name, verbose)
-    status = Status.WARN if fail_on == "warn" else Status.FAIL
-    code = report.exit_code(fail_on=status)
-    if audit_log:
-        record_run(audit_log, options, report, exit_code=code, written=written)
-    exit_with(code)
 
 
 def _print(report: Any, fmt: str, verbose: bool) -> None:
     from qc.render import RenderOptions, get_renderer
 
-    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
-    options = RenderOptions(color=color, verbose=verbose, width=max(width, 60))
-    out = sys.stdout
-    try:
-        for chunk in get_renderer(fmt)(report, options):
-            out.write(chunk)
-        out.flush()
-    except BrokenPipeError:
-        # `exoqc check ... | head`: the reader left; the exit code still tells the verdict.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    shown = terminal()
+    options = RenderOptions(color=shown.color, verbose=verbose, width=shown.width)
+    # `exoqc check ... | head`: when the reader leaves, the exit code still tells the verdict.
+    write(get_renderer(fmt)(report, options))
 
 
 def _stdout_formats(fmt: str | None) -> tuple[str, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from qc.cli.guard import command_line, exit_with, guard
+from qc.cli.terminal import echo
 
 
 @click.command()
@@ -29,16 +30,16 @@ def verify(report: str, inputs_dir: str | None, public_key: str | None, debug: b
 
     result = verify_report(report, inputs_dir=inputs_dir, public_key=public_key)
     for note in result.notes:
-        click.echo(f"exoqc: note: {note}", err=True)
+        echo(f"exoqc: note: {note}", err=True)
     if result.ok:
         signed = ", signature good" if result.signature else ""
-        click.echo(f"verified: {report}: {result.batches} batches, inputs and spec unchanged, "
+        echo(f"verified: {report}: {result.batches} batches, inputs and spec unchanged, "
                    f"every result reproduced{signed}")
         exit_with(0)
     noun = "difference" if len(result.differences) == 1 else "differences"
-    click.echo(f"NOT VERIFIED: {report}: {len(result.differences)} {noun}:")
+    echo(f"NOT VERIFIED: {report}: {len(result.differences)} {noun}:")
     for difference in result.differences:
-        click.echo(f"  - {difference}")
+        echo(f"  - {difference}")
     exit_with(1)
 
 
@@ -55,8 +56,8 @@ def keygen(path: str) -> None:
     from qc.gmp.signing import keygen as make_keys
 
     private, public = make_keys(path)
-    click.echo(f"wrote {private} (private key, mode 0600) and {public} (public key)")
-    click.echo(f"public key sha256: {fingerprint(load_public_key(str(public)))}")
+    echo(f"wrote {private} (private key, mode 0600) and {public} (public key)")
+    echo(f"public key sha256: {fingerprint(load_public_key(str(public)))}")
 
 
 @click.group()
@@ -80,13 +81,13 @@ def audit_verify(path: str) -> None:
 
     result = verify_log(path)
     if not result.problems:
-        click.echo(f"intact: {path}: {result.lines} entries, head sha256 {result.head}")
+        echo(f"intact: {path}: {result.lines} entries, head sha256 {result.head}")
         exit_with(0)
     noun = "problem" if len(result.problems) == 1 else "problems"
-    click.echo(f"BROKEN: {path}: {len(result.problems)} {noun} in {result.lines} "
+    echo(f"BROKEN: {path}: {len(result.problems)} {noun} in {result.lines} "
                f"line{'' if result.lines == 1 else 's'}:")
     for problem in result.problems:
-        click.echo(f"  - {problem}")
+        echo(f"  - {problem}")
     exit_with(1)
 
 
@@ -117,5 +118,5 @@ def selftest(output: str | None, quiet: bool, debug: bool) -> None:
         write_evidence(evidence, output)
     if not quiet:
         for line in summary_lines(evidence):
-            click.echo(line)
+            echo(line)
     exit_with(0 if evidence["result"] == "pass" else 1)

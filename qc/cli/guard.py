@@ -26,11 +26,15 @@ def guard(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from qc.cli import terminal
         from qc.errors import ExoqcError
 
         debug = kwargs.get("debug", False)
         try:
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                terminal.finish()  # flushed here, where a reader that left ends it quietly
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except ExoqcError as exc:

@@ -1,21 +1,122 @@
-"""What `exoqc check` keeps for the record besides its reports: signatures and the audit log."""
+"""The check session: plan -> run -> write -> sign -> show -> audit, for every outcome.
+
+`check_session` is all of `exoqc check` but its options and its printing: it plans the report
+files and the record before any work, runs the check, writes and signs the reports, lets the
+caller show the result, and appends one audit-log entry (with --audit-log) whatever happened:
+a verdict (pass, warn, fail), a run that could not judge (ExoqcError), an internal error (any
+other exception) or an interrupt (Ctrl-C). The exception is then raised again for the command
+line's edge to map to its exit code; the entry records that exit code and the outcome.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qc.errors import ExoqcError, OutputError
+from qc import run as runner  # looked up at each call: tests replace runner.run
+from qc.errors import AuditError, ExoqcError, OutputError
 from qc.gmp.provenance import provenance, utc_now
-from qc.model import Report
-from qc.output import Planned
+from qc.model import Report, Status
+from qc.output import Planned, plan_outputs, write_outputs
 from qc.run import RunOptions
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+# The exit code of a run that reached no verdict, whatever stopped it.
+NOT_JUDGED = 2
+# The `outcome` an audit entry records, besides its exit code.
+JUDGED = "judged"  # a verdict: the summary says which, the exit code what it means
+COULD_NOT_JUDGE = "could not judge"  # ExoqcError: bad input, spec, option or report file
+INTERNAL_ERROR = "internal error"  # any other exception: a bug in exoqc
+INTERRUPTED = "interrupted"  # Ctrl-C (KeyboardInterrupt)
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """Everything `exoqc check` does besides judging: report files, signing, the record."""
+
+    outputs: tuple[str, ...] = ()  # -o paths; the format follows the suffix
+    sign_key: str | None = None  # Ed25519 private key signing each JSON report
+    audit_log: str | None = None  # append one entry per run, whatever its outcome
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a session that reached a verdict leaves: the report, its exit code, the files
+    written (reports and signatures) and the audit log's new head (None without a log)."""
+
+    report: Report
+    exit_code: int
+    written: tuple[Path, ...]
+    audit_head: str | None = None
+
+
+def check_session(options: RunOptions, session: SessionOptions, *,
+                  read_stdin: Callable[[], bytes] | None = None,
+                  show: Callable[[Report], None] | None = None) -> Outcome:
+    """Plan, run, write, sign, show, and record the run in the audit log whatever happens.
+
+    `read_stdin` gives the bytes of `-` among the inputs; `show` prints the report (it runs
+    before the audit entry, so that an interrupt while printing is recorded too). Every
+    exception is raised again after the audit entry is written: ExoqcError for a run that
+    could not judge, anything else for an internal error or an interrupt.
+    """
+    if session.audit_log is not None:  # a log that cannot be written cannot record a refusal
+        from qc.gmp.audit import check_writable
+
+        check_writable(session.audit_log)
+    report: Report | None = None
+    written: list[Path] = []
+    try:
+        # Never overwrite an input or the spec; every -o path writable, before any work.
+        planned = plan_outputs(session.outputs, (*options.inputs, *options.joins, options.spec))
+        signer = plan_record(options, planned, sign_key=session.sign_key,
+                             audit_log=session.audit_log)
+        stdin = read_stdin() if read_stdin is not None and "-" in options.inputs else None
+        report = runner.run(replace(options, stdin=stdin))
+        write_outputs(report, planned)
+        written = [p.path for p in planned]
+        if signer is not None:
+            written += sign_reports(signer, planned)
+        if show is not None:
+            show(report)
+        code = report.exit_code(fail_on=Status.WARN if options.fail_on == "warn" else Status.FAIL)
+    except ExoqcError as exc:
+        _record_failure(session, options, report, written, COULD_NOT_JUDGE, str(exc), exc)
+        raise
+    except KeyboardInterrupt as exc:
+        _record_failure(session, options, report, written, INTERRUPTED, INTERRUPTED, exc)
+        raise
+    except Exception as exc:
+        _record_failure(session, options, report, written, INTERNAL_ERROR,
+                        f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}", exc)
+        raise
+    head = None
+    if session.audit_log is not None:
+        head = record_run(session.audit_log, options, report, exit_code=code, written=written,
+                          outcome=JUDGED)
+    return Outcome(report, code, tuple(written), head)
+
+
+def _record_failure(session: SessionOptions, options: RunOptions, report: Report | None,
+                    written: Sequence[Path], outcome: str, error: str,
+                    cause: BaseException) -> None:
+    """The audit entry of a run that reached no verdict. When the entry itself cannot be
+    written, that is the error raised (naming what stopped the run): a run must never look
+    recorded when it is not."""
+    if session.audit_log is None:
+        return
+    try:
+        record_run(session.audit_log, options, report, exit_code=NOT_JUDGED, written=written,
+                   error=error, outcome=outcome)
+    except (ExoqcError, OSError) as exc:
+        raise AuditError(f"this run ({error}) is not recorded in the audit log: {exc}"
+                         ) from cause
 
 
 def plan_record(options: RunOptions, planned: Sequence[Planned], *, sign_key: str | None,
@@ -67,8 +168,12 @@ def _sha256(path: Path) -> str:
 
 
 def record_run(audit_log: str, options: RunOptions, report: Report | None, *, exit_code: int,
-               written: Sequence[Path], error: str | None = None) -> str:
-    """Append this run to the audit log; return the new line's sha256."""
+               written: Sequence[Path], error: str | None = None,
+               outcome: str | None = None) -> str:
+    """Append this run to the audit log; return the new line's sha256.
+
+    `outcome` says how the run ended (JUDGED, COULD_NOT_JUDGE, INTERNAL_ERROR, INTERRUPTED);
+    `error` is the one-line message of a run that reached no verdict."""
     from qc.gmp.audit import append
 
     p = report.provenance if report is not None and report.provenance else provenance(options)
@@ -85,6 +190,8 @@ def record_run(audit_log: str, options: RunOptions, report: Report | None, *, ex
                     "fail_on": p.fail_on, "as_of": p.as_of},
         "exit_code": exit_code,
     }
+    if outcome is not None:
+        entry["outcome"] = outcome
     if report is not None:
         s = report.summary
         entry["spec"] = {"name": report.spec.name, "version": report.spec.version,
