@@ -22,12 +22,16 @@ from qc import __version__
 from qc.errors import ExoqcError, VerifyError
 from qc.inputs.files import read_bytes
 from qc.model import Report
+from qc.render import json_report as layout
 
 BUILTIN_PREFIX = "builtin:"
 CHECK_FIELDS = ("name", "column", "status", "reason", "value", "message")
 SUMMARY_FIELDS = ("batches", "pass", "warn", "fail", "verdict")
 MAX_LISTED = 200  # differences listed before "and N more"
-MARKER = b',\n  "batches": ['  # where exoqc's JSON header ends and the batch lines begin
+# The JSON renderer's layout, which the fast path relies on (documented there).
+MARKER = layout.BATCHES_START.encode()  # where the header ends and the batch lines begin
+_FIRST = ((layout.BATCH_LINE + '{"').encode(), layout.EMPTY_END.encode())
+_RECORD = (layout.BATCH_LINE.lstrip("\n") + "{").encode()  # a batch record's line starts so
 
 
 @dataclass(frozen=True)
@@ -98,10 +102,10 @@ def _parse(data: bytes, path: str) -> tuple[dict[str, Any], int | None]:
     """The report's header and the offset of its batch lines when it is laid out as exoqc
     writes it (one batch per line, after the header); else the whole document and None."""
     at = data.find(MARKER)
-    rest = data[at + len(MARKER):at + len(MARKER) + 7] if at >= 0 else b""
-    if rest.startswith((b'\n    {"', b"]\n}\n")):
+    rest = data[at + len(MARKER):at + len(MARKER) + max(map(len, _FIRST))] if at >= 0 else b""
+    if rest.startswith(_FIRST):
         try:
-            head = json.loads(data[:at] + b"\n}")
+            head = json.loads(data[:at] + layout.HEADER_CLOSE.encode())
         except ValueError:
             head = None
         if isinstance(head, dict):
@@ -255,8 +259,8 @@ def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
 def _batch_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
     """The batch records of an exoqc-laid-out report body: one per line."""
     for line in _lines(chunks):
-        if line.startswith(b"    {"):
-            yield line.strip().removesuffix(b",")
+        if line.startswith(_RECORD):
+            yield line.strip().removesuffix(layout.BATCH_SEPARATOR.encode())
 
 
 def _compare(head: Mapping[str, Any], body: int | None, data: bytes, fresh: Report,
