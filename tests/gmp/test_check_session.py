@@ -138,3 +138,27 @@ def test_every_outcome_through_the_session_api(monkeypatch: pytest.MonkeyPatch) 
         check_session(options, SessionOptions(audit_log="audit.log"))
     assert [e["outcome"] for e in _entries()] == ["judged", "interrupted"]
     _log_verifies(2)
+
+
+def test_a_signature_made_before_a_refused_one_is_recorded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two JSON reports: the first is signed, the second refused; the log names both reports
+    and the first's signature, so no file the run left is missing from the record."""
+    from qc.gmp import verify as verify_module
+
+    real = verify_module.verify_report
+
+    def second_fails(path: str, **kwargs: object) -> verify_module.Verification:
+        if path == "b.json":
+            return verify_module.Verification(path, 2, ("summary fail: simulated",), (), False)
+        return real(path, **kwargs)  # type: ignore[arg-type]
+
+    assert run_cli("keygen", "qa").code == 0
+    monkeypatch.setattr(verify_module, "verify_report", second_fails)
+    code, err = _check("-o", "a.json", "-o", "b.json", "--sign-key", "qa")
+    assert (code, err) == (2, "exoqc: b.json: not signed: the report does not verify: "
+                              "summary fail: simulated\n")
+    [entry] = _entries()
+    assert [r["path"] for r in entry["reports"]] == [  # type: ignore[attr-defined]
+        "a.json", "b.json", "a.json.sig"]
+    assert Path("a.json.sig").exists() and not Path("b.json.sig").exists()
