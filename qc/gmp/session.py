@@ -81,8 +81,9 @@ def check_session(options: RunOptions, session: SessionOptions, *,
         report = runner.run(replace(options, stdin=stdin))
         write_outputs(report, planned)
         written = [p.path for p in planned]
-        if signer is not None:
-            written += sign_reports(signer, planned)
+        if signer is not None:  # one by one: a signature made before a refusal is recorded
+            for item in planned:
+                written += sign_reports(signer, [item])
         if show is not None:
             show(report)
         code = report.exit_code(fail_on=Status.WARN if options.fail_on == "warn" else Status.FAIL)
