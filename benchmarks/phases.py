@@ -5,7 +5,7 @@ Usage (from the repository root):
 
 Prints seconds per phase: imports, spec, reading, each check, the JSON report rendered
 alone (into nothing), and the JSON report written to a temporary folder (rendering, the
-writer thread, fsync and rename). Wall time on a shared machine moves between runs: compare
+fsync and rename). Wall time on a shared machine moves between runs: compare
 phases within one run. Never run in CI.
 """
 

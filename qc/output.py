@@ -2,18 +2,18 @@
 
 Each report goes to a temporary file beside its target and is renamed into place only
 when complete, so a crash, a kill or a failed run never leaves a truncated or stale
-report that a CI dashboard would read. A second thread writes and flushes what the
-renderer has finished while it renders the next block (a million-batch JSON report is
-1.3 GB: the disk and the renderer each take seconds, and now take them side by side).
+report that a CI dashboard would read. A temporary file names its writer (host and pid):
+one left behind by a killed run (`kill -9` during a large write) is removed by the next
+run that writes the same target, once that writer is gone.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import queue
+import re
+import socket
 import tempfile
-import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,8 @@ from pathlib import Path
 from qc.errors import OutputError
 from qc.model import Report
 from qc.render import SUFFIXES, RenderOptions, get_renderer
+
+WRITE_SIZE = 1 << 20  # bytes gathered from the renderer per write
 
 
 @dataclass(frozen=True)
@@ -126,77 +128,86 @@ def write_atomically(files: Sequence[tuple[Path, Callable[[], Iterable[str]]]]) 
 
 
 def _write_temp(path: Path, chunks: Iterable[str]) -> str:
+    _remove_stale(path)
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, temp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write report: {exc.strerror or exc}") from None
-    spool = _Spool(fd)
     try:
-        for chunk in chunks:
-            spool.write(chunk.encode("utf-8"))
-        spool.finish()
+        try:
+            pending: list[bytes] = []
+            size = 0
+            for chunk in chunks:
+                data = chunk.encode("utf-8")
+                pending.append(data)
+                size += len(data)
+                if size >= WRITE_SIZE:
+                    _write_all(fd, b"".join(pending))
+                    pending, size = [], 0
+            _write_all(fd, b"".join(pending))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
     except OSError as exc:
-        _discard(spool, temp)
+        _discard(temp)
         raise OutputError(f"{path}: cannot write report: {exc.strerror}") from None
     except BaseException:
-        _discard(spool, temp)
+        _discard(temp)
         raise
-    os.close(fd)
     os.chmod(temp, 0o644)
     return temp
 
 
-def _discard(spool: _Spool, temp: str) -> None:
-    spool.stop()
-    os.close(spool.fd)
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _discard(temp: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(temp)
 
 
-class _Spool:
-    """Writes byte chunks to a file descriptor from a second thread (os.write and fsync
-    release the GIL), a few chunks behind the caller. `finish` waits for the last byte to
-    be on disk; the first write error is raised to the caller at its next call.
+def _host() -> str:
+    """This machine's name as it may appear in a file name (the folder may be shared)."""
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:64] or "host"
 
-    After each chunk the kernel is asked to start writing it to disk (Linux starts the
-    writeback on POSIX_FADV_DONTNEED and never drops unwritten data), so the final fsync
-    waits for the last chunks only, not for the whole file."""
 
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
-        self._error: OSError | None = None
-        self._thread = threading.Thread(target=self._drain, name="exoqc-writer", daemon=True)
-        self._thread.start()
+def _temp_prefix(path: Path, pid: int | None = None) -> str:
+    """`.REPORT.HOST.PID.`: the temporary file of `path` names the process writing it."""
+    return f".{path.name}.{_host()}.{os.getpid() if pid is None else pid}."
 
-    def write(self, data: bytes) -> None:
-        if self._error is not None:
-            raise self._error
-        self._queue.put(data)
 
-    def finish(self) -> None:
-        self.stop()
-        if self._error is not None:
-            raise self._error
-        os.fsync(self.fd)
+def _remove_stale(path: Path) -> None:
+    """Remove temporary files of `path` whose writer, on this host, is no longer running.
 
-    def stop(self) -> None:
-        """End the thread once it has written (or, after an error, dropped) what is queued."""
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
+    Only names of exactly this shape (`.REPORT.HOST.PID.RANDOM.tmp`, this host) are
+    touched; a writer that is alive, or on another host, keeps its file."""
+    prefix = f".{path.name}.{_host()}."
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return  # the write that follows says why the folder cannot be used
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        pid, dot, rest = name[len(prefix):].partition(".")
+        if not (pid.isdigit() and dot and rest[:-len(".tmp")]) or "." in rest[:-len(".tmp")]:
+            continue
+        if not _running(int(pid)):
+            with contextlib.suppress(OSError):
+                os.unlink(path.parent / name)
 
-    def _drain(self) -> None:
-        offset = 0
-        while (data := self._queue.get()) is not None:
-            if self._error is not None:
-                continue  # keep taking chunks, so that the caller never blocks
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(self.fd, view):]
-                if hasattr(os, "posix_fadvise"):
-                    os.posix_fadvise(self.fd, offset, len(data), os.POSIX_FADV_DONTNEED)
-                offset += len(data)
-            except OSError as exc:
-                self._error = exc
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` exists on this host (another user's counts as running)."""
+    if pid <= 0:
+        return True  # not a pid exoqc writes; leave the file alone
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True

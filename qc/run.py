@@ -1,29 +1,20 @@
-"""Run a check: load the spec and the batch files, evaluate, return the report. No printing."""
+"""Run a check: load the spec and the batch files, evaluate, return the report.
+
+No printing, no click, no files written: `qc.gmp.session` does that around `run`."""
 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import os
-import platform
-import socket
-import time
 from dataclasses import dataclass, field, replace
 
 from qc import __version__
 from qc.engine.evaluate import Options, evaluate
 from qc.errors import SpecError, UsageError
+from qc.gmp.provenance import provenance, today, utc_now
 from qc.inputs.read import load_table
 from qc.inputs.table import Table
-from qc.model import InputFile, Provenance, Report, Spec
+from qc.model import InputFile, Report, Spec
 from qc.spec import load_spec
-
-# The components whose versions a report records, after exoqc and Python itself.
-COMPONENTS = ("numpy", "pandas", "pyarrow", "jsonschema", "click", "rich")
-# Environment overrides, e.g. for byte-identical reports across CI runners.
-OPERATOR_ENV = "EXOQC_OPERATOR"
-HOST_ENV = "EXOQC_HOST"
-UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -44,20 +35,11 @@ class RunOptions:
     release: bool = False  # refuse (exit 2) a spec that is not for release
 
 
-def utc_now() -> str:
-    """The report's timestamp: now, or SOURCE_DATE_EPOCH when set (reproducible builds)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    seconds = int(epoch) if epoch and epoch.isdigit() else time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+def parse_as_of(text: str) -> dt.date:
+    """What an --as-of value means: an ISO date (YYYY-MM-DD), else UsageError.
 
-
-def parse_as_of(text: str | None) -> dt.date:
-    """The date `today` means: --as-of DATE (ISO), or the local date."""
-    if text is None:
-        epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        if epoch and epoch.isdigit():  # reproducible runs: the same date as generated_at
-            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-        return dt.date.today()
+    The one definition: the command line's DATE parameter type calls it before any work,
+    and `run` for callers that build RunOptions themselves (verify, selftest, the API)."""
     try:
         if len(text) != 10:
             raise ValueError
@@ -89,8 +71,10 @@ def depends_on_date(spec: Spec) -> bool:
 
 
 def run(options: RunOptions, *, table: Table | None = None) -> Report:
-    """Judge `options.inputs`, or `table` when given (batches given in memory, qc.check)."""
-    as_of = parse_as_of(options.as_of)
+    """Judge `options.inputs`, or `table` when given (batches given in memory, qc.check),
+    against `options.spec`; the report carries its provenance (`qc.gmp.provenance`).
+    ExoqcError when it cannot judge."""
+    as_of = today() if options.as_of is None else parse_as_of(options.as_of)
     spec = load_spec(options.spec)
     blocked = release_problem(spec, as_of)
     if blocked and options.release:
@@ -120,52 +104,3 @@ def _hidden_sheets(files: tuple[InputFile, ...]) -> tuple[str, ...]:
                  "not show it); judged because --sheet named it"
                  for f in files if f.hidden is not None)
 
-
-
-def provenance(options: RunOptions) -> Provenance:
-    """The attribution of a run: operator, host, software versions, command and options."""
-    # --as-of arrives with the spec-lifecycle work; record it whenever RunOptions has it.
-    as_of = getattr(options, "as_of", None)
-    return Provenance(
-        operator=operator(options.operator),
-        host=host(),
-        command=options.command,
-        versions=versions(),
-        spec=options.spec,
-        inputs=options.inputs,
-        decimal="," if options.decimal_comma else ".",
-        fail_on=options.fail_on,
-        as_of=None if as_of is None else str(as_of),
-        sheet=options.sheet,
-        joins=options.joins,
-        id_pattern=options.id_pattern,
-    )
-
-
-def operator(given: str | None = None) -> str:
-    """Who ran exoqc: --operator, else $EXOQC_OPERATOR, else the OS login name."""
-    for candidate in (given, os.environ.get(OPERATOR_ENV)):
-        if candidate and candidate.strip():
-            return candidate.strip()
-    try:
-        return getpass.getuser() or UNKNOWN
-    except (OSError, KeyError, ImportError):  # no login name (e.g. a container's bare uid)
-        return f"uid:{os.getuid()}" if hasattr(os, "getuid") else UNKNOWN
-
-
-def host() -> str:
-    """The machine's name, or $EXOQC_HOST when set."""
-    given = os.environ.get(HOST_ENV, "").strip()
-    if given:
-        return given
-    try:
-        return socket.gethostname() or platform.node() or UNKNOWN
-    except OSError:
-        return platform.node() or UNKNOWN
-
-
-def versions() -> tuple[tuple[str, str], ...]:
-    from qc.versions import installed_version
-
-    return (("exoqc", __version__), ("python", platform.python_version()),
-            *((name, installed_version(name) or "not installed") for name in COMPONENTS))

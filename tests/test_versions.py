@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from qc import versions
-from qc.run import COMPONENTS
+from qc.gmp.provenance import COMPONENTS
 from tests.conftest import ROOT
 
 
@@ -25,7 +25,7 @@ def test_not_installed_is_none() -> None:
 
 
 def test_a_run_reads_versions_without_importlib_metadata() -> None:
-    code = ("import sys; from qc.run import versions; v = dict(versions()); "
+    code = ("import sys; from qc.gmp.provenance import versions; v = dict(versions()); "
             "assert 'importlib.metadata' not in sys.modules, 'imported'; print(v['pyarrow'])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, timeout=600, check=True)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from typing import Any
 
 import click
 
 from qc.cli.guard import command_line, exit_with, guard, say
+from qc.cli.params import DATE, NON_EMPTY, REGEX
+from qc.cli.terminal import terminal, write
 from qc.render import SUFFIXES
 
 
@@ -37,9 +38,9 @@ from qc.render import SUFFIXES
               help="Add the columns of FILE to the batches with the same batch id: a CSV with "
                    "the spec's id column (e.g. from `exoqc nta -o`) or a NanoSight/ZetaView "
                    "export. Repeatable.")
-@click.option("--id-pattern", metavar="REGEX",
+@click.option("--id-pattern", type=REGEX, metavar="REGEX",
               help="Batch id of exports given to --join: group 1 of REGEX in the file name.")
-@click.option("--operator", metavar="NAME",
+@click.option("--operator", type=NON_EMPTY, metavar="NAME",
               help="Who runs the check, for the record [default: $EXOQC_OPERATOR, else the "
                    "OS user].")
 @click.option("--sign-key", metavar="KEY",
@@ -50,7 +51,7 @@ from qc.render import SUFFIXES
 @click.option("--audit-key", metavar="KEY",
               help="Sign the --audit-log entry with this Ed25519 private key [default: the "
                    "--sign-key]. A log has one key; its fingerprint is in every entry.")
-@click.option("--as-of", "as_of", metavar="DATE",
+@click.option("--as-of", "as_of", type=DATE, metavar="DATE",
               help="The date `today` means in date checks (ISO, e.g. 2026-03-07); default: "
                    "today. Recorded in the report.")
 @click.option("--release", is_flag=True,
@@ -69,66 +70,31 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[st
       1  at least one batch failed (or warned, with --fail-on warn)
       2  the run could not judge: unreadable input or spec, a missing column, ...
     """
-    from dataclasses import replace
+    from qc.gmp.session import SessionOptions, check_session
+    from qc.run import RunOptions
 
-    from qc.errors import ExoqcError
-    from qc.gmp.session import plan_record, record_run, sign_reports
-    from qc.model import Status
-    from qc.output import plan_outputs, write_outputs
-    from qc.run import RunOptions, run
-
-    if id_pattern is not None:
-        from qc.nta.summarise import check_id_pattern
-
-        try:
-            check_id_pattern(id_pattern)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="'--id-pattern'") from None
-    if operator is not None and not operator.strip():
-        raise click.BadParameter("must not be empty", param_hint="'--operator'")
-    protected = _protected(spec, joins, audit_log=audit_log, sign_key=sign_key,
-                           audit_key=audit_key)
-    planned = plan_outputs(outputs, inputs, protected=protected)
-    if sign_key is not None:  # REPORT.json.sig is written too
-        from qc.output import refuse_overwrite
-
-        others = [(str(p.path), "also given as -o") for p in planned]
-        for item in planned:
-            if item.fmt == "json":
-                refuse_overwrite(f"{item.path}.sig", [*others, *protected,
-                                                      *((i, "one of the inputs") for i in inputs)])
     options = RunOptions(inputs=inputs, spec=spec, decimal_comma=decimal == ",",
                          sheet=sheet, joins=joins, id_pattern=id_pattern, fail_on=fail_on,
                          operator=operator, command=command_line(), as_of=as_of,
                          release=release)
-    audit_signer = _audit_signer(audit_log, audit_key, sign_key)
-    signer = plan_record(options, planned, sign_key=sign_key, audit_log=audit_log,
-                         audit_signer=audit_signer)
-    stdin = _read_stdin() if "-" in inputs else None
-    report = None
-    written: list[Any] = []
-    try:
-        report = run(replace(options, stdin=stdin))
-        write_outputs(report, planned)
-        written = [p.path for p in planned]
-        if signer is not None:
-            written += sign_reports(signer, planned)
-    except ExoqcError as exc:
-        if audit_log:  # a run that reached no verdict is part of the record too
-            record_run(audit_log, options, report, exit_code=2, written=written,
-                       error=str(exc), key=audit_signer)
-        raise
+    session = SessionOptions(outputs=outputs, sign_key=sign_key, audit_log=audit_log,
+                             audit_key=audit_key,
+                             protected=tuple(_protected(spec, joins, audit_log=audit_log,
+                                                        sign_key=sign_key,
+                                                        audit_key=audit_key)))
+    outcome = check_session(options, session, read_stdin=_read_stdin,
+                            show=lambda report: _show(report, fmt, quiet, verbose))
+    exit_with(outcome.exit_code)
+
+
+def _show(report: Any, fmt: str | None, quiet: bool, verbose: bool) -> None:
+    """Print the report in the stdout formats; a spec not for release is said on stderr
+    when the table, which says it, is not printed."""
     if report.not_for_release and (quiet or _stdout_formats(fmt)[0] != "table"):
         say(f"exoqc: NOT FOR RELEASE: {report.not_for_release}", err=True)
     if not quiet:
         for name in _stdout_formats(fmt):
             _print(report, name, verbose)
-    status = Status.WARN if fail_on == "warn" else Status.FAIL
-    code = report.exit_code(fail_on=status)
-    if audit_log:
-        record_run(audit_log, options, report, exit_code=code, written=written,
-                   key=audit_signer)
-    exit_with(code)
 
 
 def _protected(spec: str, joins: tuple[str, ...], *, audit_log: str | None,
@@ -162,41 +128,18 @@ def _spec_files(spec: str) -> list[tuple[str, str]]:
     return out
 
 
-def _audit_signer(audit_log: str | None, audit_key: str | None, sign_key: str | None
-                  ) -> Any:
-    """The key that signs the audit entry: --audit-key, else --sign-key (None: unsigned)."""
-    if audit_log is None:
-        if audit_key is not None:
-            raise click.BadParameter("needs --audit-log", param_hint="'--audit-key'")
-        return None
-    key = audit_key or sign_key
-    if key is None:
-        return None
-    from qc.gmp.signing import load_private_key
-
-    return load_private_key(key)
-
-
 def _print(report: Any, fmt: str, verbose: bool) -> None:
     from qc.render import RenderOptions, get_renderer
     from qc.render.text import workflow_safe
 
-    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
-    options = RenderOptions(color=color, verbose=verbose, width=max(width, 60),
+    shown = terminal()
+    options = RenderOptions(color=shown.color, verbose=verbose, width=shown.width,
                             wrap=os.environ.get("GITHUB_ACTIONS") != "true")
-    out = sys.stdout
-    try:
-        chunks = get_renderer(fmt)(report, options)
-        if fmt == "json":  # `##[` in a string becomes `#\u0023[`: the same value
-            chunks = workflow_safe(chunks, "\\u{:04x}")
-        for chunk in chunks:
-            out.write(chunk)
-        out.flush()
-    except BrokenPipeError:
-        # `exoqc check ... | head`: the reader left; the exit code still tells the verdict.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    chunks = get_renderer(fmt)(report, options)
+    if fmt == "json":  # `##[` in a string becomes `#\u0023[`: the same value
+        chunks = workflow_safe(chunks, "\\u{:04x}")
+    # `exoqc check ... | head`: when the reader leaves, the exit code still tells the verdict.
+    write(chunks)
 
 
 def _stdout_formats(fmt: str | None) -> tuple[str, ...]:

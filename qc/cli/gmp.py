@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from qc.cli.guard import command_line, exit_with, guard, say
+from qc.cli.terminal import echo
 from qc.inputs.files import excerpt
 
 
@@ -107,8 +108,8 @@ def keygen(path: str) -> None:
     from qc.gmp.signing import keygen as make_keys
 
     private, public = make_keys(path)
-    click.echo(f"wrote {private} (private key, mode 0600) and {public} (public key)")
-    click.echo(f"public key sha256: {fingerprint(load_public_key(str(public)))}")
+    echo(f"wrote {private} (private key, mode 0600) and {public} (public key)")
+    echo(f"public key sha256: {fingerprint(load_public_key(str(public)))}")
 
 
 @click.group()
@@ -226,5 +227,5 @@ def selftest(output: str | None, quiet: bool, debug: bool) -> None:
         write_evidence(evidence, output)
     if not quiet:
         for line in summary_lines(evidence):
-            click.echo(line)
+            echo(line)
     exit_with(0 if evidence["result"] == "pass" else 1)

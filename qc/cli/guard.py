@@ -26,11 +26,15 @@ def guard(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from qc.cli import terminal
         from qc.errors import ExoqcError
 
         debug = kwargs.get("debug", False)
         try:
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                terminal.finish()  # flushed here, where a reader that left ends it quietly
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except ExoqcError as exc:
@@ -59,9 +63,10 @@ def command_line() -> tuple[str, ...]:
 def say(text: str, *, err: bool = False) -> None:
     """Print one message line (or several) that may quote data: no line of it can be
     taken for a CI workflow command (qc/render/text.py `no_workflow_commands`)."""
+    from qc.cli.terminal import echo
     from qc.render.text import no_workflow_commands
 
-    click.echo(no_workflow_commands(text), err=err)
+    echo(no_workflow_commands(text), err=err)
 
 
 def exit_with(code: int) -> NoReturn:

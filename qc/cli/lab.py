@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
+from decimal import Decimal
 from functools import partial
 
 import click
 
 from qc.cli.guard import exit_with, guard
+from qc.cli.params import REGEX, WINDOW
+from qc.cli.terminal import terminal, write
 
 
 @click.command()
@@ -17,15 +18,16 @@ from qc.cli.guard import exit_with, guard
 @click.option("-o", "--output", "outputs", multiple=True, metavar="PATH",
               help="Also write the summary: .csv (one row per file) or .json (with which "
                    "statistics were reported and which computed). Repeatable.")
-@click.option("--window", default="30-150", show_default=True, metavar="LOW-HIGH",
+@click.option("--window", type=WINDOW, default="30-150", show_default=True, metavar="LOW-HIGH",
               help="Size window in nm for pct_in_window (bin centres, edges inclusive).")
-@click.option("--id-pattern", metavar="REGEX",
+@click.option("--id-pattern", type=REGEX, metavar="REGEX",
               help="Take the batch id from the file name: group 1 of REGEX (or the whole "
                    "match). Default: the export's Sample Name, else the file name stem.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; exit code and -o files only.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
 @guard
-def nta(files: tuple[str, ...], outputs: tuple[str, ...], window: str, id_pattern: str | None,
+def nta(files: tuple[str, ...], outputs: tuple[str, ...], window: tuple[Decimal, Decimal],
+        id_pattern: str | None,
         quiet: bool, debug: bool) -> None:
     """Summarise NanoSight (NTA 3.x CSV) and ZetaView (.txt) particle-size exports.
 
@@ -34,36 +36,17 @@ def nta(files: tuple[str, ...], outputs: tuple[str, ...], window: str, id_patter
     the distribution). Exit 2 when a file is not such an export.
     """
     from qc.nta.report import FORMATS, render_table
-    from qc.nta.summarise import (
-        NTA_SUFFIXES,
-        NtaOptions,
-        check_id_pattern,
-        parse_window,
-        progress_bar,
-        run_nta,
-    )
+    from qc.nta.summarise import NTA_SUFFIXES, NtaOptions, progress_bar, run_nta
     from qc.output import plan_outputs, write_atomically
 
-    try:
-        limits = parse_window(window)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--window'") from None
-    if id_pattern is not None:
-        try:
-            check_id_pattern(id_pattern)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="'--id-pattern'") from None
     planned = plan_outputs(outputs, files, NTA_SUFFIXES)
     show = sys.stderr.isatty() and len(files) >= NTA_PROGRESS_FROM
     with progress_bar(len(files), enabled=show) as advance:
-        result = run_nta(NtaOptions(files, limits, id_pattern), progress=advance)
+        result = run_nta(NtaOptions(files, window, id_pattern), progress=advance)
     write_atomically([(p.path, partial(FORMATS[p.fmt], result)) for p in planned])
     if not quiet:
-        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else 120
-        for chunk in render_table(result, color=color, width=max(width, 60)):
-            sys.stdout.write(chunk)
-        sys.stdout.flush()
+        shown = terminal(default_width=120)
+        write(render_table(result, color=shown.color, width=shown.width))
 
 
 NTA_PROGRESS_FROM = 10  # files: fewer are read before a progress bar would show
@@ -116,15 +99,7 @@ def trend(inputs: tuple[str, ...], spec: str, by: str | None, fmt: str,
                                     decimal_comma=decimal == ",", stdin=stdin))
     trend_output.write(result, planned)
     if not quiet:
-        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
-        chunks = (render_json(result) if fmt == "json"
-                  else render_table(result, color=color, width=max(width, 60)))
-        try:
-            for chunk in chunks:
-                sys.stdout.write(chunk)
-            sys.stdout.flush()
-        except BrokenPipeError:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+        shown = terminal()
+        write(render_json(result) if fmt == "json"
+              else render_table(result, color=shown.color, width=shown.width))
     exit_with(1 if fail_on_signal and result.signal_count else 0)

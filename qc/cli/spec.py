@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-import sys
-
 import click
 
 from qc.cli.guard import exit_with, guard
+from qc.cli.terminal import echo, terminal
 
 
 @click.group()
@@ -33,9 +31,9 @@ def spec_validate(files: tuple[str, ...]) -> None:
     for path in files:
         found = validate(path)
         for problem in found:
-            click.echo(problem)
+            echo(problem)
         if not found:
-            click.echo(f"{path}: ok")
+            echo(f"{path}: ok")
         problems += len(found)
     exit_with(2 if problems else 0)
 
@@ -49,9 +47,8 @@ def spec_show(spec_ref: str, fmt: str) -> None:
     """Show a spec after `extends` is resolved, in lab notation (or as JSON)."""
     from qc.spec.show import show_json, show_table
 
-    width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
-    text = show_json(spec_ref) if fmt == "json" else show_table(spec_ref, max(width, 60))
-    click.echo(text, nl=False)
+    text = show_json(spec_ref) if fmt == "json" else show_table(spec_ref, terminal().width)
+    echo(text, nl=False)
 
 
 @spec.command("list")
@@ -60,7 +57,7 @@ def spec_list() -> None:
     """List the built-in specs: name, version, title, status."""
     from qc.spec.show import list_builtin
 
-    click.echo(list_builtin(), nl=False)
+    echo(list_builtin(), nl=False)
 
 
 @spec.command("schema")
@@ -69,7 +66,7 @@ def spec_schema() -> None:
     """Print the JSON Schema of spec files (for editors that validate as you type)."""
     from qc.spec import specs_dir
 
-    click.echo((specs_dir() / "spec.schema.json").read_text("utf-8"), nl=False)
+    echo((specs_dir() / "spec.schema.json").read_text("utf-8"), nl=False)
 
 
 @click.command()
@@ -81,4 +78,4 @@ def init(folder: str) -> None:
     from qc.spec.starter import write_starter
 
     for line in write_starter(folder):
-        click.echo(line)
+        echo(line)

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qc.errors import ExoqcError, OutputError
+from qc.errors import AuditError, OutputError
 from qc.inputs.files import read_bytes
 
 if TYPE_CHECKING:
@@ -51,10 +51,6 @@ if TYPE_CHECKING:
 GENESIS = "0" * 64
 HEAD_FORMAT = "exoqc-audit-head/1"
 _TAIL = 64 * 1024
-
-
-class AuditError(ExoqcError):
-    """The audit log cannot be read or appended to."""
 
 
 def canonical(entry: Mapping[str, Any]) -> bytes:

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qc.errors import ExoqcError, OutputError
+from qc.errors import KeyFileError, OutputError
 from qc.inputs.files import Kind, excerpt, read_bytes
 
 if TYPE_CHECKING:
@@ -30,10 +30,6 @@ if TYPE_CHECKING:
 
 SIG_SUFFIX = ".sig"
 ALGORITHM = "ed25519"
-
-
-class KeyFileError(ExoqcError):
-    """A key file is missing, unreadable, or not an Ed25519 key."""
 
 
 def sig_path(report: str | Path) -> Path:

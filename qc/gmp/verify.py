@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from qc import __version__
-from qc.errors import ExoqcError
+from qc.errors import ExoqcError, VerifyError
 from qc.inputs.files import EXCERPT, Kind, excerpt, read_bytes, sha256
 from qc.model import Report
+from qc.render import json_report as layout
 
 BUILTIN_PREFIX = "builtin:"
 CHECK_FIELDS = ("name", "column", "status", "reason", "value", "message")
@@ -40,7 +41,10 @@ INPUT_FIELDS = ("rows", "role", "sheet")
 MAX_PATH = 4096  # characters of a recorded path (PATH_MAX on Linux)
 ATTESTED_WIDTH = 400  # characters of an attested value printed
 MAX_LISTED = 200  # differences listed before "and N more"
-MARKER = b',\n  "batches": ['  # where exoqc's JSON header ends and the batch lines begin
+# The JSON renderer's layout, which the fast path relies on (documented there).
+MARKER = layout.BATCHES_START.encode()  # where the header ends and the batch lines begin
+_FIRST = ((layout.BATCH_LINE + '{"').encode(), layout.EMPTY_END.encode())
+_RECORD = (layout.BATCH_LINE.lstrip("\n") + "{").encode()  # a batch record's line starts so
 _SHA = re.compile(r"[0-9a-f]{64}")
 # The options of `check` that feed a re-run, as the report's provenance names them.
 RERUN_OPTIONS = ("spec", "inputs", "as_of", "decimal", "sheet", "fail_on", "joins",
@@ -48,10 +52,6 @@ RERUN_OPTIONS = ("spec", "inputs", "as_of", "decimal", "sheet", "fail_on", "join
 # Parses a recorded command line into {option: value} in the provenance's terms; the CLI
 # gives `exoqc check`'s own parser (the library never imports the command line).
 CommandParser = Callable[[Sequence[str]], Mapping[str, Any]]
-
-
-class VerifyError(ExoqcError):
-    """A report cannot be verified: it, or a file it names, is missing or unreadable."""
 
 
 @dataclass(frozen=True)
@@ -314,10 +314,10 @@ def _parse(data: bytes, path: str) -> tuple[dict[str, Any], int | None]:
     """The report's header and the offset of its batch lines when it is laid out as exoqc
     writes it (one batch per line, after the header); else the whole document and None."""
     at = data.find(MARKER)
-    rest = data[at + len(MARKER):at + len(MARKER) + 7] if at >= 0 else b""
-    if rest.startswith((b'\n    {"', b"]\n}\n")):
+    rest = data[at + len(MARKER):at + len(MARKER) + max(map(len, _FIRST))] if at >= 0 else b""
+    if rest.startswith(_FIRST):
         try:
-            head = json.loads(data[:at] + b"\n}")
+            head = json.loads(data[:at] + layout.HEADER_CLOSE.encode())
         except (ValueError, RecursionError):
             head = None
         if isinstance(head, dict):
@@ -479,8 +479,8 @@ def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
 def _batch_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
     """The batch records of an exoqc-laid-out report body: one per line."""
     for line in _lines(chunks):
-        if line.startswith(b"    {"):
-            yield line.strip().removesuffix(b",")
+        if line.startswith(_RECORD):
+            yield line.strip().removesuffix(layout.BATCH_SEPARATOR.encode())
 
 
 def _compare(head: Mapping[str, Any], body: int | None, data: bytes, fresh: Report,

@@ -6,37 +6,21 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from qc.errors import InputError
+from qc.errors import ExportFormatError, InputError, InstrumentFileError
 from qc.nta import nanosight, zetaview
 from qc.nta.model import (
     DEFAULT_WINDOW,
-    ExportFormatError,
     NtaSummary,
     ParsedExport,
     check_window,
     summarise_export,
 )
 
-__all__ = ["DEFAULT_WINDOW", "InstrumentFileError", "NtaSummary", "is_export", "summarise"]
+__all__ = ["DEFAULT_WINDOW", "NtaSummary", "is_export", "summarise"]
 
 # Both vendors write Windows code-page text; ISO-8859-1 decodes any byte, so it never fails.
 ENCODING = "iso-8859-1"
 SNIFF_BYTES = 1 << 16  # how much of a file `is_export` reads
-
-
-class InstrumentFileError(InputError):
-    """An instrument export cannot be read or is not one this package knows (exit 2).
-
-    `str()` is one plain line: "<path>: <problem>".
-    """
-
-    def __init__(self, path: Path | str, message: str) -> None:
-        super().__init__(path, message)
-        self.path = Path(path)
-        self.message = " ".join(message.split())
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
 
 
 def summarise(

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
 
+from qc.errors import ExportFormatError
+
 DEFAULT_WINDOW: tuple[Decimal, Decimal] = (Decimal(30), Decimal(150))
 # Relative gap allowed between the distribution's total and the reported concentration
 # (with 1-nm bins the two agree closely; more than ±5 % means a truncated or mis-read export).
@@ -33,10 +35,6 @@ ROW_COLUMNS = (
     "window",
     "concentration_check",
 )
-
-
-class ExportFormatError(ValueError):
-    """A parser found the export malformed; `summarise()` adds the file's path."""
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ import math
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
+from qc.errors import ExportFormatError
 from qc.nta.model import (
     Distribution,
-    ExportFormatError,
     ParsedExport,
 )
 

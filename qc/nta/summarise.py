@@ -7,22 +7,19 @@ through a callback) and returns an `NtaRun`; `qc.nta.report` renders it.
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from qc import __version__
+from qc.gmp.provenance import utc_now
 from qc.model import InputFile
 from qc.nta.importer import DEFAULT_WINDOW, NtaSummary, summarise
 from qc.nta.model import format_window
-from qc.run import utc_now
 
 # -o suffix -> summary format
 NTA_SUFFIXES: dict[str, str] = {".csv": "csv", ".json": "json"}
-_NUMBER = r"(\d+(?:\.\d*)?)"
-_WINDOW = re.compile(rf"^\s*{_NUMBER}\s*(?:-|\u2013|\u2014|\.\.)\s*{_NUMBER}\s*(?:nm)?\s*$")
 
 
 @dataclass(frozen=True)
@@ -50,31 +47,6 @@ class NtaRun:
         for s in self.summaries:
             files.setdefault(" ".join(s.batch_id.split()).casefold(), []).append(s.file)
         return {k: v for k, v in files.items() if len(v) > 1}
-
-
-def parse_window(text: str) -> tuple[Decimal, Decimal]:
-    """`30-150`, `30\u2013150` (en dash), `30 - 150 nm` -> (30, 150).
-
-    ValueError when it is not a range.
-    """
-    found = _WINDOW.match(text)
-    if found is None:
-        raise ValueError(f"{text!r} is not a size range such as 30-150 (nm)")
-    try:
-        lo, hi = Decimal(found.group(1)), Decimal(found.group(2))
-    except InvalidOperation:  # pragma: no cover - the pattern admits decimals only
-        raise ValueError(f"{text!r} is not a size range such as 30-150 (nm)") from None
-    if lo > hi:
-        raise ValueError(f"{text!r}: the low end is above the high end")
-    return lo, hi
-
-
-def check_id_pattern(pattern: str) -> None:
-    """ValueError when `pattern` is not a regular expression."""
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"{pattern!r} is not a regular expression: {exc}") from None
 
 
 def run_nta(options: NtaOptions, progress: Callable[[], None] | None = None) -> NtaRun:

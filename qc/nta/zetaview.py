@@ -7,10 +7,10 @@ import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
+from qc.errors import ExportFormatError
 from qc.nta.model import (
     CONCENTRATION_TOLERANCE,
     Distribution,
-    ExportFormatError,
     ParsedExport,
 )
 

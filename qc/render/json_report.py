@@ -23,6 +23,21 @@ from qc.render import RenderOptions
 
 REPORT_VERSION = 2  # 2: check statuses not_tested and reported (docs/report-format.md)
 BLOCK = 2_000
+
+# The layout, which `exoqc verify` relies on to compare a report line by line without
+# parsing it whole (qc/gmp/verify.py imports these; tests/reports/test_json_layout.py ties
+# the two). JSON readers need none of it; changing any of it is a change of that contract:
+#   HEADER + BATCHES_START, then per batch BATCH_LINE + record, each record but the last
+#   followed by BATCH_SEPARATOR, then BATCHES_END (EMPTY_END straight after BATCHES_START
+#   when there is no batch). The first chunk `render` yields is HEADER + BATCHES_START.
+#   HEADER is the header object without its closing brace: HEADER + HEADER_CLOSE parses.
+#   A record is one line of JSON: no newline inside (strings are escaped).
+BATCHES_START = ',\n  "batches": ['
+BATCH_LINE = "\n    "  # a record starts a line, after this indent
+BATCH_SEPARATOR = ","  # ends every record's line but the last
+BATCHES_END = "\n  ]\n}\n"
+EMPTY_END = "]\n}\n"
+HEADER_CLOSE = "\n}"
 # Valid in JSON but not inert on a terminal (`cat report.json`): DEL, C1 controls (U+009B
 # is CSI), line separators and bidi overrides. JSON's own encoder escapes only C0.
 # Outside strings JSON is ASCII, so escaping them in the finished text is always valid.
@@ -118,7 +133,7 @@ def _text(value: str | None) -> str:
 
 def render(report: Report, options: RenderOptions) -> Iterator[str]:
     head = json.dumps(header(report), indent=2, ensure_ascii=False)
-    yield _inert(head[:-2]) + ',\n  "batches": ['
+    yield _inert(head[:-len(HEADER_CLOSE)]) + BATCHES_START
     n = len(report.verdicts)
     statuses = [f'"{s.label}"' for s in Status]
     reasons = [_text(r.label) for r in Reason]
@@ -151,7 +166,8 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
         verdicts = report.verdicts[start:stop].tolist()
         m = stop - start
         heads = [
-            f'{"," if start or k else ""}\n    {{"batch_id": {i}, "input": {inputs[w]}, '
+            f'{BATCH_SEPARATOR if start or k else ""}{BATCH_LINE}{{"batch_id": {i}, '
+            f'"input": {inputs[w]}, '
             f'"row": {row}, "verdict": {statuses[v]}, "checks": ['
             for k, (i, w, row, v) in enumerate(zip(ids, where, rows, verdicts, strict=True))
         ]
@@ -162,7 +178,7 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
             columns.append(fragments)
         columns.append(repeat("]}", m))
         yield "".join(chain.from_iterable(zip(*columns, strict=True)))
-    yield "\n  ]\n}\n" if n else "]\n}\n"
+    yield BATCHES_END if n else EMPTY_END
 
 
 def _coded_fragments(result: CheckResult, pre: list[list[str]]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qc import rules
+from qc.errors import ExpressionError, LinkError
 from qc.model import (
     IDENTITY_CHECK,
     Check,
@@ -82,11 +83,11 @@ def _derived(table: Mapping[str, str], where: Locator) -> tuple[Derived, ...]:
     for name, text in table.items():
         try:
             trees[name] = expr.parse(text)
-        except expr.ExpressionError as exc:
+        except ExpressionError as exc:
             raise where.error(("derived", name), str(exc)) from None
     try:
         linked = expr.link(trees, header_key)
-    except expr.LinkError as exc:
+    except LinkError as exc:
         raise where.error(("derived", exc.name), str(exc)) from None
     return tuple(Derived(name=name, expression=table[name], tree=linked[name],
                          inputs=tuple(dict.fromkeys(expr.columns(linked[name]))))

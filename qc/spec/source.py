@@ -12,7 +12,7 @@ from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from qc.errors import SpecError
+from qc.errors import SpecError, YamlError
 from qc.spec import yaml12
 from qc.spec.location import Locator
 
@@ -121,7 +121,7 @@ def _parse(text: str, shown: str) -> tuple[Any, yaml12.Positions]:
         return data, {}
     try:
         return yaml12.load(text)
-    except yaml12.YamlError as exc:
+    except YamlError as exc:
         at = f":{exc.line}:{exc.column}" if exc.line else ""
         raise SpecError(f"{shown}{at}: invalid YAML: {exc}") from None
 

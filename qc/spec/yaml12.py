@@ -16,19 +16,12 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from qc.errors import YamlError
+
 Path = tuple[str | int, ...]
 Positions = dict[Path, tuple[int, int]]
 
 MAX_DEPTH = 32
-
-
-class YamlError(ValueError):
-    """Malformed YAML; `line` and `column` are 1-based (0 when unknown)."""
-
-    def __init__(self, message: str, line: int = 0, column: int = 0) -> None:
-        super().__init__(message)
-        self.line = line
-        self.column = column
 
 
 class _Loader(yaml.SafeLoader):

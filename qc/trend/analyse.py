@@ -104,9 +104,9 @@ class Trend:
 def run_trend(options: TrendOptions) -> Trend:
     from qc import __version__
     from qc.engine.evaluate import Options, evaluate
+    from qc.gmp.provenance import utc_now
     from qc.inputs.read import load_table
     from qc.model import header_key
-    from qc.run import utc_now
     from qc.spec import load_spec
 
     spec = load_spec(options.spec)

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qc.engine.derived import expr as derived
+from qc.errors import ExpressionError
 from tests import spec_helpers
 from tests.conftest import run_cli
 from tests.spec_helpers import HEAD, checks_of, csv
@@ -84,7 +85,7 @@ def test_a_very_long_expression_is_rejected(write: Callable[..., Path]) -> None:
 
 
 def test_a_long_flat_sum_is_too_deep() -> None:
-    with pytest.raises(derived.ExpressionError, match="nested deeper than 50 levels"):
+    with pytest.raises(ExpressionError, match="nested deeper than 50 levels"):
         derived.parse(" + ".join(["a"] * 60))
 
 
@@ -94,7 +95,7 @@ def test_any_text_parses_or_is_refused_cleanly(text: str) -> None:
     """Whatever is written, parse() returns a whitelisted tree or raises ExpressionError."""
     try:
         tree = derived.parse(text)
-    except derived.ExpressionError:
+    except ExpressionError:
         return
     assert isinstance(tree, derived.Num | derived.Col | derived.Neg | derived.Bin)
 

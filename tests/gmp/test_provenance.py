@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from qc import __version__
+from qc.gmp.provenance import operator
 from qc.render.attribution import attribution_fields, attribution_line
-from qc.run import RunOptions, operator, run
+from qc.run import RunOptions, run
 from tests.conftest import run_cli
 from tests.gmp.tiny import CSV, SPEC
 

@@ -5,6 +5,7 @@ both files."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -28,13 +29,25 @@ def _listing() -> dict[str, bytes]:
 
 
 def refused(*args: str) -> str:
-    """Run check; assert exit 2 with one line and nothing written or changed; the line."""
+    """Run check; assert exit 2 with one line and nothing written or changed but, in an
+    audit log that can take it, one appended entry recording the refusal (every run is
+    recorded, whatever its outcome); the line."""
     before = _listing()
     run = run_cli("check", *args)
     assert (run.code, run.out) == (2, ""), run
     assert run.err.count("\n") == 1 and run.err.startswith("exoqc: "), run
-    assert _listing() == before  # no report, no audit entry, no temporary file
-    return run.err.removeprefix("exoqc: ").rstrip("\n")
+    error = run.err.removeprefix("exoqc: ").rstrip("\n")
+    after = _listing()
+    log = args[args.index("--audit-log") + 1] if "--audit-log" in args else None
+    if log is not None and after.get(log) != before.get(log):
+        old, new = before.get(log, b""), after.pop(log)
+        assert new.startswith(old), "the audit log was rewritten, not appended to"
+        entry = json.loads(new[len(old):])
+        assert (entry["outcome"], entry["error"], entry["exit_code"]) == (
+            "could not judge", error, 2)
+        before.pop(log, None)
+    assert after == before  # no report, no other change, no temporary file
+    return error
 
 
 SPELLINGS: dict[str, Callable[[str], str]] = {

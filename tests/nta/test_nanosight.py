@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qc.nta.importer import InstrumentFileError, NtaSummary, summarise
+from qc.errors import InstrumentFileError
+from qc.nta.importer import NtaSummary, summarise
 from qc.nta.model import Distribution
 
 FIXTURES = Path(__file__).parent / "fixtures"

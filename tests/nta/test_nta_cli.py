@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from qc.errors import InputError
-from qc.nta.importer import InstrumentFileError
+from qc.errors import InputError, InstrumentFileError
 from tests.conftest import ROOT, run_cli
 
 FIXTURES = Path("tests/nta/fixtures")

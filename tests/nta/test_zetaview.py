@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from qc.nta.importer import InstrumentFileError, summarise
+from qc.errors import InstrumentFileError
+from qc.nta.importer import summarise
 
 HEADER = [
     "Original File: EXO-2024-031_20240312_0001_rawdata.txt",

@@ -159,7 +159,7 @@ def test_sigkill_never_leaves_a_truncated_report(tmp_path: Path, spec: Path, suf
     assert "old" in outcomes  # the kill did land during the run at least once
 
 
-# --- the writer thread (qc.output._Spool) ----------------------------------------------------
+# --- the writer (qc.output._write_temp) -------------------------------------------------------
 
 
 def _chunks(parts: list[str]) -> object:
@@ -180,8 +180,8 @@ def test_spooled_file_holds_every_chunk_in_order(tmp_path: Path) -> None:
 @pytest.mark.parametrize("after", [0, 3])
 def test_disk_full_mid_write_keeps_the_old_report(tmp_path: Path, after: int,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """A write error in the writer thread reaches the caller as a one-line OutputError;
-    the temporary file goes, the old report stays, and no thread is left running."""
+    """A write error reaches the caller as a one-line OutputError; the temporary file goes,
+    the old report stays, and no writer thread is left running."""
     import errno
     import threading
 
@@ -201,7 +201,8 @@ def test_disk_full_mid_write_keeps_the_old_report(tmp_path: Path, after: int,
 
     monkeypatch.setattr(output.os, "write", full)
     with pytest.raises(OutputError) as caught:
-        output.write_atomically([(target, _chunks(["x" * 100] * 50))])  # type: ignore[list-item]
+        output.write_atomically(  # each chunk a whole write: the error comes after `after`
+            [(target, _chunks(["x" * output.WRITE_SIZE] * 5))])  # type: ignore[list-item]
     assert str(caught.value) == f"{target}: cannot write report: No space left on device"
     assert target.read_text() == "old report\n"
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
@@ -232,3 +233,57 @@ def test_writes_without_posix_fadvise(tmp_path: Path, monkeypatch: pytest.Monkey
     target = tmp_path / "r.md"
     output.write_atomically([(target, _chunks(["a\n", "b\n"]))])  # type: ignore[list-item]
     assert target.read_text() == "a\nb\n"
+
+
+# --- temporary files left by a killed run --------------------------------------------------
+
+
+def test_a_killed_writers_temp_file_is_removed_by_the_next_write(tmp_path: Path) -> None:
+    """`kill -9` during a large write leaves a hidden temp file; the next run writing the same
+    target removes it once its writer is gone."""
+    from qc.output import write_atomically
+
+    target = tmp_path / "r.json"
+    script = ("import sys, time\n"
+              "from pathlib import Path\n"
+              "from qc.output import write_atomically\n"
+              "def chunks():\n"
+              "    yield 'x' * (3 << 20)\n"
+              "    print('writing', flush=True)\n"
+              "    time.sleep(600)\n"
+              "    yield 'never'\n"
+              "write_atomically([(Path(sys.argv[1]), chunks)])\n")
+    with subprocess.Popen([sys.executable, "-c", script, str(target)],
+                          stdout=subprocess.PIPE, text=True) as writer:
+        try:
+            assert writer.stdout is not None and writer.stdout.readline() == "writing\n"
+        finally:
+            writer.send_signal(signal.SIGKILL)
+            writer.wait(timeout=60)
+    [stale] = tmp_path.glob(f".{target.name}.*.tmp")
+    assert stale.stat().st_size >= 3 << 20 and f".{writer.pid}." in stale.name
+    write_atomically([(target, lambda: iter(["new report\n"]))])
+    assert target.read_text() == "new report\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_only_temp_files_of_a_gone_writer_on_this_host_are_removed(tmp_path: Path) -> None:
+    from qc import output
+
+    target = tmp_path / "r.json"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(timeout=60)
+    kept = [
+        output._temp_prefix(target, os.getpid()) + "abcd1234.tmp",  # a live writer (here)
+        output._temp_prefix(target, os.getppid()) + "abcd1234.tmp",  # a live writer
+        f".r.json.other-host.{dead.pid}.abcd1234.tmp",  # another host's writer: unknown
+        output._temp_prefix(tmp_path / "s.json", dead.pid) + "abcd1234.tmp",  # another target
+        output._temp_prefix(target, dead.pid) + "abcd1234.tmp.keep",  # not a temp name
+        output._temp_prefix(target, dead.pid) + "ab.cd.tmp",  # not a temp name
+        ".r.json.notes.tmp",
+    ]
+    removed = [output._temp_prefix(target, dead.pid) + "zz_9x8y7.tmp"]
+    for name in kept + removed:
+        (tmp_path / name).write_text("partial")
+    output.write_atomically([(target, lambda: iter(["report\n"]))])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*kept, "r.json"])

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from qc.errors import ExpressionError, LinkError
+
 MAX_LENGTH = 1000
 MAX_DEPTH = 50
 MAX_LITERAL = Decimal("1e300")
@@ -66,10 +68,6 @@ _NODE_WORDS: dict[type[ast.AST], str] = {
     ast.YieldFrom: "'yield' is",
 }
 ONLY = "only numbers, column names, + - * / and parentheses"
-
-
-class ExpressionError(ValueError):
-    """An expression a spec may not use; the message says why."""
 
 
 # --- the tree ----------------------------------------------------------------------------
@@ -202,14 +200,6 @@ def substitute(node: Node, lookup: Callable[[str], Node | None]) -> Node:
     if isinstance(node, Bin):
         return Bin(node.op, substitute(node.left, lookup), substitute(node.right, lookup))
     return node
-
-
-class LinkError(ExpressionError):
-    """A derived attribute that cannot be linked; `name` is the attribute to blame."""
-
-    def __init__(self, name: str, message: str) -> None:
-        super().__init__(message)
-        self.name = name
 
 
 def link(trees: Mapping[str, Node], key: Callable[[str], str]) -> dict[str, Node]:

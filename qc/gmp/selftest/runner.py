@@ -96,8 +96,8 @@ def covered(case: Mapping[str, Any], folder: Path) -> tuple[set[str], set[str]]:
 
 def run_selftest(*, command: Sequence[str] = ()) -> dict[str, Any]:
     """Every case plus the environment; `result` is "pass" only if all of it checks out."""
+    from qc.gmp.provenance import utc_now
     from qc.rules import RULES
-    from qc.run import utc_now
 
     cases: list[dict[str, Any]] = []
     kinds: set[str] = set()
@@ -136,7 +136,7 @@ def run_selftest(*, command: Sequence[str] = ()) -> dict[str, Any]:
 
 
 def environment() -> dict[str, Any]:
-    from qc.run import host, operator
+    from qc.gmp.provenance import host, operator
 
     packages: dict[str, Any] = {}
     for name in PACKAGES:
