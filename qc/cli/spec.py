@@ -48,7 +48,7 @@ def spec_show(spec_ref: str, fmt: str) -> None:
     from qc.spec.show import show_json, show_table
 
     text = show_json(spec_ref) if fmt == "json" else show_table(spec_ref, terminal().width)
-    echo(text, nl=False)
+    echo(text, nl=False, json=fmt == "json")
 
 
 @spec.command("list")
@@ -66,7 +66,7 @@ def spec_schema() -> None:
     """Print the JSON Schema of spec files (for editors that validate as you type)."""
     from qc.spec import specs_dir
 
-    echo((specs_dir() / "spec.schema.json").read_text("utf-8"), nl=False)
+    echo((specs_dir() / "spec.schema.json").read_text("utf-8"), nl=False, json=True)
 
 
 @click.command()

@@ -33,17 +33,35 @@ def terminal(default_width: int = 100, minimum: int = 60) -> Terminal:
     return Terminal(color=tty and "NO_COLOR" not in os.environ, width=max(width, minimum))
 
 
-def echo(message: str = "", *, nl: bool = True, err: bool = False) -> None:
-    """click.echo, except that a reader of stdout that left ends the output quietly."""
+# Escapes that make a would-be CI workflow command inert (qc/render/text.py): visible
+# `\x3a:` / `#\x23[` in text, `\u003a` / `\u0023` inside JSON strings (the same value).
+TEXT_ESCAPE = "\\x{:02x}"
+JSON_ESCAPE = "\\u{:04x}"
+
+
+def echo(message: str = "", *, nl: bool = True, err: bool = False, json: bool = False) -> None:
+    """click.echo, except that no line can start a CI workflow command (`::` at a line's
+    start, `##[` anywhere: GitHub's runner reads them from any output) and a reader of
+    stdout that left ends the output quietly. `json`: the text is JSON."""
+    from qc.render.text import no_workflow_commands
+
     try:
-        click.echo(message, nl=nl, err=err)
+        click.echo(no_workflow_commands(message, JSON_ESCAPE if json else TEXT_ESCAPE),
+                   nl=nl, err=err)
     except BrokenPipeError:
         _reader_left()
 
 
-def write(chunks: Iterable[str]) -> None:
-    """Write a renderer's chunks to stdout, then flush; a reader that left ends it quietly."""
+def write(chunks: Iterable[str], *, json: bool = False, commands: bool = False) -> None:
+    """Write a renderer's chunks to stdout, then flush, with no line that can start a CI
+    workflow command (see `echo`); a reader that left ends it quietly. `commands`: the
+    chunks are workflow commands by design (`--format github`, whose renderer escapes every
+    value per GitHub's rules) and are written as they are."""
+    from qc.render.text import workflow_safe
+
     out = sys.stdout
+    if not commands:
+        chunks = workflow_safe(chunks, JSON_ESCAPE if json else TEXT_ESCAPE)
     try:
         for chunk in chunks:
             out.write(chunk)

@@ -194,3 +194,41 @@ def test_json_on_stdout_keeps_each_value(files: Path) -> None:
     text = "".join(workflow_safe(['{"a": "x##', '[error]y", "b": "::z"}'], "\\u{:04x}"))
     assert "##[" not in text
     assert json.loads(text) == {"a": "x##[error]y", "b": "::z"}
+
+
+HOSTILE_SPEC = """\
+name: hostile
+version: "1"
+title: "##[error]forged title"
+id_column: batch_id
+checks:
+  - name: size
+    column: size_nm
+    description: "::stop-commands::x ##[warning]forged ::error::forged"
+    unit: nm
+    min: 30
+    max: 150
+"""
+
+
+@pytest.mark.parametrize("args", [("spec", "show", "hostile.yaml"),
+                                  ("spec", "show", "hostile.yaml", "-f", "json"),
+                                  ("spec", "validate", "hostile.yaml"),
+                                  ("trend", "t.csv", "-s", "hostile.yaml"),
+                                  ("trend", "t.csv", "-s", "hostile.yaml", "-f", "json")])
+def test_every_command_prints_no_workflow_command(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  args: tuple[str, ...]) -> None:
+    """Not only check: spec show (table and JSON), spec validate and trend print spec text
+    that a CI runner must never act on; JSON stays the same JSON."""
+    monkeypatch.chdir(tmp_path)
+    Path("hostile.yaml").write_text(HOSTILE_SPEC, "utf-8")
+    rows = "".join(f"B{i},{100 + i % 7}\n" for i in range(12))
+    Path("t.csv").write_text("batch_id,size_nm\n" + rows, "utf-8")
+    for width in ("60", "200"):
+        run = run_cli(*args, env={"GITHUB_ACTIONS": "true", "COLUMNS": width})
+        assert run.code in (0, 2), run
+        assert runner(run.out) + runner(run.err) == [], run
+        if "json" in args:
+            text = json.dumps(json.loads(run.out))
+            assert "forged" in text
