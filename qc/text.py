@@ -37,8 +37,10 @@ _GREEK_LOOKALIKES = set(
     "\u03a5\u03a7\u03dc\u03bf\u03f2"
 )  # Greek capitals shaped like A B E Z H I K M N O P T Y X, and small o, c
 _LOOKALIKES = _CYRILLIC_LOOKALIKES | _GREEK_LOOKALIKES
-_POLARITY = {"+": "+", "-": "-", "\u2212": "-", "\u2013": "-"}
-_WORD = re.compile(r"[^\W\d_]+|\d+|[+\-\u2212\u2013](?=$|[\s\W])", re.UNICODE)
+# A token: a run of letters, a run of digits, or one other visible character (`'`, `(`,
+# `+`, `%`, `.`); spaces, every dash and the underscore only separate tokens, except that a
+# `-` or `−` ending a word is a polarity token (`CD63−`).
+_WORD = re.compile(r"[^\W\d_]+|\d+|[^\w\s]", re.UNICODE)
 _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -54,11 +56,12 @@ def tokens(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for found in _WORD.finditer(folded):
         token = found.group()
-        if token in _POLARITY:
+        if unicodedata.category(token[0]) == "Pd" or token == "\u2212":
             start = found.start()
-            if start == 0 or not folded[start - 1].isalnum():
+            at_end = found.end() == len(folded) or not folded[found.end()].isalnum()
+            if start == 0 or not folded[start - 1].isalnum() or not at_end:
                 continue  # a dash between words or before a number: a separator
-            out.append(_POLARITY[token])
+            out.append("-")  # a polarity: `CD63-`, `CD63−`
         else:
             out.append(token)
     return tuple(out)

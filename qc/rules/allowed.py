@@ -1,4 +1,5 @@
-"""`allowed`: the whole value is one of the entries, ignoring case and runs of spaces.
+"""`allowed`: the whole value is one of the entries: the same tokens (qc/rules/text.py `key`:
+case, width, dash and space variants ignored; `No-growth` is `no growth`).
 A cell that is not a result at all (`Pending`, `#N/A`, `TBD`) is `invalid` rather than
 out of spec.
 
@@ -16,14 +17,12 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import pyarrow.compute as pc
 
-from qc.engine.arrowbuf import texts, to_numpy
 from qc.engine.cells import Cells
 from qc.model import Allowed, Readings, Reason, Status
 from qc.rules.entry import Entry
 from qc.rules.outcome import Outcome, blank, mark, states
-from qc.rules.text import fold, fold_cells, non_results
+from qc.rules.text import distinct_keys, fold_cells, key, non_results
 
 RULE = Allowed
 KEYS = ("allowed",)
@@ -43,9 +42,10 @@ def build(entry: Entry) -> Allowed:
 
 def evaluate(rule: Allowed, cells: Cells, **_: object) -> Outcome:
     folded = fold_cells(cells)
-    hit = pc.is_in(folded, value_set=texts([fold(v) for v in rule.values]))
+    accepted = {key(v) for v in rule.values}
+    codes, keys = distinct_keys(cells)
+    bad = ~np.array([k in accepted for k in keys] or [True], dtype=bool)[codes]
     out = blank(len(cells))
-    bad = ~to_numpy(hit)
     junk = non_results(folded)
     mark(out, bad & ~junk, Status.FAIL, Reason.OUT_OF_SPEC)
     mark(out, junk, Status.FAIL, Reason.INVALID)

@@ -1,7 +1,9 @@
-"""`forbidden`: the value fails when an entry occurs in it as whole words, ignoring case and
-runs of spaces: `forbidden: [HeLa]` catches `hela s3` and `HeLa-derived EVs` but not
-`donor MICHELA-07`. A cell that is not a result at all (`Pending`, `#N/A`, `TBD`) is
-`invalid` rather than out of spec.
+"""`forbidden`: an entry names a family. The cell fails when the entry's tokens (qc/rules/text.py
+`key`) start a run of the cell's tokens, its last token as a prefix: `HEK293` catches
+`HEK-293`, `HEK293T` and `HEK 293 FT`; `HeLa` catches `hela s3` and `HeLa-derived EVs` but
+never `donor MICHELA-07`; `MCF-7` catches `MCF 7`. A name that leaves out the family's
+first token (`293-T`) needs its own entry. A cell that is not a result at all (`Pending`,
+`#N/A`, `TBD`) is `invalid` rather than out of spec.
 
 ```yaml
 - name: source
@@ -12,20 +14,17 @@ runs of spaces: `forbidden: [HeLa]` catches `hela s3` and `HeLa-derived EVs` but
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import pyarrow.compute as pc
 
-from qc.engine.arrowbuf import to_numpy
 from qc.engine.cells import Cells
 from qc.model import Forbidden, Readings, Reason, Status
 from qc.rules.entry import Entry
 from qc.rules.outcome import Outcome, blank, mark, states
-from qc.rules.text import SPACE, fold_cells, non_results
+from qc.rules.text import distinct_keys, fold_cells, key, non_results
 
 _EDGE_L = r"(?:^|[^\pL\pN_])"
 _EDGE_R = r"(?:$|[^\pL\pN_])"
@@ -46,16 +45,19 @@ def build(entry: Entry) -> Forbidden:
     return Forbidden(tuple(entry.item["forbidden"]))
 
 
-def _literal(word: str) -> str:
-    """An RE2 pattern for a word or phrase, any run of spaces inside matching any other."""
-    escaped = (re.escape(part) for part in word.split())
-    return SPACE.join(escaped)
+def names(entry: tuple[str, ...], cell: tuple[str, ...]) -> bool:
+    """Whether an entry's tokens start a run of the cell's tokens, the last as a prefix."""
+    *whole, last = entry
+    width = len(entry)
+    return any(cell[i:i + width - 1] == tuple(whole) and cell[i + width - 1].startswith(last)
+               for i in range(len(cell) - width + 1))
 
 
 def evaluate(rule: Forbidden, cells: Cells, **_: object) -> Outcome:
-    words = "|".join(_literal(v) for v in rule.values)
-    hit = pc.match_substring_regex(cells.text, f"(?i){_EDGE_L}(?:{words}){_EDGE_R}")
-    bad = to_numpy(hit)
+    entries = [(v, key(v)) for v in rule.values]
+    codes, keys = distinct_keys(cells)
+    named = [[v for v, k in entries if names(k, cell)] for cell in keys]
+    bad = np.array([bool(n) for n in named] or [False], dtype=bool)[codes]
     junk = non_results(fold_cells(cells))
     out = blank(len(cells))
     mark(out, bad & ~junk, Status.FAIL, Reason.OUT_OF_SPEC)
@@ -65,15 +67,8 @@ def evaluate(rule: Forbidden, cells: Cells, **_: object) -> Outcome:
         if junk[i]:
             out.message[i] = f"{text!r} is not a result"
             continue
-        named = [v for v in rule.values if _word(v).search(text)]
-        out.message[i] = f"{text!r} names a forbidden entry: {', '.join(named) or '(see spec)'}"
+        out.message[i] = f"{text!r} names a forbidden entry: {', '.join(named[codes[i]])}"
     return replace(out, readings=Readings(states(len(cells), not_a_result=junk)))
-
-
-def _word(entry: str) -> re.Pattern[str]:
-    """Python's twin of the RE2 word match, only to name the entry in a message."""
-    words = r"\s+".join(re.escape(part) for part in entry.split())
-    return re.compile(rf"(?:^|[\W_]){words}(?:$|[\W_])", re.I)
 
 
 def notation(rule: Forbidden) -> str:

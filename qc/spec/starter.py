@@ -56,7 +56,7 @@ checks:
     unit: EU/mL
     max_exclusive: 0.5
 
-  # The whole value must be one of these words (case and spacing ignored).
+  # The whole value must be one of these words (case, dashes and spacing ignored).
   - name: sterility
     column: sterility
     allowed: [no growth, negative]

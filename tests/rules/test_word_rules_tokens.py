@@ -1,0 +1,72 @@
+"""Word rules compare token sequences (issue 14, items 1 and 2): `allowed` matches the whole
+value in any case, width, dash or space spelling; a `forbidden` entry names a family."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qc.rules.forbidden import names
+from qc.rules.text import key
+from tests.conftest import run_cli
+
+SPEC = """\
+name: words
+version: "1"
+id_column: batch_id
+checks:
+  - name: source
+    column: cell_source
+    forbidden: [HeLa, HEK293, MCF-7, A549, 293T]
+  - name: sterility
+    column: sterility
+    allowed: [no growth, negative]
+"""
+
+
+def _check(tmp_path: Path, source: str, sterility: str = "No growth") -> dict[str, dict[str, str]]:
+    (tmp_path / "spec.yaml").write_text(SPEC, encoding="utf-8")
+    (tmp_path / "in.csv").write_text(
+        f'batch_id,cell_source,sterility\nB1,"{source}","{sterility}"\n', encoding="utf-8")
+    run = run_cli("check", str(tmp_path / "in.csv"), "-s", str(tmp_path / "spec.yaml"),
+                  "-f", "json")
+    assert run.code in (0, 1), run
+    return {c["name"]: c for c in json.loads(run.out)["batches"][0]["checks"]}
+
+
+@pytest.mark.parametrize("source", [
+    "HEK-293", "HEK293FT", "HEK 293 FT", "hek293", "HEK\u2009293", "HEK\u00a0293", "HEK\u2011293",
+    "\uff28\uff25\uff2b\uff12\uff19\uff13", "MCF 7", "MCF7", "A-549", "HeLa S3", "HeLa-derived EVs",
+    "hela", "293-T cells",
+])
+def test_a_forbidden_family_is_caught_in_any_spelling(tmp_path: Path, source: str) -> None:
+    check = _check(tmp_path, source)["source"]
+    assert (check["status"], check["reason"]) == ("fail", "out_of_spec"), check
+    assert "names a forbidden entry" in check["message"]
+
+
+@pytest.mark.parametrize("source", ["donor MICHELA-07", "BM-MSC", "UC-MSC, P4",
+                                    "Expi 2930"])
+def test_other_words_are_not_forbidden(tmp_path: Path, source: str) -> None:
+    assert _check(tmp_path, source)["source"]["status"] == "pass"
+
+
+@pytest.mark.parametrize(("sterility", "status"), [
+    ("No growth", "pass"), ("NO-GROWTH", "pass"), ("no\u2009growth", "pass"),
+    ("\uff2e\uff4f growth", "pass"), ("Negative", "pass"),
+    ("'No growth", "fail"), ("No growth?", "fail"), ("growth", "fail"), ("Non-negative", "fail"),
+])
+def test_allowed_is_the_whole_value_in_any_spelling(tmp_path: Path, sterility: str,
+                                                   status: str) -> None:
+    assert _check(tmp_path, "BM-MSC", sterility)["sterility"]["status"] == status
+
+
+def test_the_family_rule() -> None:
+    assert names(key("HEK293"), key("HEK 293 FT"))
+    assert names(key("HeLa"), key("HeLa-derived"))
+    assert not names(key("HeLa"), key("MICHELA-07"))
+    assert not names(key("HEK293"), key("293T"))  # a name without the family's first token
+    assert not names(key("CD63+"), key("CD63-"))
+    assert key("+") != key("-")  # no token at all: compared as text, never equal by emptiness
