@@ -56,7 +56,9 @@ NOT_INHERITED = ("name", "version", "extends", "remove", *LIFECYCLE_KEYS)
 
 
 def merge(resolved: Resolved) -> tuple[dict[str, Any], Locator]:
-    """The spec the chain means: each file's keys over its parent's; checks by name.
+    """The spec the chain means: each file's keys over its parent's; checks and derived
+    attributes by name (a child redefines a name or adds one; it drops one only with
+    `remove:`, never by declaring its own `derived:`).
 
     Returns the merged data (itself a valid spec without `extends`) and a locator that
     names the file, line and column each merged value came from.
@@ -64,6 +66,7 @@ def merge(resolved: Resolved) -> tuple[dict[str, Any], Locator]:
     data: dict[str, Any] = {}
     origin: dict[str, Source] = {}  # top-level key -> the file it came from
     checks: list[tuple[dict[str, Any], Source, int]] = []
+    derived: dict[str, tuple[Any, Source]] = {}  # name -> (expression, the file defining it)
     for source in reversed(resolved.chain):
         own = source.data
         for key in NOT_INHERITED:
@@ -77,6 +80,9 @@ def merge(resolved: Resolved) -> tuple[dict[str, Any], Locator]:
                                          f"{item['name']!r} (also checks[{mine[item['name']]}])")
             mine[item["name"]] = i
         for i, name in enumerate(own.get("remove", [])):
+            if name in derived and name not in names:
+                del derived[name]
+                continue
             if name not in names:
                 known = ", ".join(names) or "none"
                 raise source.where.error(("remove", i), f"no inherited check named {name!r} "
@@ -85,6 +91,9 @@ def merge(resolved: Resolved) -> tuple[dict[str, Any], Locator]:
             checks = [c for c in checks if c[0]["name"] != name]
         for key, value in own.items():
             if key in ("extends", "remove"):
+                continue
+            if key == "derived" and isinstance(value, dict):
+                derived.update({name: (text, source) for name, text in value.items()})
                 continue
             if key == "checks":
                 for i, item in enumerate(value):
@@ -105,6 +114,12 @@ def merge(resolved: Resolved) -> tuple[dict[str, Any], Locator]:
         for path, place in source.where.entries.items():
             if len(path) >= 2 and path[0] == "checks" and path[1] == i:
                 entries[("checks", j, *path[2:])] = place
+    for name, (_, source) in derived.items():
+        entries.update({path: place for path, place in source.where.entries.items()
+                        if path[:2] == ("derived", name)})
+    if derived:
+        data["derived"] = {name: text for name, (text, _) in derived.items()}
+        entries.setdefault(("derived",), root.where.entries.get(("derived",), (root.shown, 0, 0)))
     if () in root.where.entries:
         entries[()] = root.where.entries[()]
     if checks:
