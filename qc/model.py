@@ -102,9 +102,11 @@ class Limits:
 
 @dataclass(frozen=True)
 class Allowed:
-    """The whole value must equal one entry (case and spacing ignored)."""
+    """The value is one entry (its tokens equal one entry's), or with `match: words` for an
+    identification, begins with one entry's whole tokens (`UC-MSC (Wharton's jelly), P4`)."""
 
     values: tuple[str, ...]
+    match: str = "whole"  # "whole" | "words"
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,8 @@ def _rule(item: Mapping[str, Any], ctx: _Context, at: SpecPath, report_only: boo
     if len(chosen) != 1:
         found = " and ".join(kind.LABEL for kind in chosen) if chosen else "none"
         raise ctx.where.error(at, f"a check needs exactly one rule: {_choices()} (found {found})")
+    if "match" in item and "allowed" not in item:
+        raise ctx.where.error((*at, "match"), "match applies only to allowed")
     entry = Entry(item, at, ctx.where, rounding=ctx.rounding, date_formats=ctx.date_formats)
     built: Rule = chosen[0].build(entry)
     return built

@@ -70,3 +70,49 @@ def test_the_family_rule() -> None:
     assert not names(key("HEK293"), key("293T"))  # a name without the family's first token
     assert not names(key("CD63+"), key("CD63-"))
     assert key("+") != key("-")  # no token at all: compared as text, never equal by emptiness
+
+
+@pytest.mark.parametrize(("source", "status"), [
+    ("UC-MSC (Wharton's jelly), P4, donor 011", "pass"),
+    ("BM-MSC (donor MICHELA-07), P3", "pass"),
+    ("at msc, P3", "pass"),
+    ("unknown", "fail"), ("iPSC-derived", "fail"), ("MSC", "fail"), ("BM-MSCs", "fail"),
+    ("HEK293T", "fail"), ("\u2014", "fail"),
+])
+def test_the_clinical_spec_identifies_the_source_positively(tmp_path: Path, source: str,
+                                                            status: str) -> None:
+    """A deny-list never fails an unknown source; the clinical allow-list does (issue 14,
+    item 3): `match: words` accepts a cell that begins with an entry's whole tokens."""
+    (tmp_path / "in.csv").write_text(f'batch_id,cell_source\nB1,"{source}"\n', encoding="utf-8")
+    spec = tmp_path / "source.yaml"  # the clinical check alone (its list: the test below)
+    spec.write_text(
+        "name: source\nversion: '1'\nid_column: batch_id\nchecks:\n"
+        "  - name: identity\n    column: cell_source\n"
+        "    allowed: [BM-MSC, AT-MSC, UC-MSC, WJ-MSC, UC/WJ-MSC, placental MSC]\n"
+        "    match: words\n", encoding="utf-8")
+    run = run_cli("check", str(tmp_path / "in.csv"), "-s", str(spec), "-f", "json")
+    check = json.loads(run.out)["batches"][0]["checks"][1]
+    assert check["status"] == status, check
+    if status == "fail":
+        assert check["message"].endswith(("is not identified as one of: BM-MSC, AT-MSC, "
+                                           "UC-MSC, WJ-MSC, UC/WJ-MSC, placental MSC",
+                                           "is not a result"))
+
+
+def test_the_clinical_allow_list_is_the_one_tested() -> None:
+    """The list in the test above is the shipped clinical spec's."""
+    from qc.model import Allowed
+    from qc.spec import load_spec
+
+    check = next(c for c in load_spec("clinical").checks if c.name == "cell_source_identity")
+    assert check.rule == Allowed(("BM-MSC", "AT-MSC", "UC-MSC", "WJ-MSC", "UC/WJ-MSC",
+                                  "placental MSC"), "words")
+
+
+def test_match_applies_only_to_allowed(tmp_path: Path) -> None:
+    spec = tmp_path / "s.yaml"
+    spec.write_text("name: t\nversion: '1'\nid_column: b\nchecks:\n  - name: s\n"
+                    "    column: s\n    forbidden: [x]\n    match: words\n", encoding="utf-8")
+    run = run_cli("spec", "validate", str(spec))
+    assert (run.code, run.out) == (2, f"{spec}:8:12: checks[0].match: match applies only to "
+                                      "allowed\n")
