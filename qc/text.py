@@ -41,8 +41,24 @@ _POLARITY = {"+": "+", "-": "-", "\u2212": "-", "\u2013": "-"}
 _WORD = re.compile(r"[^\W\d_]+|\d+|[+\-\u2212\u2013](?=$|[\s\W])", re.UNICODE)
 _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 
+# Characters that show nothing but are not format characters (Cf): the combining grapheme
+# joiner, Hangul fillers, Khmer inherent vowels, Mongolian and other variation selectors
+# (Unicode's Default_Ignorable_Code_Point outside Cf), and the blank braille pattern.
+_BLANK_RANGES = ((0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F),
+                 (0x2800, 0x2800), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFFA0, 0xFFA0),
+                 (0xE0100, 0xE01EF))
+# The same as an RE2 character-class body, for Arrow kernels.
+BLANK_LETTERS = "".join(f"\\x{{{a:04X}}}" + (f"-\\x{{{b:04X}}}" if b != a else "")
+                        for a, b in _BLANK_RANGES)
+BLANK = re.compile("[" + "".join(chr(a) + ("-" + chr(b) if b != a else "")
+                                  for a, b in _BLANK_RANGES) + "]")
+# Marks that read as a dash but are not dash punctuation (Pd): hyphen bullet, modifier
+# letter minus sign, heavy minus sign.
+DASH_LIKE = r"\x{2043}\x{02D7}\x{2796}"
+
 
 def _visible(text: str) -> str:
+    text = BLANK.sub("", text)
     return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc")
                    or ch in "\t\n\r")
 
@@ -98,8 +114,9 @@ def _is_latin(ch: str) -> bool:
 
 
 # Characters removed from batch ids before they are compared: format and control
-# characters (invisible), every space and dash variant, the underscore and minus sign.
-_ID_SEPARATORS = r"[\p{Cf}\p{Cc}\p{Z}\p{Pd}_\x{2212}\s]+"
+# characters (invisible), blank letters, every space and dash variant, the underscore and
+# minus sign.
+_ID_SEPARATORS = rf"[\p{{Cf}}\p{{Cc}}\p{{Z}}\p{{Pd}}_\x{{2212}}{DASH_LIKE}{BLANK_LETTERS}\s]+"
 
 
 def id_keys(column: pa.Array) -> pa.Array:
