@@ -88,6 +88,15 @@ def lookalike(text: str) -> str | None:
     latin_text = any(_is_latin(ch) for word in words for ch in word)
     for word in words:
         letters = [ch for ch in word if ch.isalpha()]
+        if any(_is_latin(ch) for ch in letters):
+            # A letter of a script other than Latin and Greek inside a Latin word (Cherokee
+            # `\u13bb` for H, Armenian `\u0585` for o, ...): no lab word mixes them.
+            stranger = next((ch for ch in letters if not _is_latin(ch)
+                             and ch not in _LOOKALIKES and _script(ch) not in ("GREEK", "")),
+                            None)
+            if stranger is not None:
+                return (f"{word!r} holds the {_script(stranger).title()} letter {stranger!r} "
+                        f"(U+{ord(stranger):04X}) in a Latin word; retype the value")
         alike = [ch for ch in letters if ch in _LOOKALIKES]
         if not alike:
             continue
@@ -107,6 +116,12 @@ def _genuine(text: str, sample: str) -> bool:
     script = unicodedata.name(sample, "").split(" ", 1)[0]
     return any(ch.isalpha() and ch not in _LOOKALIKES
                and unicodedata.name(ch, "").startswith(script) for ch in text)
+
+
+def _script(ch: str) -> str:
+    """The first word of a letter's Unicode name, which names its script for the letters
+    that matter here (`CHEROKEE LETTER HO`); "" for a letter with no name."""
+    return unicodedata.name(ch, "").split(" ", 1)[0]
 
 
 def _is_latin(ch: str) -> bool:

@@ -1,7 +1,9 @@
 """`forbidden`: the value fails when an entry occurs in it as whole words, ignoring case and
 runs of spaces: `forbidden: [HeLa]` catches `hela s3` and `HeLa-derived EVs` but not
-`donor MICHELA-07`. A cell that is not a result at all (`Pending`, `#N/A`, `TBD`) is
-`invalid` rather than out of spec.
+`donor MICHELA-07`. It also fails when the entry's tokens (qc/text.py `tokens`: width,
+case, dash and space variants folded, letters split from digits) occur in a row among the
+cell's: `HEK 293`, `HEK-293` and `HEK293T` all name `HEK293`. A cell that is not a result
+at all (`Pending`, `#N/A`, `TBD`) is `invalid` rather than out of spec.
 
 ```yaml
 - name: source
@@ -18,6 +20,7 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow.compute as pc
 
 from qc.engine.arrowbuf import to_numpy
@@ -26,6 +29,7 @@ from qc.model import Forbidden, Readings, Reason, Status
 from qc.rules.entry import Entry
 from qc.rules.outcome import Outcome, blank, mark, states
 from qc.rules.text import SPACE, fold_cells, non_results
+from qc.text import tokens
 
 _EDGE_L = r"(?:^|[^\pL\pN_])"
 _EDGE_R = r"(?:$|[^\pL\pN_])"
@@ -52,10 +56,27 @@ def _literal(word: str) -> str:
     return SPACE.join(escaped)
 
 
+def _contains(cell: tuple[str, ...], entry: tuple[str, ...]) -> bool:
+    """Whether the entry's tokens occur in the cell's tokens, in a row."""
+    n = len(entry)
+    return n > 0 and any(cell[i:i + n] == entry for i in range(len(cell) - n + 1))
+
+
+def _token_hits(rule: Forbidden, cells: Cells) -> npt.NDArray[np.bool_]:
+    """Which cells name an entry once both are read as tokens (qc/text.py `tokens`): the
+    respellings `HEK 293`, `HEK-293`, `HEK\uff12\uff19\uff13` of `HEK293`. Each distinct
+    cell text is tokenised once."""
+    entries = [tokens(v) for v in rule.values]
+    encoded = pc.dictionary_encode(cells.text)
+    distinct = [tokens(t) for t in encoded.dictionary.to_pylist()]
+    named = np.array([any(_contains(t, e) for e in entries) for t in distinct] or [False])
+    return named[to_numpy(encoded.indices).astype(np.intp, copy=False)]
+
+
 def evaluate(rule: Forbidden, cells: Cells, **_: object) -> Outcome:
     words = "|".join(_literal(v) for v in rule.values)
     hit = pc.match_substring_regex(cells.text, f"(?i){_EDGE_L}(?:{words}){_EDGE_R}")
-    bad = to_numpy(hit)
+    bad = to_numpy(hit) | _token_hits(rule, cells)
     junk = non_results(fold_cells(cells))
     out = blank(len(cells))
     mark(out, bad & ~junk, Status.FAIL, Reason.OUT_OF_SPEC)
@@ -65,7 +86,8 @@ def evaluate(rule: Forbidden, cells: Cells, **_: object) -> Outcome:
         if junk[i]:
             out.message[i] = f"{text!r} is not a result"
             continue
-        named = [v for v in rule.values if _word(v).search(text)]
+        named = [v for v in rule.values
+                 if _word(v).search(text) or _contains(tokens(text), tokens(v))]
         out.message[i] = f"{text!r} names a forbidden entry: {', '.join(named) or '(see spec)'}"
     return replace(out, readings=Readings(states(len(cells), not_a_result=junk)))
 
