@@ -212,6 +212,8 @@ def parse_one(text: str, target: Unit | None, *, decimal_comma: bool = False) ->
             and not target.signed):
         return f"negative, but {target.dimension} cannot be negative"
     q = QUALIFIERS[found["q"] or ""]
+    if q == 1 and value <= 0 and target is not None and not target.signed:
+        return f"below zero, but {target.dimension} cannot be negative"  # `<0 EU/mL`
     inf = Decimal("Infinity")
     if q in (1, 2):
         return Interval(-inf, value, True, q == 1, written)
@@ -256,9 +258,9 @@ def parse_numbers(cells: Cells, target: Unit | None, *, decimal_comma: bool = Fa
     if decimal_comma:  # `1.200` under --decimal ,: a thousands grouping, never 1.2
         grouped = to_numpy(pc.match_substring_regex(cells.text, GROUP_DOT)) & ~cells.missing
         lo[grouped] = np.nan
-    if target is not None and not target.signed:  # `-0.1 EU/mL`: not a possible result
+    if target is not None and not target.signed:  # `-0.1`, `<0` EU/mL: not a possible result
         with np.errstate(invalid="ignore"):
-            negative = (lo < 0) & ~np.isneginf(lo) | (hi < 0)
+            negative = (lo < 0) & ~np.isneginf(lo) | (hi < 0) | ((hi == 0) & hi_open)
         lo[negative] = np.nan
     valid = ~np.isnan(lo) & ~np.isnan(hi)
     return Numbers(lo, hi, lo_open, hi_open, valid, inexact)
