@@ -57,7 +57,8 @@ BLANK = re.compile("[" + "".join(chr(a) + ("-" + chr(b) if b != a else "")
 DASH_LIKE = r"\x{2043}\x{02D7}\x{2796}"
 
 
-def _visible(text: str) -> str:
+def visible(text: str) -> str:
+    """The text without the characters that show nothing (format, control, blank)."""
     text = BLANK.sub("", text)
     return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc")
                    or ch in "\t\n\r")
@@ -66,7 +67,7 @@ def _visible(text: str) -> str:
 def tokens(text: str) -> tuple[str, ...]:
     """The token sequence of a cell: NFKC, case folded, separators folded, letters split
     from digits, end-of-word polarity kept. `HEK-293` -> ("hek", "293")."""
-    folded = unicodedata.normalize("NFKC", _visible(text)).casefold()
+    folded = unicodedata.normalize("NFKC", visible(text)).casefold()
     out: list[str] = []
     for found in _WORD.finditer(folded):
         token = found.group()
@@ -83,7 +84,7 @@ def tokens(text: str) -> tuple[str, ...]:
 def lookalike(text: str) -> str | None:
     """Why a cell's text is not what it reads as (a look-alike letter of another script in
     a Latin word), or None."""
-    text = unicodedata.normalize("NFKC", _visible(text))
+    text = unicodedata.normalize("NFKC", visible(text))
     words = _WORDS.findall(text)
     latin_text = any(_is_latin(ch) for word in words for ch in word)
     for word in words:
