@@ -81,6 +81,34 @@ def tokens(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+# Letters of other scripts (and Latin small capitals) read as the Latin letter they look
+# like, for `skeleton` (after UTS #39's confusables).
+_SKELETON = str.maketrans(
+    "\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4\u03a5\u03a7"
+    "\u03b1\u03b3\u03b9\u03ba\u03bd\u03bf\u03c1\u03c4\u03c5\u03c7\u03c9\u03f2"
+    "\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0425\u0405\u0406\u0408"
+    "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0455\u0456\u0458\u04bb\u0501"
+    "\u13aa\u13f4\u13df\u13ac\u13c0\u13bb\u13ab\u13e6\u13de\u13b7\u13e2\u13da\u13a2"
+    "\u13d9\u13b3\u13c3"
+    "\u029c\u1d07\u1d0b\u029f\u1d00\u0262\u026a\u1d0d\u0274\u1d0f\u1d18\u0280\u1d1b"
+    "\u1d1c\u1d20\u1d21\u1d22\u1d04\u1d05\ua730\u1d0a\ua731",
+    "ABEZHIKMNOPTYX"
+    "ayikvoptuxwc"
+    "ABEKMHOPCTXSIJ"
+    "aeopcyxsijhd"
+    "ABCEGHJKLMPST"
+    "VWZ"
+    "hekla" "gimnoprtuvwzcdfjs",
+)
+
+
+def skeleton(text: str) -> str:
+    """The text with look-alike letters of other scripts read as the Latin letters they
+    look like (`He\u029f\u03b1` is `HeLa` to a reader), for rules that must not be dodged by
+    them (`forbidden`)."""
+    return unicodedata.normalize("NFKC", visible(text)).translate(_SKELETON)
+
+
 def lookalike(text: str) -> str | None:
     """Why a cell's text is not what it reads as (a look-alike letter of another script in
     a Latin word), or None."""

@@ -2,7 +2,8 @@
 runs of spaces: `forbidden: [HeLa]` catches `hela s3` and `HeLa-derived EVs` but not
 `donor MICHELA-07`. It also fails when the entry's tokens (qc/text.py `tokens`: width,
 case, dash and space variants folded, letters split from digits) occur in a row among the
-cell's: `HEK 293`, `HEK-293` and `HEK293T` all name `HEK293`. A cell that is not a result
+cell's: `HEK 293`, `HEK-293` and `HEK293T` all name `HEK293`, and so do spellings with
+look-alike letters of other scripts (Greek alpha, Latin small capitals). A cell that is not a result
 at all (`Pending`, `#N/A`, `TBD`) is `invalid` rather than out of spec.
 
 ```yaml
@@ -29,7 +30,7 @@ from qc.model import Forbidden, Readings, Reason, Status
 from qc.rules.entry import Entry
 from qc.rules.outcome import Outcome, blank, mark, states
 from qc.rules.text import SPACE, fold_cells, non_results
-from qc.text import tokens
+from qc.text import skeleton, tokens
 
 _EDGE_L = r"(?:^|[^\pL\pN_])"
 _EDGE_R = r"(?:$|[^\pL\pN_])"
@@ -62,14 +63,19 @@ def _contains(cell: tuple[str, ...], entry: tuple[str, ...]) -> bool:
     return n > 0 and any(cell[i:i + n] == entry for i in range(len(cell) - n + 1))
 
 
+def _names(text: str, entries: list[tuple[str, ...]]) -> bool:
+    """Whether the text names an entry as written, or as read with its look-alike letters
+    taken for the Latin ones (qc/text.py `skeleton`: `He\u029f\u03b1` is HeLa)."""
+    return any(_contains(t, e) for t in {tokens(text), tokens(skeleton(text))} for e in entries)
+
+
 def _token_hits(rule: Forbidden, cells: Cells) -> npt.NDArray[np.bool_]:
     """Which cells name an entry once both are read as tokens (qc/text.py `tokens`): the
     respellings `HEK 293`, `HEK-293`, `HEK\uff12\uff19\uff13` of `HEK293`. Each distinct
     cell text is tokenised once."""
     entries = [tokens(v) for v in rule.values]
     encoded = pc.dictionary_encode(cells.text)
-    distinct = [tokens(t) for t in encoded.dictionary.to_pylist()]
-    named = np.array([any(_contains(t, e) for e in entries) for t in distinct] or [False])
+    named = np.array([_names(t, entries) for t in encoded.dictionary.to_pylist()] or [False])
     return named[to_numpy(encoded.indices).astype(np.intp, copy=False)]
 
 
@@ -87,7 +93,7 @@ def evaluate(rule: Forbidden, cells: Cells, **_: object) -> Outcome:
             out.message[i] = f"{text!r} is not a result"
             continue
         named = [v for v in rule.values
-                 if _word(v).search(text) or _contains(tokens(text), tokens(v))]
+                 if _word(v).search(text) or _names(text, [tokens(v)])]
         out.message[i] = f"{text!r} names a forbidden entry: {', '.join(named) or '(see spec)'}"
     return replace(out, readings=Readings(states(len(cells), not_a_result=junk)))
 

@@ -83,3 +83,19 @@ def test_a_cherokee_lookalike_in_a_latin_word_fails(tmp_path: Path, source: str)
 def test_a_cherokee_letter_in_an_id_fails(tmp_path: Path) -> None:
     checks = _statuses(tmp_path, [("EXO-001", "BM-MSC"), ("\u13acXO-001", "BM-MSC")])
     assert checks[1]["batch_identity"]["status"] == "fail"
+
+
+@pytest.mark.parametrize("source", ["HeL\u03b1", "\u029c\u1d07\u1d0b293", "He\u029fa cells",
+                                    "\u13bb\u13ac\u13e6 293", "H\u0395\u039a-293"])
+def test_a_forbidden_entry_spelled_with_look_alike_letters_fails(tmp_path: Path,
+                                                                 source: str) -> None:
+    """Greek small alpha is not flagged as a look-alike (TNF-alpha is a real name), and
+    Latin small capitals are Latin: `HeL` + alpha and small-capital `HEK293` passed
+    `forbidden: [HeLa, HEK293]`. The rule also reads the cell's skeleton."""
+    check = _statuses(tmp_path, [("B1", source)])[0]["source"]
+    assert check["status"] == "fail", check
+
+
+@pytest.mark.parametrize("source", ["TNF-\u03b1 knockout", "IFN-\u03b3", "\u03b2-actin"])
+def test_greek_lab_names_still_pass_forbidden(tmp_path: Path, source: str) -> None:
+    assert _statuses(tmp_path, [("B1", source)])[0]["source"]["status"] == "pass"
