@@ -34,7 +34,6 @@ from qc.render import json_report as layout
 
 BUILTIN_PREFIX = "builtin:"
 CHECK_FIELDS = ("name", "column", "status", "reason", "value", "message")
-SUMMARY_FIELDS = ("batches", "pass", "warn", "fail", "verdict")
 SPEC_FIELDS = ("name", "version", "title", "status", "effective_date", "approved_by",
                "not_for_release")
 INPUT_FIELDS = ("rows", "role", "sheet")
@@ -575,9 +574,15 @@ def _compare_fields(doc: Mapping[str, Any], fresh: Mapping[str, Any]) -> Iterato
 
 def _compare_results(doc: Mapping[str, Any], fresh: Mapping[str, Any]) -> Iterator[str]:
     summary = _dict(doc.get("summary"))
-    for key in SUMMARY_FIELDS:
-        if summary.get(key) != fresh["summary"][key]:
-            yield f"summary {key}: {_was(summary.get(key), fresh['summary'][key])}"
+    # Every summary field exoqc writes (the counts of checks not tested and reported too),
+    # and no other: a field left out here could be edited freely in an unsigned report.
+    for key in (*fresh["summary"], *(k for k in summary if k not in fresh["summary"])):
+        if summary.get(key) != fresh["summary"].get(key):
+            yield f"summary {key}: {_was(summary.get(key), fresh['summary'].get(key))}"
+    tool = _dict(doc.get("tool"))
+    for key in (*fresh["tool"], *(k for k in tool if k not in fresh["tool"])):
+        if key != "version" and tool.get(key) != fresh["tool"].get(key):
+            yield f"tool {key}: {_was(tool.get(key), fresh['tool'].get(key))}"
     if doc.get("notes") != fresh["notes"]:
         yield f"notes: {_was(doc.get('notes'), fresh['notes'])}"
 

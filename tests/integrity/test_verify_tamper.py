@@ -399,3 +399,21 @@ def test_a_recorded_path_with_control_characters_or_too_long_is_refused(lab: Lab
     assert run.code == 2
     assert run.err.startswith("exoqc: r.json: inputs[0]: not a file path: ")
     assert "\x1b" not in run.err and len(run.err) < 200
+
+
+@pytest.mark.parametrize(("where", "value"), [
+    (("summary", "checks_judged"), 999),
+    (("summary", "checks_not_tested"), 999),
+    (("summary", "checks_reported"), 999),
+    (("summary", "checks_passed"), 9),  # a field exoqc does not write in the summary
+    (("tool", "name"), "exoqc-validated"),
+])
+def test_every_summary_and_tool_field_is_compared(lab: Lab, where: tuple[str, str],
+                                                  value: Any) -> None:
+    """verify compared five summary fields: an unsigned report edited to say every check was
+    judged (`checks_not_tested: 0`, `checks_judged` raised) still verified."""
+    lab.check()
+    lab.edit(lambda doc: doc[where[0]].__setitem__(where[1], value))
+    run = lab.verify()
+    assert run.code == 1, run
+    assert f"{where[0]} {where[1]}" in verdict(run.out)
