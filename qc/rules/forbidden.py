@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from qc.engine.arrowbuf import to_numpy
@@ -74,9 +75,20 @@ def _token_hits(rule: Forbidden, cells: Cells) -> npt.NDArray[np.bool_]:
     respellings `HEK 293`, `HEK-293`, `HEK\uff12\uff19\uff13` of `HEK293`. Each distinct
     cell text is tokenised once."""
     entries = [tokens(v) for v in rule.values]
-    encoded = pc.dictionary_encode(cells.text)
-    named = np.array([_names(t, entries) for t in encoded.dictionary.to_pylist()] or [False])
-    return named[to_numpy(encoded.indices).astype(np.intp, copy=False)]
+    # Only cells that might name an entry are tokenised: an ASCII cell names one only if its
+    # letters and digits, lower-cased and run together, hold the entry's tokens run together.
+    text = cells.text
+    squeezed = pc.replace_substring_regex(pc.utf8_lower(text), r"[^a-z0-9]+", "")
+    maybe = ~to_numpy(pc.string_is_ascii(text))
+    for entry in entries:
+        maybe |= to_numpy(pc.match_substring(squeezed, re.sub(r"[^a-z0-9]", "", "".join(entry))))
+    hits = np.zeros(len(cells), dtype=bool)
+    rows = np.flatnonzero(maybe)
+    if rows.size:
+        encoded = pc.dictionary_encode(pc.take(text, pa.array(rows)))
+        named = np.array([_names(t, entries) for t in encoded.dictionary.to_pylist()] or [False])
+        hits[rows] = named[to_numpy(encoded.indices).astype(np.intp, copy=False)]
+    return hits
 
 
 def evaluate(rule: Forbidden, cells: Cells, **_: object) -> Outcome:

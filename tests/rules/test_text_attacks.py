@@ -99,3 +99,17 @@ def test_a_forbidden_entry_spelled_with_look_alike_letters_fails(tmp_path: Path,
 @pytest.mark.parametrize("source", ["TNF-\u03b1 knockout", "IFN-\u03b3", "\u03b2-actin"])
 def test_greek_lab_names_still_pass_forbidden(tmp_path: Path, source: str) -> None:
     assert _statuses(tmp_path, [("B1", source)])[0]["source"]["status"] == "pass"
+
+
+def test_a_polarity_entry_is_found_by_the_prefilter(tmp_path: Path) -> None:
+    """The ASCII prefilter keeps only letters and digits: `CD63+` must still be found."""
+    (tmp_path / "in.csv").write_text("batch_id,marker\nB1,CD63+ cells\nB2,CD63- cells\n",
+                                     encoding="utf-8")
+    (tmp_path / "spec.yaml").write_text(SPEC.replace("cell_source", "marker").replace(
+        "[HeLa, HEK293]", '["CD63+"]'), encoding="utf-8")
+    run = run_cli("check", str(tmp_path / "in.csv"), "-s", str(tmp_path / "spec.yaml"),
+                  "-f", "json")
+    report = json.loads(run.out)
+    statuses = [{c["name"]: c for c in b["checks"]}["source"]["status"]
+                for b in report["batches"]]
+    assert statuses == ["fail", "pass"]
