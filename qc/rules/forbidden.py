@@ -22,10 +22,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
 import pyarrow.compute as pc
 
-from qc.engine.arrowbuf import to_numpy
+from qc.engine.arrowbuf import indices, to_numpy
 from qc.engine.cells import Cells
 from qc.model import Forbidden, Readings, Reason, Status
 from qc.rules.entry import Entry
@@ -85,7 +84,7 @@ def _token_hits(rule: Forbidden, cells: Cells) -> npt.NDArray[np.bool_]:
     hits = np.zeros(len(cells), dtype=bool)
     rows = np.flatnonzero(maybe)
     if rows.size:
-        encoded = pc.dictionary_encode(pc.take(text, pa.array(rows)))
+        encoded = pc.dictionary_encode(pc.take(text, indices(rows)))
         named = np.array([_names(t, entries) for t in encoded.dictionary.to_pylist()] or [False])
         hits[rows] = named[to_numpy(encoded.indices).astype(np.intp, copy=False)]
     return hits
