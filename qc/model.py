@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,8 +23,13 @@ DOUBLE_MAX = Decimal("1.7976931348623157e308")
 
 
 def header_key(name: str) -> str:
-    """How a column, header or derived name is matched: case folded, spaces collapsed."""
-    return " ".join(name.split()).casefold()
+    """How a column, header or derived name is matched: NFKC (full-width `ph` is `ph`),
+    invisible characters dropped (`ph` + U+200B is `ph`), case folded, spaces collapsed.
+    Headers a reader cannot tell apart are one name, so a file holding both is ambiguous,
+    never judged on whichever exoqc happened to pick."""
+    from qc.text import visible
+
+    return " ".join(unicodedata.normalize("NFKC", visible(name)).split()).casefold()
 
 
 class Status(enum.IntEnum):

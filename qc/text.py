@@ -43,8 +43,25 @@ _LOOKALIKES = _CYRILLIC_LOOKALIKES | _GREEK_LOOKALIKES
 _WORD = re.compile(r"[^\W\d_]+|\d+|[^\w\s]", re.UNICODE)
 _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 
+# Characters that show nothing but are not format characters (Cf): the combining grapheme
+# joiner, Hangul fillers, Khmer inherent vowels, Mongolian and other variation selectors
+# (Unicode's Default_Ignorable_Code_Point outside Cf), and the blank braille pattern.
+_BLANK_RANGES = ((0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F),
+                 (0x2800, 0x2800), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFFA0, 0xFFA0),
+                 (0xE0100, 0xE01EF))
+# The same as an RE2 character-class body, for Arrow kernels.
+BLANK_LETTERS = "".join(f"\\x{{{a:04X}}}" + (f"-\\x{{{b:04X}}}" if b != a else "")
+                        for a, b in _BLANK_RANGES)
+BLANK = re.compile("[" + "".join(chr(a) + ("-" + chr(b) if b != a else "")
+                                  for a, b in _BLANK_RANGES) + "]")
+# Marks that read as a dash but are not dash punctuation (Pd): hyphen bullet, modifier
+# letter minus sign, heavy minus sign.
+DASH_LIKE = r"\x{2043}\x{02D7}\x{2796}"
 
-def _visible(text: str) -> str:
+
+def visible(text: str) -> str:
+    """The text without the characters that show nothing (format, control, blank)."""
+    text = BLANK.sub("", text)
     return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc")
                    or ch in "\t\n\r")
 
@@ -52,7 +69,7 @@ def _visible(text: str) -> str:
 def tokens(text: str) -> tuple[str, ...]:
     """The token sequence of a cell: NFKC, case folded, separators folded, letters split
     from digits, end-of-word polarity kept. `HEK-293` -> ("hek", "293")."""
-    folded = unicodedata.normalize("NFKC", _visible(text)).casefold()
+    folded = unicodedata.normalize("NFKC", visible(text)).casefold()
     out: list[str] = []
     for found in _WORD.finditer(folded):
         token = found.group()
@@ -67,14 +84,51 @@ def tokens(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+# Letters of other scripts (and Latin small capitals) read as the Latin letter they look
+# like, for `skeleton` (after UTS #39's confusables).
+_SKELETON = str.maketrans(
+    "\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4\u03a5\u03a7"
+    "\u03b1\u03b3\u03b9\u03ba\u03bd\u03bf\u03c1\u03c4\u03c5\u03c7\u03c9\u03f2"
+    "\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0425\u0405\u0406\u0408"
+    "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0455\u0456\u0458\u04bb\u0501"
+    "\u13aa\u13f4\u13df\u13ac\u13c0\u13bb\u13ab\u13e6\u13de\u13b7\u13e2\u13da\u13a2"
+    "\u13d9\u13b3\u13c3"
+    "\u029c\u1d07\u1d0b\u029f\u1d00\u0262\u026a\u1d0d\u0274\u1d0f\u1d18\u0280\u1d1b"
+    "\u1d1c\u1d20\u1d21\u1d22\u1d04\u1d05\ua730\u1d0a\ua731",
+    "ABEZHIKMNOPTYX"
+    "ayikvoptuxwc"
+    "ABEKMHOPCTXSIJ"
+    "aeopcyxsijhd"
+    "ABCEGHJKLMPST"
+    "VWZ"
+    "hekla" "gimnoprtuvwzcdfjs",
+)
+
+
+def skeleton(text: str) -> str:
+    """The text with look-alike letters of other scripts read as the Latin letters they
+    look like (`He\u029f\u03b1` is `HeLa` to a reader), for rules that must not be dodged by
+    them (`forbidden`)."""
+    return unicodedata.normalize("NFKC", visible(text)).translate(_SKELETON)
+
+
 def lookalike(text: str) -> str | None:
     """Why a cell's text is not what it reads as (a look-alike letter of another script in
     a Latin word), or None."""
-    text = unicodedata.normalize("NFKC", _visible(text))
+    text = unicodedata.normalize("NFKC", visible(text))
     words = _WORDS.findall(text)
     latin_text = any(_is_latin(ch) for word in words for ch in word)
     for word in words:
         letters = [ch for ch in word if ch.isalpha()]
+        if any(_is_latin(ch) for ch in letters):
+            # A letter of a script other than Latin and Greek inside a Latin word (Cherokee
+            # `\u13bb` for H, Armenian `\u0585` for o, ...): no lab word mixes them.
+            stranger = next((ch for ch in letters if not _is_latin(ch)
+                             and ch not in _LOOKALIKES and _script(ch) not in ("GREEK", "")),
+                            None)
+            if stranger is not None:
+                return (f"{word!r} holds the {_script(stranger).title()} letter {stranger!r} "
+                        f"(U+{ord(stranger):04X}) in a Latin word; retype the value")
         alike = [ch for ch in letters if ch in _LOOKALIKES]
         if not alike:
             continue
@@ -96,13 +150,20 @@ def _genuine(text: str, sample: str) -> bool:
                and unicodedata.name(ch, "").startswith(script) for ch in text)
 
 
+def _script(ch: str) -> str:
+    """The first word of a letter's Unicode name, which names its script for the letters
+    that matter here (`CHEROKEE LETTER HO`); "" for a letter with no name."""
+    return unicodedata.name(ch, "").split(" ", 1)[0]
+
+
 def _is_latin(ch: str) -> bool:
     return (ch.isascii() and ch.isalpha()) or "LATIN" in unicodedata.name(ch, "")
 
 
 # Characters removed from batch ids before they are compared: format and control
-# characters (invisible), every space and dash variant, the underscore and minus sign.
-_ID_SEPARATORS = r"[\p{Cf}\p{Cc}\p{Z}\p{Pd}_\x{2212}\s]+"
+# characters (invisible), blank letters, every space and dash variant, the underscore and
+# minus sign.
+_ID_SEPARATORS = rf"[\p{{Cf}}\p{{Cc}}\p{{Z}}\p{{Pd}}_\x{{2212}}{DASH_LIKE}{BLANK_LETTERS}\s]+"
 
 
 def id_keys(column: pa.Array) -> pa.Array:

@@ -24,6 +24,7 @@ from qc.engine import units
 from qc.engine.arrowbuf import bools, indices, text_scalar, texts, to_numpy
 from qc.engine.units import Unit
 from qc.model import DOUBLE_MAX
+from qc.text import BLANK, BLANK_LETTERS
 
 MISSING_TOKENS = ("", "na", "n/a")
 
@@ -127,8 +128,10 @@ def read_cells(column: pa.Array) -> Cells:
 # Characters a spreadsheet does not show: format characters (zero-width spaces and joiners,
 # bidi controls, soft hyphen, a stray BOM) and C0/C1 controls other than tab and line
 # breaks. A cell holding one is not what the person who checks it sees: `He\u200bLa` would
-# slip past `forbidden: [HeLa]`, `B1\u200b` past the duplicate-id check.
-INVISIBLE = r"[\p{Cf}\x{01}-\x{08}\x{0B}\x{0C}\x{0E}-\x{1F}\x{7F}-\x{9F}]"
+# slip past `forbidden: [HeLa]`, `B1\u200b` past the duplicate-id check. Blank letters
+# (Hangul fillers, variation selectors, ...: qc/text.py BLANK_LETTERS) are invisible too.
+INVISIBLE = (r"[\p{Cf}\x{01}-\x{08}\x{0B}\x{0C}\x{0E}-\x{1F}\x{7F}-\x{9F}"
+             rf"{BLANK_LETTERS}]")
 _INVISIBLE = re.compile(r"[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
                         r"\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
                         r"\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
@@ -143,7 +146,7 @@ def invisible(cells: Cells) -> Bools:
 
 def first_invisible(text: str) -> str:
     """The first invisible character of a cell as `U+200B`, for the message."""
-    found = _INVISIBLE.search(text)
+    found = _INVISIBLE.search(text) or BLANK.search(text)
     return f"U+{ord(found.group()):04X}" if found else "an invisible character"
 
 
@@ -209,6 +212,8 @@ def parse_one(text: str, target: Unit | None, *, decimal_comma: bool = False) ->
             and not target.signed):
         return f"negative, but {target.dimension} cannot be negative"
     q = QUALIFIERS[found["q"] or ""]
+    if q == 1 and value <= 0 and target is not None and not target.signed:
+        return f"below zero, but {target.dimension} cannot be negative"  # `<0 EU/mL`
     inf = Decimal("Infinity")
     if q in (1, 2):
         return Interval(-inf, value, True, q == 1, written)
@@ -253,9 +258,9 @@ def parse_numbers(cells: Cells, target: Unit | None, *, decimal_comma: bool = Fa
     if decimal_comma:  # `1.200` under --decimal ,: a thousands grouping, never 1.2
         grouped = to_numpy(pc.match_substring_regex(cells.text, GROUP_DOT)) & ~cells.missing
         lo[grouped] = np.nan
-    if target is not None and not target.signed:  # `-0.1 EU/mL`: not a possible result
+    if target is not None and not target.signed:  # `-0.1`, `<0` EU/mL: not a possible result
         with np.errstate(invalid="ignore"):
-            negative = (lo < 0) & ~np.isneginf(lo) | (hi < 0)
+            negative = (lo < 0) & ~np.isneginf(lo) | (hi < 0) | ((hi == 0) & hi_open)
         lo[negative] = np.nan
     valid = ~np.isnan(lo) & ~np.isnan(hi)
     return Numbers(lo, hi, lo_open, hi_open, valid, inexact)

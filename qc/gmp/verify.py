@@ -34,7 +34,6 @@ from qc.render import json_report as layout
 
 BUILTIN_PREFIX = "builtin:"
 CHECK_FIELDS = ("name", "column", "status", "reason", "value", "message")
-SUMMARY_FIELDS = ("batches", "pass", "warn", "fail", "verdict")
 SPEC_FIELDS = ("name", "version", "title", "status", "effective_date", "approved_by",
                "not_for_release")
 INPUT_FIELDS = ("rows", "role", "sheet")
@@ -571,13 +570,39 @@ def _compare_fields(doc: Mapping[str, Any], fresh: Mapping[str, Any]) -> Iterato
     extra = sorted(str(k) for k in doc if k not in known)
     if extra:
         yield f"fields exoqc does not write: {_show(extra)}"
+    for key in sorted(set(fresh) & set(doc)):
+        yield from _extra_fields(doc[key], fresh[key], key)
+
+
+def _extra_fields(recorded: Any, fresh: Any, where: str) -> Iterator[str]:
+    """Fields inside the header that exoqc does not write (`"released": true` in an input):
+    every object must have no key the re-run's object lacks. `provenance.versions` is the
+    recorded mapping itself (attested), so it is not a reference."""
+    if where == "provenance.versions":
+        return
+    if isinstance(recorded, dict) and isinstance(fresh, dict):
+        extra = sorted(str(k) for k in recorded if k not in fresh)
+        if extra:
+            yield f"fields exoqc does not write in {where}: {_show(extra)}"
+        for key in sorted(set(fresh) & set(recorded)):
+            yield from _extra_fields(recorded[key], fresh[key], f"{where}.{key}")
+    elif isinstance(recorded, list) and isinstance(fresh, list):
+        for i, (a, b) in enumerate(zip(recorded, fresh, strict=False)):
+            yield from _extra_fields(a, b, f"{where}[{i}]")
 
 
 def _compare_results(doc: Mapping[str, Any], fresh: Mapping[str, Any]) -> Iterator[str]:
     summary = _dict(doc.get("summary"))
-    for key in SUMMARY_FIELDS:
+    # Every summary field exoqc writes (the counts of checks not tested and reported too):
+    # a field left out here could be edited freely in an unsigned report. (Fields exoqc
+    # does not write are named by _extra_fields.)
+    for key in fresh["summary"]:
         if summary.get(key) != fresh["summary"][key]:
             yield f"summary {key}: {_was(summary.get(key), fresh['summary'][key])}"
+    tool = _dict(doc.get("tool"))
+    for key in fresh["tool"]:
+        if key != "version" and tool.get(key) != fresh["tool"].get(key):
+            yield f"tool {key}: {_was(tool.get(key), fresh['tool'].get(key))}"
     if doc.get("notes") != fresh["notes"]:
         yield f"notes: {_was(doc.get('notes'), fresh['notes'])}"
 
@@ -597,11 +622,17 @@ def _compare_batches(pairs: Iterable[tuple[Any, Any]], names: Sequence[Any],
         where = names.index(a.get("input")) if a.get("input") in names else -1
         if where != fresh_names.index(b["input"]):  # files may be found under other paths
             yield f"{label}: input {word}: the batch comes from {b['input']}"
+        extra = sorted(str(k) for k in a if k not in b)
+        if extra:
+            yield f"{label}: fields exoqc does not write: {_show(extra)}"
         checks: Sequence[Any] = a.get("checks") or []
         if len(checks) != len(b["checks"]):
             yield (f"{label}: lists {len(checks)} checks, re-evaluation gives "
                    f"{len(b['checks'])}")
         for c, d in zip(checks, b["checks"], strict=False):
+            if isinstance(c, dict) and any(k not in d for k in c):
+                yield (f"{label}: check {d['name']!r}: fields exoqc does not write: "
+                       f"{_show(sorted(str(k) for k in c if k not in d))}")
             for key in CHECK_FIELDS:
                 got = c.get(key) if isinstance(c, dict) else None
                 if got != d[key]:

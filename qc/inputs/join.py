@@ -28,6 +28,7 @@ from qc.errors import InputError
 from qc.inputs.read import load_table
 from qc.inputs.table import Table
 from qc.model import InputFile, header_key
+from qc.text import id_keys
 
 MAX_LISTED = 10  # unmatched ids named in a note before "and N more"
 
@@ -123,9 +124,11 @@ def join_inputs(table: Table, sources: Sequence[JoinSource], id_column: str
 
 
 def _normalise(ids: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Ids as batch_identity compares them (qc/text.py id_keys): two join rows that are one
+    batch are ambiguous, never one joined and the other ignored."""
     if isinstance(ids, pa.ChunkedArray):
         ids = ids.combine_chunks()
-    return pc.utf8_lower(pc.utf8_trim_whitespace(ids))
+    return id_keys(pc.utf8_trim_whitespace(ids))
 
 
 def _holder(table: Table, key: str) -> str:

@@ -41,3 +41,12 @@ def attribution_line(report: Report) -> str:
     parts.append("spec sha256 " + "+".join(f.sha256[:12] for f in report.spec.files))
     parts.append("inputs sha256 " + ", ".join(f.sha256[:12] for f in report.inputs))
     return " · ".join(parts)
+
+
+def judged_as_of(report: Report) -> str | None:
+    """The date `today` meant when it is not the day the report was made (`--as-of`), for
+    every human-readable report to say: a batch that conforms as of 2020-06-01 may have
+    expired by the day the report was generated. None otherwise."""
+    if report.as_of and report.as_of != report.generated_at[:10]:
+        return report.as_of
+    return None

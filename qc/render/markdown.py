@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from qc.model import BatchView, Report, Status
 from qc.render import RenderOptions
+from qc.render.attribution import judged_as_of
 from qc.render.problems import describe, failed, warned
 from qc.render.text import visible
 
@@ -47,6 +48,9 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
     for f in report.joins:
         yield f"- Joined: {cell(f.path)} ({f.rows} rows, sha256 `{f.sha256[:12]}`)\n"
     yield f"- exoqc {cell(report.tool_version)}, {cell(report.generated_at)}\n"
+    as_of = judged_as_of(report)
+    if as_of:
+        yield f"- Dates judged as of {cell(as_of)} (not the day the report was generated)\n"
     for note in report.notes:
         yield f"- Note: {cell(note)}\n"
     if not s.warned and not s.failed:

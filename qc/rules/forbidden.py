@@ -3,7 +3,8 @@
 `HEK-293`, `HEK293T` and `HEK 293 FT`; `HeLa` catches `hela s3` and `HeLa-derived EVs` but
 never `donor MICHELA-07`; `MCF-7` catches `MCF 7`. A name that leaves out the family's
 first token (`293-T`) needs its own entry. A cell that is not a result at all (`Pending`,
-`#N/A`, `TBD`) is `invalid` rather than out of spec.
+`#N/A`, `TBD`) is `invalid` rather than out of spec. A cell is also read with its
+look-alike letters of other scripts taken for Latin ones (`He\u029f\u03b1` names HeLa).
 
 ```yaml
 - name: source
@@ -14,20 +15,22 @@ first token (`293-T`) needs its own entry. A cell that is not a result at all (`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+import pyarrow.compute as pc
 
+from qc.engine.arrowbuf import indices, to_numpy
 from qc.engine.cells import Cells
 from qc.model import Forbidden, Readings, Reason, Status
 from qc.rules.entry import Entry
 from qc.rules.outcome import Outcome, blank, mark, states
-from qc.rules.text import distinct_keys, fold_cells, key, non_results
-
-_EDGE_L = r"(?:^|[^\pL\pN_])"
-_EDGE_R = r"(?:$|[^\pL\pN_])"
+from qc.rules.text import fold_cells, key, non_results
+from qc.text import skeleton
 
 RULE = Forbidden
 KEYS = ("forbidden",)
@@ -53,11 +56,41 @@ def names(entry: tuple[str, ...], cell: tuple[str, ...]) -> bool:
                for i in range(len(cell) - width + 1))
 
 
+def _named(entries: list[tuple[str, tuple[str, ...]]], text: str) -> list[str]:
+    """The entries a cell names, as written, as read with its look-alike letters taken for
+    the Latin ones (qc/text.py `skeleton`: `He\u029f\u03b1` is HeLa), or with its
+    punctuation dropped."""
+    readings = {key(text), key(skeleton(text))}
+    # and with punctuation dropped (`HEK·293`, `HEK/293`): over-reading a deny-list is safe
+    readings |= {tuple(t for t in cell if t.isalnum()) for cell in set(readings)}
+    return [v for v, k in entries if any(names(k, cell) for cell in readings if cell)]
+
+
+def _maybe(entries: list[tuple[str, tuple[str, ...]]], cells: Cells) -> npt.NDArray[np.bool_]:
+    """Cells that might name an entry: every non-ASCII cell, and each ASCII cell whose
+    letters and digits, lower-cased and run together, hold an entry's run together (a
+    superset of the cells that name one: only these are tokenised)."""
+    squeezed = pc.replace_substring_regex(pc.utf8_lower(cells.text), r"[^a-z0-9]+", "")
+    maybe = ~to_numpy(pc.string_is_ascii(cells.text))
+    for _, entry in entries:
+        joined = re.sub(r"[^a-z0-9]", "", "".join(entry))
+        maybe |= to_numpy(pc.match_substring(squeezed, joined)) if joined else True
+    return maybe
+
+
 def evaluate(rule: Forbidden, cells: Cells, **_: object) -> Outcome:
     entries = [(v, key(v)) for v in rule.values]
-    codes, keys = distinct_keys(cells)
-    named = [[v for v, k in entries if names(k, cell)] for cell in keys]
-    bad = np.array([bool(n) for n in named] or [False], dtype=bool)[codes]
+    rows = np.flatnonzero(_maybe(entries, cells))
+    bad = np.zeros(len(cells), dtype=bool)
+    which: dict[int, list[str]] = {}
+    if rows.size:
+        encoded = pc.dictionary_encode(pc.take(cells.text, indices(rows)))
+        named = [_named(entries, t) for t in encoded.dictionary.to_pylist()]
+        codes = to_numpy(encoded.indices).astype(np.intp, copy=False)
+        for row, code in zip(rows.tolist(), codes.tolist(), strict=True):
+            if named[code]:
+                bad[row] = True
+                which[row] = named[code]
     junk = non_results(fold_cells(cells))
     out = blank(len(cells))
     mark(out, bad & ~junk, Status.FAIL, Reason.OUT_OF_SPEC)
@@ -67,7 +100,7 @@ def evaluate(rule: Forbidden, cells: Cells, **_: object) -> Outcome:
         if junk[i]:
             out.message[i] = f"{text!r} is not a result"
             continue
-        out.message[i] = f"{text!r} names a forbidden entry: {', '.join(named[codes[i]])}"
+        out.message[i] = f"{text!r} names a forbidden entry: {', '.join(which[i])}"
     return replace(out, readings=Readings(states(len(cells), not_a_result=junk)))
 
 

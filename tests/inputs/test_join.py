@@ -282,3 +282,43 @@ def test_join_matches_a_plain_python_join(main: list[str | None], join: dict[str
                                             for o, e in zip(own, expected, strict=True)]
     unknown = [k for k in join if k not in {key(i) for i in main}]
     assert len(notes) == (1 if unknown else 0)
+
+
+JOIN_SPEC = """\
+name: t
+version: "1"
+id_column: batch_id
+checks:
+  - name: window
+    column: pct_in_window
+    unit: "%"
+    min: 60
+"""
+
+
+@pytest.mark.parametrize("twin", ["EXO-001\u200b", "EXO\u2010001", "EXO 001", "exo_001",
+                                  "\uff25XO-001"])
+def test_join_rows_that_are_one_batch_id_are_ambiguous(tmp_path: Path, twin: str) -> None:
+    """The join compared ids on case and spaces only, while batch_identity compares them
+    normalised (qc/text.py id_keys): a second NTA row for EXO-001 written `EXO\u2010001`
+    failing 40 % was dropped as 'not in the batch file', and the batch passed on 80 %."""
+    (tmp_path / "b.csv").write_text("batch_id,x\nEXO-001,1\n", encoding="utf-8")
+    (tmp_path / "j.csv").write_text(f"batch_id,pct_in_window\nEXO-001,80\n{twin},40\n",
+                                    encoding="utf-8")
+    (tmp_path / "s.yaml").write_text(JOIN_SPEC, encoding="utf-8")
+    run = run_cli("check", str(tmp_path / "b.csv"), "-j", str(tmp_path / "j.csv"), "-s",
+                  str(tmp_path / "s.yaml"), "-f", "json")
+    assert run.code == 2, run
+    assert "ambiguous" in run.err
+
+
+def test_a_join_id_spelled_another_way_still_joins(tmp_path: Path) -> None:
+    (tmp_path / "b.csv").write_text("batch_id,x\nEXO-001,1\n", encoding="utf-8")
+    (tmp_path / "j.csv").write_text("batch_id,pct_in_window\nEXO\u2010001,40\n",
+                                    encoding="utf-8")
+    (tmp_path / "s.yaml").write_text(JOIN_SPEC, encoding="utf-8")
+    run = run_cli("check", str(tmp_path / "b.csv"), "-j", str(tmp_path / "j.csv"), "-s",
+                  str(tmp_path / "s.yaml"), "-f", "json")
+    assert run.code == 1, run
+    window = json.loads(run.out)["batches"][0]["checks"][1]
+    assert (window["status"], window["reason"]) == ("fail", "out_of_spec")

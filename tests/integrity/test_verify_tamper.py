@@ -399,3 +399,44 @@ def test_a_recorded_path_with_control_characters_or_too_long_is_refused(lab: Lab
     assert run.code == 2
     assert run.err.startswith("exoqc: r.json: inputs[0]: not a file path: ")
     assert "\x1b" not in run.err and len(run.err) < 200
+
+
+@pytest.mark.parametrize(("where", "value"), [
+    (("summary", "checks_judged"), 999),
+    (("summary", "checks_not_tested"), 999),
+    (("summary", "checks_reported"), 999),
+    (("summary", "checks_passed"), 9),  # a field exoqc does not write in the summary
+    (("tool", "name"), "exoqc-validated"),
+])
+def test_every_summary_and_tool_field_is_compared(lab: Lab, where: tuple[str, str],
+                                                  value: Any) -> None:
+    """verify compared five summary fields: an unsigned report edited to say every check was
+    judged (`checks_not_tested: 0`, `checks_judged` raised) still verified."""
+    lab.check()
+    lab.edit(lambda doc: doc[where[0]].__setitem__(where[1], value))
+    run = lab.verify()
+    assert run.code == 1, run
+    assert where[1] in verdict(run.out)
+
+
+@pytest.mark.parametrize("where", [("spec",), ("spec", "files", 0), ("inputs", 0),
+                                   ("provenance",), ("provenance", "options"),
+                                   ("batches", 0), ("batches", 0, "checks", 1)])
+def test_a_field_exoqc_does_not_write_is_caught_at_any_depth(lab: Lab,
+                                                             where: tuple[Any, ...]) -> None:
+    """Only the top level was checked for fields exoqc does not write: an unsigned report
+    given `"released": true` in a batch, a check or an input still verified, 'every result
+    reproduced'."""
+    lab.check()
+
+    def forge(doc: dict[str, Any]) -> None:
+        target: Any = doc
+        for key in where:
+            target = target[key]
+        target["released"] = True
+
+    lab.edit(forge)
+    run = lab.verify()
+    assert run.code == 1, run
+    assert "fields exoqc does not write" in verdict(run.out)
+    assert "released" in verdict(run.out)

@@ -14,6 +14,7 @@ from decimal import Decimal
 import numpy as np
 
 from qc.engine import evaluate as engine
+from qc.engine import units
 from qc.engine.cells import Cells, Interval, Numbers, parse_numbers, parse_one, read_cells
 from qc.engine.derived import expr
 from qc.errors import InputError
@@ -71,6 +72,13 @@ def judge_derived(check: Check, derived: Derived, table: Table, *, decimal_comma
         for row in np.flatnonzero(hidden).tolist():
             text = cells[name].text[row].as_py()
             said.setdefault(row, f"{name}: {engine.invisible_message(text)}")
+        got = nums[name]
+        with np.errstate(invalid="ignore"):
+            negative = got.valid & (((got.lo < 0) & ~np.isneginf(got.lo)) | (got.hi < 0)
+                                    | ((got.hi == 0) & got.hi_open))
+        for row in np.flatnonzero(negative).tolist():
+            said.setdefault(row, f"{name}: {cells[name].text[row].as_py()!r} is negative, but "
+                                 "the inputs of a derived attribute are amounts")
     if said:  # never a pass, whatever the other inputs hold (an empty one included)
         rows = np.fromiter(said, dtype=np.intp, count=len(said))
         unreadable[rows] = True
@@ -81,6 +89,16 @@ def judge_derived(check: Check, derived: Derived, table: Table, *, decimal_comma
     overflow = (value.lo == np.inf) | (value.hi == -np.inf)  # beyond the double range
     computed = (~missing & ~unreadable & ~value.bad & ~overflow & ~np.isnan(value.lo)
                 & ~np.isnan(value.hi))
+    rule_unit = check.rule.unit if isinstance(check.rule, Limits) else None
+    target = units.find(rule_unit) if rule_unit else None
+    if target is not None and not target.signed:  # `a - b` below zero: not a possible value
+        with np.errstate(invalid="ignore"):
+            below = computed & (((value.lo < 0) & ~np.isneginf(value.lo)) | (value.hi < 0))
+        for row in np.flatnonzero(below).tolist():
+            said.setdefault(row, f"negative, but {target.dimension} cannot be negative")
+        unreadable |= below
+        missing &= ~below
+        computed &= ~below
     result = Numbers(value.lo, value.hi, value.lo_open, value.hi_open, computed,
                      np.ones(n, dtype=bool))
     shown = expr.texts(value.lo, value.hi, value.lo_open, value.hi_open, computed)

@@ -22,6 +22,7 @@ import numpy as np
 from qc.errors import OutputError
 from qc.model import Check, CheckResult, Limits, Reading, Reason, Report, Status
 from qc.render import RenderOptions
+from qc.render.attribution import judged_as_of
 from qc.render.notation import alert, criterion
 
 MAX_BATCHES = 5000
@@ -103,6 +104,7 @@ def context(report: Report) -> dict[str, Any]:
     return {
         "tool_version": report.tool_version,
         "generated_at": report.generated_at,
+        "as_of": judged_as_of(report),
         "verdict": Word(RUN_WORDS[s.verdict], s.verdict.label),
         "counts": s,
         "spec": {
