@@ -156,7 +156,8 @@ def audit_verify(path: str, public_key: str | None, head_file: str | None) -> No
         if head is not None:
             what.append(f"entry {head.entries} matches the head")
         extra = "".join(f", {w}" for w in what)
-        say(f"intact: {path}: {result.lines} entries{extra}, head sha256 {result.head}")
+        noun = "entry" if result.lines == 1 else "entries"
+        say(f"intact: {path}: {result.lines} {noun}{extra}, head sha256 {result.head}")
         exit_with(0)
     noun = "problem" if len(result.problems) == 1 else "problems"
     say(f"BROKEN: {path}: {len(result.problems)} {noun} in {result.lines} "
