@@ -11,6 +11,7 @@ cannot be caught (docs/testing.md).
 from __future__ import annotations
 
 import json
+import itertools
 import os
 import random
 import signal
@@ -287,3 +288,29 @@ def test_only_temp_files_of_a_gone_writer_on_this_host_are_removed(tmp_path: Pat
         (tmp_path / name).write_text("partial")
     output.write_atomically([(target, lambda: iter(["report\n"]))])
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*kept, "r.json"])
+
+
+@pytest.mark.parametrize("has_fadvise", [True, False])
+def test_writeback_of_a_large_report_keeps_its_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     has_fadvise: bool) -> None:
+    """A report past WRITEBACK asks the kernel to start writing back as it goes; where the
+    OS has no posix_fadvise (macOS) nothing is asked. The bytes are the same either way."""
+    from qc import output
+
+    calls: list[tuple[int, int]] = []
+    monkeypatch.setattr(output, "WRITEBACK", 3 * output.WRITE_SIZE)
+    if has_fadvise:
+        monkeypatch.setattr(output.os, "posix_fadvise",
+                            lambda fd, offset, length, advice: calls.append((offset, length)),
+                            raising=False)
+    else:
+        monkeypatch.delattr(output.os, "posix_fadvise", raising=False)
+    chunks = [f"line {i} \u00b5\u2028\n" * 2000 for i in range(400)]
+    target = tmp_path / "big.txt"
+    output.write_atomically([(target, lambda: iter(chunks))])
+    assert target.read_bytes() == "".join(chunks).encode("utf-8")
+    if has_fadvise:
+        assert calls and calls[0][0] == 0
+        assert all(b[0] == a[0] + a[1] for a, b in itertools.pairwise(calls))
+    else:
+        assert calls == []
