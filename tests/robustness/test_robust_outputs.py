@@ -10,8 +10,8 @@ cannot be caught (docs/testing.md).
 
 from __future__ import annotations
 
-import json
 import itertools
+import json
 import os
 import random
 import signal
