@@ -29,7 +29,8 @@ def _entries() -> list[dict[str, object]]:
 def _log_verifies(entries: int) -> None:
     result = run_cli("audit", "verify", "audit.log")
     assert (result.code, result.err) == (0, ""), result
-    assert result.out.startswith(f"intact: audit.log: {entries} entries, head sha256 ")
+    noun = "entry" if entries == 1 else "entries"
+    assert result.out.startswith(f"intact: audit.log: {entries} {noun}, head sha256 ")
 
 
 def _check(*extra: str) -> tuple[int, str]:
