@@ -146,19 +146,26 @@ DATE_KEYS = ("min", "max", "warn_min", "warn_max", "min_exclusive", "max_exclusi
 
 @dataclass(frozen=True)
 class DateBound:
-    """A date limit: a fixed ISO date, `today` plus `days`, or another column of the row."""
+    """A date limit: a fixed ISO date, `today` plus `days`, or another column of the row
+    moved by an optional offset (`{column: manufacture_date, offset: 24 months}`)."""
 
     kind: str  # "date" | "today" | "column"
     date: str = ""  # ISO date, for kind "date"
     days: int = 0  # offset from today, for kind "today"
     column: str = ""  # for kind "column"
+    offset: int = 0  # for kind "column": how many `offset_unit`s after (or before) the column
+    offset_unit: str = "day"  # "day" | "month" | "year"
 
     def __str__(self) -> str:
         if self.kind == "date":
             return self.date
         if self.kind == "today":
             return "today" if not self.days else f"today{self.days:+d}d"
-        return self.column
+        if not self.offset:
+            return self.column
+        plural = "" if abs(self.offset) == 1 else "s"
+        sign = "+" if self.offset > 0 else "−"
+        return f"{self.column} {sign} {abs(self.offset)} {self.offset_unit}{plural}"
 
 
 @dataclass(frozen=True)
@@ -173,6 +180,7 @@ class DateLimits:
     min_exclusive: DateBound | None = None  # strict: the date must be after it
     max_exclusive: DateBound | None = None  # strict: the date must be before it
     formats: tuple[str, ...] = ()
+    partial: str | None = None  # "start" | "end": a partial date (`12/2026`) stands for that day
 
     @property
     def lower(self) -> DateBound | None:
@@ -299,7 +307,9 @@ class Readings:
       unit; equal for an exact value, -inf / inf on the open side of a censored `<0.5` /
       `>95`, NaN where `state` is not VALUE) and `lo_open`, `hi_open` (bool: the bound is
       excluded, `<0.5` is open above). None for other kinds.
-    - date checks: `date` (datetime64[D], NaT where `state` is not VALUE). None otherwise.
+    - date checks: `date` (datetime64[D], NaT where `state` is not VALUE) and `date_end`:
+      the last day of the period a partial date names (`2026-12`: 2026-12-01 to 2026-12-31;
+      equal to `date` for a full date). None otherwise.
 
     A cell-wise check is read once per distinct cell text: then the arrays given are one
     entry per distinct text and `codes` maps each batch to its entry; the per-batch columns
@@ -310,10 +320,11 @@ class Readings:
 
     def __init__(self, state: Codes, *, lo: Floats | None = None, hi: Floats | None = None,
                  lo_open: Bools | None = None, hi_open: Bools | None = None,
-                 date: Days | None = None, codes: Ints | None = None) -> None:
+                 date: Days | None = None, date_end: Days | None = None,
+                 codes: Ints | None = None) -> None:
         self._stored: dict[str, npt.NDArray[np.generic] | None] = {
             "state": state, "lo": lo, "hi": hi, "lo_open": lo_open, "hi_open": hi_open,
-            "date": date}
+            "date": date, "date_end": date_end}
         for array in (*self._stored.values(), codes):
             if array is not None:
                 array.flags.writeable = False  # a record: what was read stays as read
@@ -365,6 +376,10 @@ class Readings:
     @property
     def date(self) -> Days | None:
         return self._column("date")  # type: ignore[no-any-return]
+
+    @property
+    def date_end(self) -> Days | None:
+        return self._column("date_end")  # type: ignore[no-any-return]
 
     def count(self, reading: Reading) -> int:
         """How many batches were read as `reading` (without spreading the columns)."""

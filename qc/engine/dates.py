@@ -20,6 +20,11 @@ reads as the wall-clock time instead of the run's as-of date, and a leading minu
 its ISO parser reads as a year before the common era. Any other format (`%b`, `%y`, ...)
 goes to pandas itself, imported only then. tests/engine/test_dates_read.py compares this
 module with pandas on generated texts.
+
+A format without a day (`%m/%Y`, `%b %Y`, `%Y`) names a period, not a day: `read_periods`
+gives each text's first and last day (`12/2026` is 2026-12-01 to 2026-12-31), and the date
+rule judges the period as a whole (qc/rules/dates.py). `PARTIAL_ISO` are the partial ISO
+forms read beside any declared format: `2026-12` (a month) and `2026` (a year).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +42,7 @@ import numpy.typing as npt
 from qc.errors import SpecError
 
 ISO = "%Y-%m-%d"
+PARTIAL_ISO = ("%Y-%m", "%Y")
 Days = npt.NDArray[np.datetime64]
 
 # Python's _strptime.TimeRE pieces for the three directives read here (pandas uses them).
@@ -103,6 +110,52 @@ def read_texts(texts: Sequence[str], fmt: str) -> Days:
     if found:
         out[found] = np.array(days, dtype="datetime64[D]")
     return out
+
+
+def period_of(fmt: str) -> str:
+    """What one reading of `fmt` names: "day", "month" or "year" (the finest field it holds).
+
+    A format that names a day of the year or a week (`%j`, `%U`, `%W`, `%c`, `%x`) is a day."""
+    directives = set(re.findall(r"%[-#]?([A-Za-z])", fmt.replace("%%", "")))
+    if directives & set("dejcxUWVuaAw"):
+        return "day"
+    if directives & set("mbBh"):
+        return "month"
+    return "year" if directives & set("yYG") else "day"
+
+
+def read_periods(texts: Sequence[str], fmt: str) -> tuple[Days, Days]:
+    """Each text under `fmt` as its first and last day (equal for a format with a day);
+    NaT where the format does not read it."""
+    first = read_texts(texts, fmt)
+    period = period_of(fmt)
+    if period == "day":
+        return first, first
+    return first, last_day(first, period)
+
+
+def last_day(first: Days, period: str) -> Days:
+    """The last day of the month or year that starts on `first` (NaT stays NaT)."""
+    if period == "month":
+        start, step = first.astype("datetime64[M]"), np.timedelta64(1, "M")
+    else:
+        start, step = first.astype("datetime64[Y]"), np.timedelta64(1, "Y")
+    return cast(Days, (start + step).astype("datetime64[D]") - np.timedelta64(1, "D"))
+
+
+def add_offset(days: Days, amount: int, unit: str) -> Days:
+    """`days` moved by `amount` days, months or years; a day past the end of the target
+    month is clamped to its last day (2026-01-31 + 1 month is 2026-02-28). NaT stays NaT."""
+    if unit == "day":
+        return days + np.timedelta64(amount, "D")
+    months = amount * (12 if unit == "year" else 1)
+    month = days.astype("datetime64[M]")
+    day_of_month = days - month.astype("datetime64[D]")
+    target = month + np.timedelta64(months, "M")
+    start = target.astype("datetime64[D]")
+    last = (target + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+    moved: Days = start + np.minimum(day_of_month, last - start)
+    return moved
 
 
 def read_one(text: str, reader: DateFormat) -> tuple[int, int, int] | None:

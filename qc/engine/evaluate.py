@@ -196,7 +196,8 @@ def absent_readings(check: Check, n: int) -> Readings:
         no = np.zeros(n, dtype=bool)
         return Readings(state, lo=nan, hi=nan.copy(), lo_open=no, hi_open=no.copy())
     if isinstance(check.rule, DateLimits):
-        return Readings(state, date=np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"))
+        nat = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+        return Readings(state, date=nat, date_end=nat.copy())
     return Readings(state)
 
 
@@ -287,7 +288,8 @@ def readings(read: Readings | None, missing: Bools, hidden: Bools, broken: Ints 
     columns: dict[str, Any] = {}
     if read is not None:
         columns = {"lo": read.lo, "hi": read.hi, "lo_open": read.lo_open,
-                   "hi_open": read.hi_open, "date": read.date}
+                   "hi_open": read.hi_open, "date": read.date,
+                   "date_end": read.date_end}
     spread = (absent is not None and absent.size) or (broken is not None and broken.size)
     if codes is not None and spread:
         # Rows that differ from their distinct text: spread to one entry per row first.
@@ -302,7 +304,8 @@ def readings(read: Readings | None, missing: Bools, hidden: Bools, broken: Ints 
     if absent is not None and absent.size:
         state[absent] = Reading.ABSENT
     for rows in blank:  # few rows: copies of the rule's columns with those rows blanked
-        for key, empty in (("lo", np.nan), ("hi", np.nan), ("date", np.datetime64("NaT"))):
+        for key, empty in (("lo", np.nan), ("hi", np.nan), ("date", np.datetime64("NaT")),
+                           ("date_end", np.datetime64("NaT"))):
             if columns.get(key) is not None:
                 columns[key] = columns[key].copy()
                 columns[key][rows] = empty

@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 
 from qc.engine.arrowbuf import to_numpy
 from qc.engine.cells import MISSING_TOKENS, Cells
-from qc.engine.dates import ISO, read_texts
+from qc.engine.dates import ISO, PARTIAL_ISO, add_offset, read_periods
 from qc.model import DATE_KEYS, Check, DateBound, DateLimits, Readings, Reason, Status, header_key
 from qc.rules.entry import Entry, SpecPath, Where, shown
 from qc.rules.outcome import Outcome, blank, mark, states
@@ -48,58 +48,84 @@ Bools = npt.NDArray[np.bool_]
 
 @dataclass(frozen=True, eq=False)
 class Dates:
-    """A column read as dates: `value` (NaT where unreadable), and why each bad cell is."""
+    """A column read as dates: each cell's period `first` to `last` (one day for a full
+    date, NaT where unreadable), and why each bad cell is."""
 
-    value: Days
+    first: Days
+    last: Days
     readable: npt.NDArray[np.bool_]
     problem: npt.NDArray[np.object_]  # str or None
+    partial: Bools  # the cell names a period (before any `partial:` convention)
 
 
 def formats_of(rule: DateLimits) -> tuple[str, ...]:
-    return tuple(dict.fromkeys((ISO, *rule.formats)))
+    return tuple(dict.fromkeys((ISO, *PARTIAL_ISO, *rule.formats)))
 
 
-def read_dates(cells: Cells, formats: tuple[str, ...]) -> Dates:
-    """Every cell under every format; a cell two formats read differently is ambiguous."""
+def read_dates(cells: Cells, formats: tuple[str, ...], partial: str | None = None) -> Dates:
+    """Every cell under every format; a cell two formats read differently is ambiguous.
+
+    A format without a day reads a period (`2026-12`: the whole of December); `partial`
+    ("start" or "end") makes such a period the one day the lab's convention means."""
     encoded = pc.dictionary_encode(cells.text)
     codes = to_numpy(encoded.indices).astype(np.intp, copy=False)
     distinct: list[str] = encoded.dictionary.to_pylist()
-    readings = _readings(distinct, formats)[:, codes]
-    ok = ~np.isnat(readings)
+    starts, ends = _readings(distinct, formats)
+    starts, ends = starts[:, codes], ends[:, codes]
+    ok = ~np.isnat(starts)
     count = ok.sum(axis=0)
-    first = readings[np.argmax(ok, axis=0), np.arange(len(codes))]
-    conflict = (ok & (readings != first)).any(axis=0)
+    pick = np.argmax(ok, axis=0), np.arange(len(codes))
+    first, last = starts[pick], ends[pick]
+    conflict = (ok & ((starts != first) | (ends != last))).any(axis=0)
     readable = (count > 0) & ~conflict & ~cells.missing
     problem = np.full(len(codes), None, dtype=object)
-    shown = " or ".join("ISO 2026-03-07" if f == ISO else f for f in formats)
+    shown = " or ".join("ISO 2026-03-07" if f == ISO else f for f in formats
+                        if f not in PARTIAL_ISO)
     for i in np.flatnonzero(~readable & ~cells.missing).tolist():
         cell = distinct[codes[i]]
         if conflict[i]:
-            reads = ", ".join(f"{f} reads {readings[k, i]}" for k, f in enumerate(formats)
-                              if ok[k, i])
+            reads = ", ".join(f"{f} reads {_period(starts[k, i], ends[k, i])}"
+                              for k, f in enumerate(formats) if ok[k, i])
             problem[i] = f"{cell!r} is ambiguous: {reads}"
         else:
             problem[i] = f"cannot read {cell!r} as a date ({shown})"
-    value = np.where(readable, first, np.datetime64("NaT"))
-    return Dates(value.astype("datetime64[D]"), readable, problem)
+    nat = np.datetime64("NaT")
+    first = np.where(readable, first, nat).astype("datetime64[D]")
+    last = np.where(readable, last, nat).astype("datetime64[D]")
+    spans = readable & (first != last)
+    if partial == "start":
+        last = first.copy()
+    elif partial == "end":
+        first = last.copy()
+    return Dates(first, last, readable, problem, spans)
 
 
-def _readings(distinct: list[str], formats: tuple[str, ...]) -> Days:
-    """Each distinct text under each format (NaT where the format does not read it).
+def _readings(distinct: list[str], formats: tuple[str, ...]) -> tuple[Days, Days]:
+    """Each distinct text under each format: its first and last day (NaT where the format
+    does not read it).
 
     Missing tokens are never read (the caller ignores them); qc/engine/dates.py reads the
     rest as pandas.to_datetime would (tests/engine/test_dates_read.py)."""
-    out = np.full((len(formats), len(distinct)), np.datetime64("NaT"), dtype="datetime64[D]")
+    shape = (len(formats), len(distinct))
+    starts = np.full(shape, np.datetime64("NaT"), dtype="datetime64[D]")
+    ends = starts.copy()
     wanted = [j for j, text in enumerate(distinct) if text.lower() not in MISSING_TOKENS]
     for k, fmt in enumerate(formats):
-        out[k, wanted] = read_texts([distinct[j] for j in wanted], fmt)
-    return out
+        starts[k, wanted], ends[k, wanted] = read_periods([distinct[j] for j in wanted], fmt)
+    return starts, ends
+
+
+def _period(first: Any, last: Any) -> str:
+    return str(first) if first == last else f"{first} to {last}"
 
 
 def evaluate(rule: DateLimits, cells: Cells, *, as_of: dt.date | None = None,
              lookup: Callable[[str], Cells | None] | None = None, **_: object) -> Outcome:
+    """Each cell's period against each limit (itself a period where it is a partial date
+    in another column): certainly beyond an action limit fails `out_of_spec`; a period that
+    straddles one fails `indeterminate` (the date is not known well enough to judge)."""
     formats = formats_of(rule)
-    dates = read_dates(cells, formats)
+    dates = read_dates(cells, formats, rule.partial)
     n = len(cells)
     today = np.datetime64(as_of or dt.date.today(), "D")
     out = blank(n)
@@ -108,70 +134,101 @@ def evaluate(rule: DateLimits, cells: Cells, *, as_of: dt.date | None = None,
     out.message[:] = dates.problem
     failed = ~present | ~dates.readable
     limits = rule.bounds()
-    bounds = {}
+    bounds: dict[str, tuple[Days, Days]] = {}
     for key, bound in limits.items():
-        values, problems = _bound(bound, n, today, formats, lookup)
+        low, high, problems = _bound(bound, n, today, formats, rule.partial, lookup)
         unusable = present & dates.readable & ~failed & (problems != None)  # noqa: E711
         mark(out, unusable, Status.FAIL, Reason.INVALID)
         out.message[unusable] = problems[unusable]
         failed |= unusable
-        bounds[key] = values
+        bounds[key] = (low, high)
     judged = ~failed
-    v = dates.value
-    for key, status, reason, kind, outside in _SIDES:
-        if key not in bounds:
-            continue
-        limit = bounds[key]
-        hit = judged & outside(v, limit)
-        mark(out, hit, status, reason)
-        bound = limits[key]
-        for i in np.flatnonzero(hit).tolist():
-            out.message[i] = f"{v[i]} is {kind} {_bound_text(bound, limit[i])}"
-        judged &= ~hit
-    return replace(out, readings=Readings(states(n, ~dates.readable), date=dates.value))
+    first, last = dates.first, dates.last
+    for certain in (True, False):
+        for key, status, reason, kind, beyond, touches in _SIDES:
+            if key not in bounds:
+                continue
+            low, high = bounds[key]
+            hit = judged & (beyond(first, last, low, high) if certain
+                            else touches(first, last, low, high))
+            straddle = not certain
+            mark(out, hit, status, Reason.INDETERMINATE if straddle and reason else reason)
+            bound = limits[key]
+            for i in np.flatnonzero(hit).tolist():
+                limit = _bound_text(bound, low[i], high[i])
+                period = _period(first[i], last[i])
+                out.message[i] = (f"cannot tell whether {period} is within the "
+                                  f"{_LIMIT_NAMES[key]} {limit}: a partial date straddles "
+                                  "the limit; give the full date" if straddle
+                                  else f"{period} is {kind} {limit}")
+            judged &= ~hit
+    for i in np.flatnonzero(judged & dates.partial).tolist():
+        out.message[i] = (f"read as {first[i]} (partial: {rule.partial})" if rule.partial
+                          else f"read as {_period(first[i], last[i])}, within the limits")
+    return replace(out, readings=Readings(states(n, ~dates.readable), date=first,
+                                          date_end=last))
 
 
-# Each limit: its key, the verdict of a date beyond it, the message's words, and which
-# dates are beyond it. Action limits come first, so a date beyond both fails.
-_SIDES: tuple[tuple[str, Status, Reason, str, Callable[[Days, Days], Bools]], ...] = (
-    ("min", Status.FAIL, Reason.OUT_OF_SPEC, "before the minimum", np.less),
+# Each limit: its key, the verdict beyond it, the message's words, which periods are
+# certainly beyond it and which straddle it, given the period `first..last` and the limit's
+# own period `low..high` (one day unless a partial date in another column). Action limits
+# come first, so a date beyond both fails.
+Judge = Callable[[Days, Days, Days, Days], Bools]
+_LIMIT_NAMES = {"min": "minimum", "min_exclusive": "exclusive minimum", "max": "maximum",
+                "max_exclusive": "exclusive maximum", "warn_min": "alert limit",
+                "warn_max": "alert limit"}
+_SIDES: tuple[tuple[str, Status, Reason, str, Judge, Judge], ...] = (
+    ("min", Status.FAIL, Reason.OUT_OF_SPEC, "before the minimum",
+     lambda f, la, lo, hi: la < lo, lambda f, la, lo, hi: f < hi),
     ("min_exclusive", Status.FAIL, Reason.OUT_OF_SPEC, "not after the exclusive minimum",
-     np.less_equal),
-    ("max", Status.FAIL, Reason.OUT_OF_SPEC, "after the maximum", np.greater),
+     lambda f, la, lo, hi: la <= lo, lambda f, la, lo, hi: f <= hi),
+    ("max", Status.FAIL, Reason.OUT_OF_SPEC, "after the maximum",
+     lambda f, la, lo, hi: f > hi, lambda f, la, lo, hi: la > lo),
     ("max_exclusive", Status.FAIL, Reason.OUT_OF_SPEC, "not before the exclusive maximum",
-     np.greater_equal),
-    ("warn_min", Status.WARN, Reason.NONE, "before the alert limit", np.less),
-    ("warn_max", Status.WARN, Reason.NONE, "after the alert limit", np.greater),
+     lambda f, la, lo, hi: f >= hi, lambda f, la, lo, hi: la >= lo),
+    ("warn_min", Status.WARN, Reason.NONE, "before the alert limit",
+     lambda f, la, lo, hi: la < lo, lambda f, la, lo, hi: f < hi),
+    ("warn_max", Status.WARN, Reason.NONE, "after the alert limit",
+     lambda f, la, lo, hi: f > hi, lambda f, la, lo, hi: la > lo),
 )
 
 
-def _bound_text(bound: DateBound, value: Any) -> str:
-    return str(value) if bound.kind == "date" else f"{bound} ({value})"
+def _bound_text(bound: DateBound, low: Any, high: Any) -> str:
+    return str(low) if bound.kind == "date" else f"{bound} ({_period(low, high)})"
 
 
 def _bound(bound: DateBound, n: int, today: np.datetime64, formats: tuple[str, ...],
-           lookup: Callable[[str], Cells | None] | None) -> tuple[Days, npt.NDArray[np.object_]]:
-    """The limit per row, and per row why it cannot be used (None where it can)."""
+           partial: str | None, lookup: Callable[[str], Cells | None] | None
+           ) -> tuple[Days, Days, npt.NDArray[np.object_]]:
+    """The limit per row as a period (one day unless the other column holds a partial
+    date), and per row why it cannot be used (None where it can)."""
     problems = np.full(n, None, dtype=object)
     if bound.kind == "date":
-        return np.full(n, np.datetime64(bound.date, "D")), problems
+        day = np.full(n, np.datetime64(bound.date, "D"))
+        return day, day, problems
     if bound.kind == "today":
-        return np.full(n, today + np.timedelta64(bound.days, "D")), problems
+        day = np.full(n, today + np.timedelta64(bound.days, "D"))
+        return day, day, problems
     cells = lookup(bound.column) if lookup is not None else None
     if cells is None:
         problems[:] = f"no column {bound.column!r} to compare with"
-        return np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"), problems
-    other = read_dates(cells, formats)
+        nat = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+        return nat, nat, problems
+    other = read_dates(cells, formats, partial)
     problems[cells.missing] = f"{bound.column} is empty, so there is nothing to compare with"
     bad = ~other.readable & ~cells.missing
     problems[bad] = [f"{bound.column}: {p}" for p in other.problem[bad].tolist()]
-    return other.value, problems
+    low, high = other.first, other.last
+    if bound.offset:
+        low = add_offset(low, bound.offset, bound.offset_unit)
+        high = add_offset(high, bound.offset, bound.offset_unit)
+    return low, high, problems
 
 
 # --- the spec side: keys, building from a spec entry, lab notation ----------------------
 
 RULE = DateLimits
-KEYS = ("type", *DATE_KEYS, "date_format")
+KEYS = ("type", *DATE_KEYS, "date_format", "partial")
 LABEL = "date limits"  # how the builder names this rule among those a check sets
 NAMED = "min/max limits"  # how the builder lists it among the rules a check may set
 CELLWISE = False  # `today` and {column: other} make a verdict depend on more than the cell
@@ -209,7 +266,11 @@ def build(entry: Entry) -> DateLimits:
                               f"{bounds[upper]} leave no date between them")
     formats = spec_formats(item.get("date_format"), entry.where, (*entry.at, "date_format")) \
         or entry.date_formats
-    return DateLimits(**bounds, formats=formats)
+    partial = item.get("partial")
+    if partial is not None and partial not in ("start", "end"):
+        raise entry.error(("partial",), f"{shown(partial)} is not a partial-date convention "
+                          "(write start or end)")
+    return DateLimits(**bounds, formats=formats, partial=partial)
 
 
 def spec_formats(value: Any, where: Where, at: SpecPath) -> tuple[str, ...]:
@@ -243,9 +304,20 @@ def iso_date(text: str, where: Where, at: SpecPath) -> dt.date:
         raise where.error(at, f"{text!r} is not a date (write 2026-03-07)") from None
 
 
+_OFFSET = re.compile(r"^([+-]?\d{1,4})\s*(day|month|year)s?$")
+
+
 def _date_bound(value: Any, where: Where, at: SpecPath) -> DateBound:
     if isinstance(value, dict):
-        return DateBound("column", column=value["column"])
+        offset = value.get("offset")
+        if offset is None:
+            return DateBound("column", column=value["column"])
+        found = _OFFSET.match(str(offset).strip()) if isinstance(offset, str) else None
+        if found is None:
+            raise where.error((*at, "offset"), f"{shown(offset)} is not a date offset "
+                              "(write 24 months, 30 days, 1 year or -7 days)")
+        return DateBound("column", column=value["column"], offset=int(found.group(1)),
+                         offset_unit=found.group(2))
     if isinstance(value, str):
         found = _TODAY.match(value.strip())
         if found:
@@ -254,7 +326,8 @@ def _date_bound(value: Any, where: Where, at: SpecPath) -> DateBound:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
             return DateBound("date", date=iso_date(value.strip(), where, at).isoformat())
     raise where.error(at, f"{shown(value)} is not a date limit (write 2026-03-07, today, "
-                          "today+30d, today-7d or {column: name})")
+                          "today+30d, today-7d, {column: name} or "
+                          "{column: name, offset: 24 months})")
 
 
 def notation(rule: DateLimits) -> str:
@@ -286,6 +359,8 @@ def annotation(rule: DateLimits) -> str:
         text += f" (alert {band})"
     if rule.formats:
         text += "; formats " + ", ".join(rule.formats)
+    if rule.partial:
+        text += f"; a partial date means its {'last' if rule.partial == 'end' else 'first'} day"
     return text
 
 

@@ -101,4 +101,4 @@ def test_a_wall_clock_word_in_a_date_cell_fails_as_unreadable() -> None:
     read = date_rule.read_dates(cells, (dates.ISO, "%d.%m.%Y"))
     assert read.readable.tolist() == [False, True, False]
     assert read.problem[0] == "cannot read 'today' as a date (ISO 2026-03-07 or %d.%m.%Y)"
-    assert np.isnat(read.value[[0, 2]]).all()
+    assert np.isnat(read.first[[0, 2]]).all()

@@ -106,11 +106,11 @@ def test_check_level_format_and_column_limit(judge: Callable[..., object]) -> No
 
 
 @pytest.mark.parametrize(("limit", "problem"), [
-    ("tomorrow", "'tomorrow' is not a date limit (write 2026-03-07, today, today+30d, today-7d "
-                 "or {column: name})"),
+    ("tomorrow", "'tomorrow' is not a date limit (write 2026-03-07, today, today+30d, today-7d, "
+                 "{column: name} or {column: name, offset: 24 months})"),
     ("2026-02-30", "'2026-02-30' is not a date (write 2026-03-07)"),
-    ("5", "the number 5 is not a date limit (write 2026-03-07, today, today+30d, today-7d or "
-          "{column: name})"),
+    ("5", "the number 5 is not a date limit (write 2026-03-07, today, today+30d, today-7d, "
+          "{column: name} or {column: name, offset: 24 months})"),
 ])
 def test_bad_date_limits(write: Callable[..., Path], limit: str, problem: str) -> None:
     spec = write("s.yaml", EXPIRY.replace("min: today\n", f"min: {limit}\n"))
@@ -211,7 +211,8 @@ def test_exclusive_date_limits_fail_on_the_day(judge: Callable[..., object]) -> 
      "8:20: checks[0].min_exclusive: min_exclusive today+5d is after max_exclusive today"),
     ("    min_exclusive: 7\n",
      "8:20: checks[0].min_exclusive: the number 7 is not a date limit (write 2026-03-07, "
-     "today, today+30d, today-7d or {column: name})"),
+     "today, today+30d, today-7d, {column: name} or "
+                     "{column: name, offset: 24 months})"),
 ])
 def test_bad_exclusive_date_limits(write: Callable[..., Path], limits: str,
                                    problem: str) -> None:
