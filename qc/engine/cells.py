@@ -168,13 +168,18 @@ def _prepare(text: str, decimal_comma: bool) -> str:
     return text.replace(",", ".") if decimal_comma else text
 
 
+# The end of a cell's message when it holds a decimal comma and --decimal , was not given;
+# the terminal table counts these and says the hint once (qc/render/hints.py).
+DECIMAL_COMMA_NOT_READ = "a decimal comma is not read unless --decimal , is given"
+
+
 def parse_one(text: str, target: Unit | None, *, decimal_comma: bool = False) -> Interval | str:
     """Read one cell; return its interval in the target unit, or why it cannot be read."""
     shape = shape_problem(text, decimal_comma)
     if shape is not None:
         return shape
     if not decimal_comma and _DECIMAL_COMMA.match(text.strip()):
-        return "a decimal comma is not read unless --decimal , is given"
+        return DECIMAL_COMMA_NOT_READ
     found = _GRAMMAR.match(_prepare(text, decimal_comma))
     if found is None:
         return "not a number"
