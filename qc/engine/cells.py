@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from qc.engine import units
 from qc.engine.arrowbuf import bools, indices, text_scalar, texts, to_numpy
 from qc.engine.units import Unit
-from qc.model import DOUBLE_MAX
+from qc.model import DECIMAL_COMMA_NOT_READ, DOUBLE_MAX
 from qc.text import BLANK, BLANK_LETTERS
 
 MISSING_TOKENS = ("", "na", "n/a")
@@ -166,11 +166,6 @@ def _prepare(text: str, decimal_comma: bool) -> str:
         text = text.replace(space, " ")
     text = text.replace("\u2212", "-")
     return text.replace(",", ".") if decimal_comma else text
-
-
-# The end of a cell's message when it holds a decimal comma and --decimal , was not given;
-# the terminal table counts these and says the hint once (qc/render/hints.py).
-DECIMAL_COMMA_NOT_READ = "a decimal comma is not read unless --decimal , is given"
 
 
 def parse_one(text: str, target: Unit | None, *, decimal_comma: bool = False) -> Interval | str:

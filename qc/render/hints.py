@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qc.engine.cells import DECIMAL_COMMA_NOT_READ
-from qc.model import Reason, Report
+from qc.model import DECIMAL_COMMA_NOT_READ, Reason, Report
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,8 @@ UNWRAPPED = 1_000_000  # the line width when rows must not wrap
 TABLE_FROM = 100  # columns: from this width on, a table; below it, the stacked layout
 MIN_DETAIL = 30  # a table whose detail column would be narrower is stacked instead
 GAP = "  "  # between the table's columns
-INDENT = 2  # the stacked layout's detail, and every continuation line
+INDENT = 2  # the stacked layout's detail, and the continuation of its first line
+HANG = 4  # the continuation of a title, summary or note line
 
 # A word, with a quoted value glued to what touches it (`'85 mL'`, `read '7,4':`).
 _WORD = re.compile(r"""(?:'[^'\n]*'|"[^"\n]*"|\S)+""")
@@ -85,7 +86,7 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
     width = options.width if options.wrap else UNWRAPPED
 
     def say(text: str, style: str = "") -> None:
-        for line in flow(words(text, style), width):
+        for line in flow(words(text, style), width, hang=HANG):
             console.print(line, soft_wrap=True)
 
     spec = report.spec
@@ -99,7 +100,7 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
     attribution = attribution_line(report)
     if attribution:
         say(visible(attribution), "dim")
-    for line in flow(_summary(report), width):
+    for line in flow(_summary(report), width, hang=HANG):
         console.print(line, soft_wrap=True)
     found = hint_counts.count(report)
     for counted in found:
