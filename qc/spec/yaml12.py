@@ -149,7 +149,7 @@ def plain_words(exc: yaml.MarkedYAMLError) -> tuple[str, Any]:
         return (f"unclosed bracket: the {bracket!r} that starts here has no {close!r} (or a "
                 "',' is missing between its items)"), opened
     if "simple key" in context and "could not find expected ':'" in problem:
-        return ("missing colon: this line has no ':' after its key (write `key: value`)"
+        return ("missing colon: this line has no ':' after its key (write 'key: value')"
                 ), opened
     if problem.startswith("mapping values are not allowed here"):
         return ("unexpected ':': check the indentation of this line against the line above, "
