@@ -41,16 +41,23 @@ class Counted:
 
 def count(report: Report) -> tuple[Counted, ...]:
     """How many check results of every batch end with each hint's cause (only invalid
-    results can: the others are not looked at)."""
+    results can: the others are not looked at). A column stored as distinct messages and
+    codes (qc/engine/coded.py) is tested once per distinct message."""
     totals = dict.fromkeys(HINTS, 0)
     for result in report.results:
-        for i in np.flatnonzero(np.asarray(result.reason) == Reason.INVALID).tolist():
-            message = result.message[i]
-            if not message:
-                continue
-            for hint in HINTS:
-                if message.endswith(hint.cause):
-                    totals[hint] += 1
+        invalid = np.flatnonzero(np.asarray(result.reason) == Reason.INVALID)
+        if not len(invalid):
+            continue
+        codes = getattr(result.message, "codes", None)
+        distinct = getattr(result.message, "distinct", None)
+        for hint in HINTS:
+            if codes is not None and distinct is not None:
+                per = np.bincount(np.asarray(codes)[invalid], minlength=len(distinct))
+                totals[hint] += sum(int(per[k]) for k, message in enumerate(distinct)
+                                    if per[k] and message and message.endswith(hint.cause))
+            else:
+                totals[hint] += sum(1 for i in invalid.tolist()
+                                    if (m := result.message[i]) and m.endswith(hint.cause))
     return tuple(Counted(h, n) for h, n in totals.items() if n)
 
 
