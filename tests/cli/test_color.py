@@ -95,3 +95,15 @@ def test_colour_never_reaches_json_or_errors() -> None:
 def test_a_bad_choice_is_a_usage_error() -> None:
     r = run_cli("check", "x.csv", "-s", "clinical", "--color", "sometimes")
     assert r.code == 2 and "'sometimes' is not one of 'auto', 'always', 'never'" in r.err, r
+
+
+@pytest.mark.usefixtures("folder")
+@pytest.mark.parametrize("root", [("--color", "never"), ("--color=always",)])
+def test_a_report_made_with_the_root_groups_color_verifies(root: tuple[str, ...]) -> None:
+    """--color changes only what is printed: verify re-reads the recorded command line
+    with it before `check` and finds nothing to re-run differently."""
+    made = run_cli(*root, "check", "batches.csv", "-s", "spec.yaml", "-o", "r.json",
+                   "--color", "always")
+    assert made.code == 1, made
+    checked = run_cli("verify", "r.json")
+    assert checked.code == 0, checked
