@@ -58,6 +58,11 @@ class Status(enum.IntEnum):
 _SEVERITY = np.array([0, 1, 2, 0, 0], dtype=np.int8)
 
 
+# The end of a cell's message when it holds a decimal comma and --decimal , was not given
+# (qc/engine/cells.py); the terminal counts these and says the hint once (qc/render/hints.py).
+DECIMAL_COMMA_NOT_READ = "a decimal comma is not read unless --decimal , is given"
+
+
 def severity(status: npt.NDArray[np.int8]) -> npt.NDArray[np.int8]:
     """Statuses as verdict weights: PASS, WARN, FAIL as themselves; NOT_TESTED and
     REPORTED as PASS (they are not judgements)."""

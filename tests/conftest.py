@@ -105,6 +105,9 @@ def _stable_attribution(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
     # Under GitHub Actions the default output gains annotations; tests that want them set it.
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    # The terminal's width and colour come from these (qc/cli/terminal.py): tests set them.
+    for name in ("COLUMNS", "FORCE_COLOR", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

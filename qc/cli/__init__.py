@@ -13,6 +13,7 @@ from qc.cli.check import check
 from qc.cli.gmp import audit, keygen, selftest, verify
 from qc.cli.lab import nta, trend
 from qc.cli.spec import init, spec
+from qc.cli.terminal import color_option
 from qc.render import RENDERERS, SUFFIXES
 
 
@@ -28,6 +29,7 @@ class _Main(click.Group):
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "-V", "--version", package_name="exoqc",
                       message="exoqc %(version)s")
+@color_option
 def main() -> None:
     """Check exosome (EV) product batches against a release specification."""
 

@@ -10,7 +10,7 @@ import click
 
 from qc.cli.guard import command_line, exit_with, guard, say
 from qc.cli.params import DATE, NON_EMPTY, REGEX
-from qc.cli.terminal import terminal, write
+from qc.cli.terminal import color_option, terminal, write
 from qc.render import SUFFIXES
 
 
@@ -56,6 +56,7 @@ from qc.render import SUFFIXES
                    "today. Recorded in the report.")
 @click.option("--release", is_flag=True,
               help="Exit 2 instead of judging when the spec is a draft or not yet effective.")
+@color_option
 @guard
 def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[str, ...],
           fail_on: str, decimal: str, sheet: str | None, verbose: bool, quiet: bool,

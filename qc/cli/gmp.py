@@ -81,6 +81,8 @@ def _parse_check_command(command: Sequence[str]) -> Mapping[str, Any]:
     from qc.errors import UsageError
 
     args = list(command)
+    while len(args) > 2 and args[1].startswith("--color"):  # the root group's display option
+        del args[1:2 if "=" in args[1] else 3]
     if len(args) < 2 or args[1] != "check":
         raise UsageError(f"not an exoqc check command line: {excerpt(' '.join(args))}")
     try:

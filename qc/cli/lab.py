@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from decimal import Decimal
 from functools import partial
@@ -10,7 +11,7 @@ import click
 
 from qc.cli.guard import exit_with, guard
 from qc.cli.params import REGEX, WINDOW
-from qc.cli.terminal import terminal, write
+from qc.cli.terminal import color_choice, color_option, terminal, use_color, write
 
 
 @click.command()
@@ -25,6 +26,7 @@ from qc.cli.terminal import terminal, write
                    "match). Default: the export's Sample Name, else the file name stem.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; exit code and -o files only.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
+@color_option
 @guard
 def nta(files: tuple[str, ...], outputs: tuple[str, ...], window: tuple[Decimal, Decimal],
         id_pattern: str | None,
@@ -41,7 +43,8 @@ def nta(files: tuple[str, ...], outputs: tuple[str, ...], window: tuple[Decimal,
 
     planned = plan_outputs(outputs, files, NTA_SUFFIXES)
     show = sys.stderr.isatty() and len(files) >= NTA_PROGRESS_FROM
-    with progress_bar(len(files), enabled=show) as advance:
+    color = use_color(color_choice(), tty=True, environ=os.environ)
+    with progress_bar(len(files), enabled=show, color=color) as advance:
         result = run_nta(NtaOptions(files, window, id_pattern), progress=advance)
     write_atomically([(p.path, partial(FORMATS[p.fmt], result)) for p in planned])
     if not quiet:
@@ -69,6 +72,7 @@ NTA_PROGRESS_FROM = 10  # files: fewer are read before a progress bar would show
               help="The decimal separator of the batch files (',' reads 0,3 as 0.3).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; exit code and -o files only.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
+@color_option
 @guard
 def trend(inputs: tuple[str, ...], spec: str, by: str | None, fmt: str,
           outputs: tuple[str, ...], fail_on_signal: bool, decimal: str, quiet: bool,

@@ -1,5 +1,9 @@
 """What exoqc knows about the terminal it prints to: colour, width, and a reader that left.
 
+Colour: `--color always|never` (on the root group and on each command that colours its
+output) wins over NO_COLOR, which wins over FORCE_COLOR, which wins over "is stdout a
+terminal". Width: COLUMNS, else the terminal, else 100.
+
 Every command prints through `echo` or `write`: when stdout is a pipe whose reader has gone
 (`exoqc audit verify LOG | head -2`), the rest of the output is dropped quietly and the
 command ends with the exit code it would have had; nothing is printed about it.
@@ -12,8 +16,9 @@ import io
 import os
 import shutil
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import click
 
@@ -26,11 +31,59 @@ class Terminal:
     width: int
 
 
+COLOR_CHOICES = ("auto", "always", "never")
+_COLOR_KEY = "exoqc.color"
+
+
+def _remember_color(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """Keep `--color` where `terminal()` finds it: the innermost one given wins (a command's
+    own `--color` over the root group's)."""
+    if value is not None:
+        ctx.meta[_COLOR_KEY] = value
+    return value
+
+
+def color_option(func: Any) -> Any:
+    """`--color auto|always|never` on a command (and on the root group)."""
+    return click.option(
+        "--color", type=click.Choice(COLOR_CHOICES), default=None, expose_value=False,
+        is_eager=True, callback=_remember_color,
+        help="Colour on stdout: always, never, or auto [default: auto: on a terminal, "
+             "unless NO_COLOR is set; FORCE_COLOR colours a pipe too]. Wins over both.")(func)
+
+
+def color_choice() -> str:
+    """The `--color` given to the running command (`auto` when none)."""
+    ctx = click.get_current_context(silent=True)
+    chosen: str = ctx.meta.get(_COLOR_KEY, "auto") if ctx is not None else "auto"
+    return chosen
+
+
+def use_color(choice: str, *, tty: bool, environ: Mapping[str, str]) -> bool:
+    """Whether to colour: `--color always|never` wins over NO_COLOR, which wins over
+    FORCE_COLOR, which wins over whether stdout is a terminal. NO_COLOR and FORCE_COLOR
+    count when set to a non-empty value (no-color.org, force-color.org); FORCE_COLOR=0 or
+    false does not force."""
+    if choice != "auto":
+        return choice == "always"
+    if environ.get("NO_COLOR", ""):
+        return False
+    if environ.get("FORCE_COLOR", "").strip().lower() not in ("", "0", "false", "no"):
+        return True
+    return tty
+
+
 def terminal(default_width: int = 100, minimum: int = 60) -> Terminal:
-    """Colour only on a terminal and without NO_COLOR; the terminal's width, else the default."""
+    """Colour as `use_color` decides; the width from COLUMNS (a positive number) when set,
+    else the terminal's width, else `default_width`; never less than `minimum`."""
     tty = sys.stdout.isatty()
-    width = shutil.get_terminal_size((default_width, 24)).columns if tty else default_width
-    return Terminal(color=tty and "NO_COLOR" not in os.environ, width=max(width, minimum))
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and 0 < int(columns) < 100_000:
+        width = int(columns)
+    else:
+        width = shutil.get_terminal_size((default_width, 24)).columns if tty else default_width
+    return Terminal(color=use_color(color_choice(), tty=tty, environ=os.environ),
+                    width=max(width, minimum))
 
 
 # Escapes that make a would-be CI workflow command inert (qc/render/text.py): visible

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from qc.engine import units
 from qc.engine.arrowbuf import bools, indices, text_scalar, texts, to_numpy
 from qc.engine.units import Unit
-from qc.model import DOUBLE_MAX
+from qc.model import DECIMAL_COMMA_NOT_READ, DOUBLE_MAX
 from qc.text import BLANK, BLANK_LETTERS
 
 MISSING_TOKENS = ("", "na", "n/a")
@@ -174,7 +174,7 @@ def parse_one(text: str, target: Unit | None, *, decimal_comma: bool = False) ->
     if shape is not None:
         return shape
     if not decimal_comma and _DECIMAL_COMMA.match(text.strip()):
-        return "a decimal comma is not read unless --decimal , is given"
+        return DECIMAL_COMMA_NOT_READ
     found = _GRAMMAR.match(_prepare(text, decimal_comma))
     if found is None:
         return "not a number"

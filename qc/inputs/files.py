@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Callable
 from typing import BinaryIO, Literal
@@ -96,6 +97,24 @@ def _kind_of_node(mode: int) -> str:
     return "not a regular file"
 
 
+_GLOB = re.compile(r"[*?[]")
+
+
+def _not_found(path: str, kind: Kind, shown: str) -> str:
+    """Why `path` could not be opened: a glob that the shell left as it was (it matched no
+    file) says so; a glob that does match files was quoted and not expanded."""
+    if not _GLOB.search(path):
+        return f"{shown}: {'file' if kind in _PLAIN else kind} not found"
+    import glob
+
+    matches = len(glob.glob(path, recursive=True))
+    if not matches:
+        return f"no file matches {shown!r}"
+    files = "file" if matches == 1 else "files"
+    return (f"{shown}: no file has this name; as a pattern it matches {matches} {files}: "
+            "give it unquoted, so that the shell expands it")
+
+
 def _open(path: str, kind: Kind, error: type[ExoqcError], shown: str) -> tuple[int, int]:
     """An open descriptor on `path` and its size, or `error` (one line) when it is not a
     regular file within the cap. Opened non-blocking so that a FIFO never hangs."""
@@ -104,7 +123,7 @@ def _open(path: str, kind: Kind, error: type[ExoqcError], shown: str) -> tuple[i
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise error(f"{shown}: {'file' if kind in _PLAIN else kind} not found") from None
+        raise error(_not_found(path, kind, shown)) from None
     except IsADirectoryError:
         raise error(f"{shown}: is a folder, not {_article(kind)} {kind}") from None
     except OSError as exc:

@@ -71,15 +71,17 @@ def _sha256(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def progress_bar(total: int, *, enabled: bool) -> Iterator[Callable[[], None] | None]:
-    """A rich progress bar on stderr that advances once per call; None when not enabled."""
+def progress_bar(total: int, *, enabled: bool, color: bool = True
+                 ) -> Iterator[Callable[[], None] | None]:
+    """A rich progress bar on stderr that advances once per call; None when not enabled.
+    `color`: whether it may be coloured (--color, NO_COLOR, FORCE_COLOR)."""
     if not enabled:
         yield None
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, no_color=not color)
     with Progress(TextColumn("reading exports"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True) as bar:
         task = bar.add_task("read", total=total)

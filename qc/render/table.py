@@ -1,40 +1,80 @@
 """The terminal table: a summary line, then the batches that failed or warned and why.
 
-Every value from the data goes in as plain `Text` (never markup) after `visible()`, so
-`[bold red]PASS[/]` or an escape sequence in a cell is shown, not obeyed. Verdicts are
-words as well as colours. `--verbose` lists every check of every batch.
+Two layouts of the same findings: at 100 columns or more a table (batch, row, verdict,
+check, result, detail); below 100 a stacked layout, one block per finding (batch, row,
+check and result on one line, then the detail wrapped at full width under it). Lines
+break only between words: a batch id, a check name, a result or a word of a value is
+never split (a quoted value such as `'85 mL'` stays whole where it fits; a word longer
+than the line overflows it rather than being cut). With `wrap=False` (under GitHub
+Actions) nothing wraps: a finding is one line however long, so that no value starts a
+line of its own.
 
-No line of the table can be taken for a CI workflow command (`no_workflow_commands`); with
-`wrap=False` (under GitHub Actions) a row is one line however long, so that no value
-starts a line of its own.
+Every value from the data goes in as plain text (never markup) after `visible()`, so
+`[bold red]PASS[/]` or an escape sequence in a cell is shown, not obeyed. Verdicts are
+words as well as colours. `--verbose` lists every check of every batch. Hints (a decimal
+comma without --decimal ,) are counted and said once, under the summary
+(qc/render/hints.py). No line can be taken for a CI workflow command
+(`no_workflow_commands`).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
-from rich import box
+from rich.cells import cell_len
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from qc.model import BatchView, Report, Status
+from qc.model import BatchView, CheckView, Report, Status
 from qc.render import RenderOptions
+from qc.render import hints as hint_counts
 from qc.render.attribution import attribution_line
 from qc.render.text import no_workflow_commands, visible
 
 STYLES = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red",
           Status.NOT_TESTED: "dim", Status.REPORTED: "cyan"}
 MAX_ROWS = 200  # problem rows shown before the table points at the full reports
-UNWRAPPED = 1_000_000  # the console width when rows must not wrap
+UNWRAPPED = 1_000_000  # the line width when rows must not wrap
+TABLE_FROM = 100  # columns: from this width on, a table; below it, the stacked layout
+MIN_DETAIL = 30  # a table whose detail column would be narrower is stacked instead
+GAP = "  "  # between the table's columns
+INDENT = 2  # the stacked layout's detail, and the continuation of its first line
+HANG = 4  # the continuation of a title, summary or note line
+
+# A word, with a quoted value glued to what touches it (`'85 mL'`, `read '7,4':`).
+_WORD = re.compile(r"""(?:'[^'\n]*'|"[^"\n]*"|\S)+""")
+
+
+@dataclass(frozen=True)
+class Word:
+    """What a line may not break inside: a word, a name, a quoted value."""
+
+    text: str
+    style: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One row of the table, one block of the stacked layout."""
+
+    batch: str
+    row: str
+    verdict: Status
+    first: bool  # the batch's first finding (the table names the batch once)
+    check: str
+    status: Status
+    result: str
+    detail: str
 
 
 def render(report: Report, options: RenderOptions) -> Iterator[str]:
     buffer = io.StringIO()
     console = Console(
         file=buffer,
-        width=options.width if options.wrap else UNWRAPPED,
+        width=UNWRAPPED,
         force_terminal=options.color,
         no_color=not options.color,
         color_system="standard" if options.color else None,
@@ -43,25 +83,41 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
         markup=False,
         legacy_windows=False,
     )
-    console.print(_title(report))
+    width = options.width if options.wrap else UNWRAPPED
+
+    def say(text: str, style: str = "") -> None:
+        for line in flow(words(text, style), width, hang=HANG):
+            console.print(line, soft_wrap=True)
+
+    spec = report.spec
+    files = ", ".join(visible(f.path) for f in report.inputs)
+    if report.joins:
+        files += " · joined: " + ", ".join(visible(f.path) for f in report.joins)
+    say(f"exoqc {report.tool_version} · spec {visible(spec.name)} {visible(spec.version)}"
+        f" · {files}", "dim")
     if report.not_for_release:
-        console.print(Text(f"*** NOT FOR RELEASE: {visible(report.not_for_release)} ***",
-                           style="bold reverse red"))
+        say(f"*** NOT FOR RELEASE: {visible(report.not_for_release)} ***", "bold reverse red")
     attribution = attribution_line(report)
     if attribution:
-        console.print(Text(visible(attribution), style="dim"))
-    console.print(_summary(report))
+        say(visible(attribution), "dim")
+    for line in flow(_summary(report), width, hang=HANG):
+        console.print(line, soft_wrap=True)
+    found = hint_counts.count(report)
+    for counted in found:
+        say(f"hint: {counted.line}", "yellow")
     shown = Status.PASS if options.verbose else Status.WARN
     batches = list(_take(report.iter_batches(at_least=shown), MAX_ROWS + 1))
-    if batches:
-        console.print(_table(batches[:MAX_ROWS], verbose=options.verbose, wrap=options.wrap))
+    findings = _findings(batches[:MAX_ROWS], verbose=options.verbose, found=found)
+    if findings:
+        for line in layout(findings, options.width, wrap=options.wrap):
+            console.print(line, soft_wrap=True)
     if len(batches) > MAX_ROWS:
-        console.print(Text(f"… only the first {MAX_ROWS} batches are listed here; write a report "
-                           "with -o report.json for all of them.", style="dim"))
+        say(f"… only the first {MAX_ROWS} batches are listed here; write a report with "
+            "-o report.json for all of them.", "dim")
     for note in report.notes:
         if report.not_for_release and note.startswith("NOT FOR RELEASE: "):
             continue  # already the banner at the top
-        console.print(Text(f"note: {visible(note)}", style="dim"))
+        say(f"note: {visible(note)}", "dim")
     yield no_workflow_commands(buffer.getvalue())
 
 
@@ -72,58 +128,144 @@ def _take(items: Iterator[BatchView], limit: int) -> Iterator[BatchView]:
         yield item
 
 
-def _title(report: Report) -> Text:
-    spec = report.spec
-    files = ", ".join(visible(f.path) for f in report.inputs)
-    if report.joins:
-        files += " · joined: " + ", ".join(visible(f.path) for f in report.joins)
-    return Text(f"exoqc {report.tool_version} · spec {visible(spec.name)} {visible(spec.version)}"
-                f" · {files}", style="dim")
-
-
-def _summary(report: Report) -> Text:
+def _summary(report: Report) -> list[Word]:
     s = report.summary
-    line = Text()
-    line.append(s.verdict.label.upper(), style=STYLES[s.verdict])
     noun = "batch" if s.batches == 1 else "batches"
-    line.append(f": {s.batches} {noun} checked: {s.passed} pass, {s.warned} warn, "
-                f"{s.failed} fail")
+    out = [Word(s.verdict.label.upper() + ":", STYLES[s.verdict])]
+    out += words(f"{s.batches} {noun} checked: {s.passed} pass, {s.warned} warn, "
+                 f"{s.failed} fail")
     unjudged = [f"{s.not_tested} not tested"] if s.not_tested else []
     unjudged += [f"{s.reported} reported only"] if s.reported else []
     if unjudged:
-        line.append(f" ({s.judged} check results judged, {', '.join(unjudged)})", style="dim")
+        out += words(f"({s.judged} check results judged, {', '.join(unjudged)})", "dim")
+    return out
+
+
+def _findings(batches: Sequence[BatchView], *, verbose: bool,
+              found: tuple[hint_counts.Counted, ...]) -> list[Finding]:
+    several = len({b.input for b in batches}) > 1
+    out: list[Finding] = []
+    for batch in batches:
+        checks: Sequence[CheckView] = batch.checks if verbose else batch.problems()
+        row = f"{visible(batch.input)}:{batch.row}" if several else str(batch.row)
+        ident = visible(batch.batch_id) or "(no id)"
+        if not checks:
+            out.append(Finding(ident, row, batch.verdict, True, "", batch.verdict, "", ""))
+        for k, check in enumerate(checks):
+            label = (check.reason.label or check.status.label).replace("_", " ")
+            detail = hint_counts.shorten(check.message or check.value or "", found)
+            out.append(Finding(ident, row, batch.verdict, k == 0, visible(check.name),
+                               check.status, label, visible(detail)))
+    return out
+
+
+def layout(findings: Sequence[Finding], width: int, *, wrap: bool = True) -> list[Text]:
+    """The findings as lines: a table from TABLE_FROM columns on (or when nothing wraps),
+    else stacked; a table whose detail column would be narrower than MIN_DETAIL (very
+    long batch ids or check names) is stacked too."""
+    if not wrap:
+        return _table(findings, UNWRAPPED)
+    if width >= TABLE_FROM:
+        table = _table(findings, width)
+        if table:
+            return table
+    return _stacked(findings, width)
+
+
+HEADINGS = ("batch", "row", "verdict", "check", "result", "detail")
+
+
+def _table(findings: Sequence[Finding], width: int) -> list[Text]:
+    cells = [(f.batch if f.first else "", f.row if f.first else "",
+              f.verdict.label.upper() if f.first else "", f.check, f.result) for f in findings]
+    widths = [max(cell_len(h), *(cell_len(c[i]) for c in cells))
+              for i, h in enumerate(HEADINGS[:5])]
+    start = sum(widths) + len(GAP) * len(widths)
+    longest = max(cell_len(h) for h in ("detail", *(f.detail for f in findings)))
+    room = min(width - start, longest)
+    if room < min(MIN_DETAIL, longest):
+        return []
+    lines = [_cells(list(HEADINGS[:5]), widths, [""] * 5, Text("detail"), "bold")]
+    lines.append(Text("─" * (start + room)))
+    for finding, row in zip(findings, cells, strict=True):
+        styles = ["", "", STYLES[finding.verdict], "", STYLES[finding.status]]
+        detail = flow(words(finding.detail), start + room, indent=start, hang=start)
+        first = detail[0] if detail else Text("")
+        first = first[start:] if first.plain.startswith(" " * start) else first
+        lines.append(_cells(list(row), widths, styles, first))
+        lines.extend(detail[1:])
+    return [_rstrip(line) for line in lines]
+
+
+def _cells(values: list[str], widths: list[int], styles: list[str], detail: Text,
+           style: str = "") -> Text:
+    line = Text()
+    for i, (value, w, cell_style) in enumerate(zip(values, widths, styles, strict=True)):
+        pad = " " * (w - cell_len(value))
+        text = pad + value if i == 1 else value + pad  # the row number is right-aligned
+        line.append(text, cell_style or style)
+        line.append(GAP)
+    line.append_text(detail)
+    if style:
+        line.stylize(style)
     return line
 
 
-def _table(batches: list[BatchView], *, verbose: bool, wrap: bool = True) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
-    if wrap:
-        table.add_column("batch", overflow="fold", no_wrap=False, max_width=24)
-    else:
-        table.add_column("batch", no_wrap=True)
-    table.add_column("row", justify="right")
-    table.add_column("verdict")
-    table.add_column("check", overflow="fold", no_wrap=not wrap)
-    table.add_column("result", overflow="fold", no_wrap=not wrap)
-    table.add_column("detail", overflow="fold", ratio=1, no_wrap=not wrap)
-    several = len({b.input for b in batches}) > 1
-    for batch in batches:
-        checks = batch.checks if verbose else batch.problems()
-        for k, check in enumerate(checks):
-            first = k == 0
-            label = (check.reason.label or check.status.label).replace("_", " ")
-            row = f"{batch.input}:{batch.row}" if several else str(batch.row)
-            table.add_row(
-                Text(visible(batch.batch_id) or "(no id)") if first else Text(""),
-                Text(row) if first else Text(""),
-                Text(batch.verdict.label.upper(), style=STYLES[batch.verdict]) if first
-                else Text(""),
-                Text(visible(check.name)),
-                Text(label, style=STYLES[check.status]),
-                Text(visible(check.message or check.value or "")),
-            )
-        if not checks:
-            table.add_row(Text(visible(batch.batch_id)), Text(str(batch.row)),
-                          Text(batch.verdict.label.upper(), style=STYLES[batch.verdict]),
-                          Text(""), Text(""), Text(""))
-    return table
+def _stacked(findings: Sequence[Finding], width: int) -> list[Text]:
+    lines: list[Text] = []
+    for i, finding in enumerate(findings):
+        if finding.first and i:
+            lines.append(Text(""))  # a blank line between batches
+        head = [Word(finding.batch, "bold"), Word("·"), Word(f"row {finding.row}")]
+        if finding.check:
+            head += [Word("·"), Word(finding.check), Word("·"),
+                     Word(finding.result, STYLES[finding.status])]
+        else:
+            head += [Word("·"), Word(finding.verdict.label.upper(), STYLES[finding.verdict])]
+        lines.extend(flow(head, width))
+        if finding.detail:
+            lines.extend(flow(words(finding.detail), width, indent=INDENT, hang=INDENT))
+    return [_rstrip(line) for line in lines]
+
+
+def _rstrip(line: Text) -> Text:
+    line.rstrip()
+    return line
+
+
+def words(text: str, style: str = "") -> list[Word]:
+    """`text` as the pieces a line may break between: words, with a quoted value kept
+    with what it touches."""
+    return [Word(w, style) for w in _WORD.findall(text)]
+
+
+def flow(pieces: Sequence[Word], width: int, *, indent: int = 0,
+         hang: int | None = None) -> list[Text]:
+    """Lines of at most `width` cells made of whole pieces, separated by one space: the
+    first line indented by `indent`, the next by `hang` (default: INDENT more than
+    `indent`). A piece wider than a line is broken at its spaces (never inside a word);
+    a single word wider than a line overflows it."""
+    hang = indent + INDENT if hang is None else hang
+    room = max(width - hang, 1)
+    units: list[Word] = []
+    for piece in pieces:
+        if cell_len(piece.text) > room and " " in piece.text:
+            units.extend(Word(w, piece.style) for w in piece.text.split(" ") if w)
+        else:
+            units.append(piece)
+    lines: list[Text] = []
+    line = Text(" " * indent)
+    used, empty = indent, True
+    for unit in units:
+        size = cell_len(unit.text)
+        if not empty and used + 1 + size > width:
+            lines.append(line)
+            line, used, empty = Text(" " * hang), hang, True
+        if not empty:
+            line.append(" ")
+            used += 1
+        line.append(unit.text, unit.style)
+        used += size
+        empty = False
+    lines.append(line)
+    return lines

@@ -3,12 +3,13 @@ attributes here, each check's rule by the module of its rule kind (qc.rules.KIND
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from qc import rules
-from qc.errors import ExpressionError, LinkError
+from qc.errors import ExpressionError, LinkError, SpecError
 from qc.model import (
     IDENTITY_CHECK,
     Check,
@@ -30,28 +31,51 @@ COMMON_KEYS = ("name", "column", "description", "required", "report_only")
 # Keys that refine a rule: a report-only check without a rule may not set them.
 REFINING = ("unit", "rounding", "date_format")
 
+T = TypeVar("T")
 
-def build(data: Mapping[str, Any], where: Locator, files: tuple[SpecFile, ...]) -> Spec:
-    derived = _derived(data.get("derived", {}), where)
+
+def build(data: Mapping[str, Any], where: Locator, files: tuple[SpecFile, ...], *,
+          collect: list[SpecError] | None = None, skip: frozenset[int] = frozenset()
+          ) -> Spec:
+    """The Spec of a merged, schema-valid mapping; SpecError at the first problem. With
+    `collect` (`exoqc spec validate`), every problem is appended there instead and the
+    checks that have one are left out, as are the checks in `skip` (their schema is
+    already reported broken)."""
+    def attempt(make: Callable[[], T], fallback: T) -> T:
+        if collect is None:
+            return make()
+        try:
+            return make()
+        except SpecError as exc:
+            collect.append(exc)
+            return fallback
+
+    none: tuple[Derived, ...] = ()
+    derived = attempt(lambda: _derived(data.get("derived", {}), where), none)
     context = _Context(
         where=where,
         derived={d.key: d for d in derived},
         rounding=data.get("rounding"),
-        date_formats=spec_formats(data.get("date_format"), where, ("date_format",)),
+        date_formats=attempt(lambda: spec_formats(data.get("date_format"), where,
+                                                  ("date_format",)), ()),
     )
-    checks = tuple(_check(item, context, ("checks", i)) for i, item in enumerate(data["checks"]))
+    built = [(i, attempt(partial(_check, item, context, ("checks", i)), None))
+             for i, item in enumerate(data["checks"]) if i not in skip]
+    checks = tuple(c for _, c in built if c is not None)
     seen: dict[str, int] = {}
-    for i, check in enumerate(checks):
+    for i, check in ((i, c) for i, c in built if c is not None):
         if check.name == IDENTITY_CHECK:
-            raise where.error(("checks", i, "name"), f"{IDENTITY_CHECK!r} is reserved for exoqc's "
-                              "own batch id check")
+            attempt(partial(_raise, where.error(
+                ("checks", i, "name"), f"{IDENTITY_CHECK!r} is reserved for exoqc's own "
+                "batch id check")), None)
         if check.name in seen:
-            raise where.error(("checks", i, "name"), f"duplicate check name {check.name!r} "
-                              f"(also checks[{seen[check.name]}])")
-        seen[check.name] = i
+            attempt(partial(_raise, where.error(
+                ("checks", i, "name"), f"duplicate check name {check.name!r} (also "
+                f"checks[{seen[check.name]}])")), None)
+        seen.setdefault(check.name, i)
     effective = data.get("effective_date")
     if effective is not None:
-        iso_date(effective, where, ("effective_date",))
+        attempt(partial(iso_date, effective, where, ("effective_date",)), None)
     return Spec(
         name=data["name"],
         version=str(data["version"]),
@@ -64,6 +88,10 @@ def build(data: Mapping[str, Any], where: Locator, files: tuple[SpecFile, ...]) 
         effective_date=effective,
         approved_by=data.get("approved_by"),
     )
+
+
+def _raise(error: SpecError) -> None:
+    raise error
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,19 @@ def schema_problems(data: Any, where: Locator, kind: str = SCHEMA_FULL) -> list[
     return [where.error(path, message) for path, message in described]
 
 
+def broken_checks(data: Any, kind: str = SCHEMA_FULL) -> frozenset[int]:
+    """The indexes of the checks that break the schema (a whole `checks` that does: all)."""
+    out: set[int] = set()
+    for error in _validator(kind).iter_errors(data):
+        path = tuple(error.absolute_path)
+        if path[:1] == ("checks",):
+            if len(path) > 1 and isinstance(path[1], int):
+                out.add(path[1])
+            elif isinstance(data, dict) and isinstance(data.get("checks"), list):
+                out.update(range(len(data["checks"])))
+    return frozenset(out)
+
+
 def validate(data: Any, where: Locator, kind: str) -> None:
     """SpecError naming the first schema violation (and how many more there are)."""
     if valid(data, kind):

@@ -114,16 +114,57 @@ def load(text: str) -> tuple[Any, Positions]:
         _positions(node, (), positions)
         return loader.construct_document(node), positions
     except yaml.MarkedYAMLError as exc:
-        line, column = _pos(exc.problem_mark or exc.context_mark)
-        problem = exc.problem or exc.context or "malformed YAML"
-        if "could not determine a constructor" in str(exc):
-            problem = f"tag {node_tag(exc)} is not allowed in a spec"
-        raise YamlError(problem, line, column) from None
+        problem, mark = plain_words(exc)
+        raise YamlError(problem, *_pos(mark)) from None
     except yaml.YAMLError as exc:
         raise YamlError(str(exc).splitlines()[0]) from None
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def plain_words(exc: yaml.MarkedYAMLError) -> tuple[str, Any]:
+    """A PyYAML syntax error in plain words with a hint, and the place to point at (where
+    the mistake most likely is: the key without its colon, the quote or bracket that was
+    opened and never closed, the tab, the line indented differently)."""
+    problem = exc.problem or exc.context or "malformed YAML"
+    context = exc.context or ""
+    where = exc.problem_mark or exc.context_mark
+    opened = exc.context_mark or where
+    found = re.match(r"found character '(.*)' that cannot start any token", problem)
+    if "could not determine a constructor" in str(exc):
+        return f"tag {node_tag(exc)} is not allowed in a spec", where
+    if found and found.group(1) == "\\t":
+        return ("a tab character: YAML indents with spaces only (replace the tab with "
+                "spaces)"), where
+    if found:
+        return (f"{found.group(1)!r} cannot start a value: put the value in quotes "
+                f"(\"...\")"), where
+    if "quoted scalar" in context:
+        return ("unclosed quote: the quote that starts here has no closing quote (close it on "
+                "the same line, or double a ' inside a '...' value)"), opened
+    if "flow sequence" in context or "flow mapping" in context:
+        bracket = "[" if "sequence" in context else "{"
+        close = "]" if bracket == "[" else "}"
+        return (f"unclosed bracket: the {bracket!r} that starts here has no {close!r} (or a "
+                "',' is missing between its items)"), opened
+    if "simple key" in context and "could not find expected ':'" in problem:
+        return ("missing colon: this line has no ':' after its key (write 'key: value')"
+                ), opened
+    if problem.startswith("mapping values are not allowed here"):
+        return ("unexpected ':': check the indentation of this line against the line above, "
+                "a missing ':' on the line above, or put a value that contains ': ' in "
+                "quotes"), where
+    if problem.startswith("expected <block end>") or "block collection" in context:
+        line = (opened.line + 1) if opened is not None else 0
+        return ("indentation: this line is indented differently from the lines above it at "
+                f"the same level (the block that starts on line {line}); indent with the "
+                "same number of spaces, and check for a missing ':' or '-'"), where
+    if "single document" in context:
+        return ("a second document ('---' or '...'): a spec file holds one document"), where
+    if "block mapping" in context and "expected <block end>" not in problem:
+        return (f"{problem}: check the indentation and the ':' after each key"), where
+    return problem, where
 
 
 def node_tag(exc: yaml.MarkedYAMLError) -> str:

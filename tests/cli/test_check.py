@@ -373,7 +373,8 @@ def exit2(write: Write, *, spec: str = SPEC, csv: str | bytes | None = None,
          "exoqc: SPEC:8:10: checks[0].min: must be a finite number, not NaN"),
         (("id_column: batch_id\n", ""), "exoqc: SPEC:1:1: missing required key 'id_column'"),
         (("    min: 30\n", "    min: [30\n"),
-         "exoqc: SPEC:9:8: invalid YAML: expected ',' or ']', but got ':'"),
+         "exoqc: SPEC:8:10: invalid YAML: unclosed bracket: the '[' that starts here has no "
+         "']' (or a ',' is missing between its items)"),
         (("    allowed: [no growth, negative]\n", "    allowed: [no growth]\n    max: 3\n"),
          "exoqc: SPEC:26:5: checks[4]: a check needs exactly one rule: min/max limits, allowed, "
          "forbidden, equals or pattern (found min/max and allowed)"),

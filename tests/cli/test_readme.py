@@ -152,7 +152,7 @@ def test_quick_start_exits_1_because_sample_batches_fail(ran: list[Ran]) -> None
     run = result(ran, "check", "sample_data/batches.csv", "--spec", "clinical")
     assert run.code == 1, run
     assert re.search(r"^FAIL: 24 batches checked: \d+ pass, \d+ warn, \d+ fail \(\d+ check results "
-                     r"judged, \d+ not tested, \d+ $", run.out, re.M)
+                     r"judged, \d+ not tested, \d+\n {4}reported only\)$", run.out, re.M)
 
 
 def test_the_starter_spec_and_batches_pass_together(ran: list[Ran]) -> None:
@@ -214,3 +214,37 @@ def test_the_readme_spec_example_is_a_valid_spec(tmp_path: Path) -> None:
     spec.write_text(example, encoding="utf-8")
     run = run_cli("spec", "validate", str(spec))
     assert run.code == 0, run
+
+
+def _options_table() -> list[str]:
+    """The first cell of each row of the README's `check` options table."""
+    start = README.index("| option | meaning |")
+    rows = README[start:].split("\n\n", 1)[0].splitlines()[2:]
+    return [row.split(" | ", 1)[0].removeprefix("| ") for row in rows]
+
+
+def test_the_options_table_lists_every_check_option() -> None:
+    """Read from the click command itself, so that a new option of `exoqc check` without
+    its row in the README fails here (each of its names: `-s` and `--spec`)."""
+    import click
+
+    from qc.cli.check import check
+
+    cells = _options_table()
+    missing = [name for param in check.params if isinstance(param, click.Option)
+               for name in (*param.opts, *param.secondary_opts) if name != "--help"
+               and not any(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", c)
+                           for c in cells)]
+    assert missing == []
+    assert len(cells) >= 15  # the table was found
+
+
+def test_the_options_table_names_no_option_that_check_lacks() -> None:
+    import click
+
+    from qc.cli.check import check
+
+    names = {n for p in check.params if isinstance(p, click.Option)
+             for n in (*p.opts, *p.secondary_opts)}
+    written = {n for cell in _options_table() for n in re.findall(r"(?<![\w-])--?[\w-]+", cell)}
+    assert written - names == set()

@@ -80,7 +80,7 @@ CASES: list[tuple[str, str, str | bytes, str]] = [
                                                       "allowed"),
     ("empty", "s.yaml", "", ": must be an object, not empty"),
     ("two-documents", "s.yaml", HEAD + SIZE + "---\nname: x\n",
-     ":6:1: invalid YAML: but found another document"),
+     ":6:1: invalid YAML: a second document ('---' or '...'): a spec file holds one document"),
     ("pattern-bad-re2", "s.yaml", HEAD + "  - {name: s, column: a, pattern: '(a'}\n",
      ":5:35: checks[0].pattern: invalid pattern '(a': missing ): ^(?:(a)$"),
     ("pattern-backreference", "s.yaml", HEAD + "  - {name: s, column: a, pattern: '(a)\\1'}\n",

@@ -67,7 +67,8 @@ def test_bad_lifecycle_values(write: Callable[..., Path]) -> None:
     spec, _ = _files(write, "status: final\neffective_date: 2026-13-01\n")
     run = run_cli("spec", "validate", str(spec))
     assert (run.code, run.out) == (
-        2, f"{spec}:3:9: status: must be one of draft, approved, not 'final'\n"), run
+        2, f"{spec}:3:9: status: must be one of draft, approved, not 'final'\n"
+           f"{spec}:4:17: effective_date: '2026-13-01' is not a date (write 2026-03-07)\n"), run
 
 
 def test_effective_date_must_be_real(write: Callable[..., Path]) -> None:
