@@ -95,10 +95,10 @@ def _testcases(report: Report, k: int) -> Iterator[ET.Element]:
     where = xml_safe(f"{batch.input} row {batch.row}")
     case = ET.Element("testcase", {"name": batch_id, "classname": spec_name})
     fails = failed(batch)
-    if fails:
+    if fails or batch.verdict is Status.FAIL:  # a failing batch is never shown as passed
         failure = ET.SubElement(case, "failure", {
-            "message": "; ".join(xml_safe(describe(c)) for c in fails),
-            "type": ",".join(dict.fromkeys(c.reason.label or "fail" for c in fails)),
+            "message": "; ".join(xml_safe(describe(c)) for c in fails) or "batch failed",
+            "type": ",".join(dict.fromkeys(c.reason.label or "fail" for c in fails)) or "fail",
         })
         failure.text = "\n".join([where, *(
             f"{xml_safe(c.name)} [{c.reason.label}] value={xml_safe(repr(c.value))}: "
