@@ -54,8 +54,8 @@ def test_junit_read_back_by_junitparser(write: Write, spec: Path, tmp_path: Path
     xml = junitparser.JUnitXml.fromfile(str(out))
     assert (xml.tests, xml.failures) == (5, 2)
     suites = list(xml)
-    assert [(s.name, s.tests, s.failures, s.errors) for s in suites] == [
-        (str(a), 3, 2, 0), (str(b), 2, 0, 0)]
+    assert [(s.name, s.tests, s.failures, s.errors, s.skipped) for s in suites] == [
+        (str(a), 3, 2, 0, 0), (str(b), 2, 0, 0, 0)]
     cases = [(c.name, c.classname, c.is_passed) for s in suites for c in s]
     assert cases == [("A1", "fmt-spec", True), ("A2", "fmt-spec", False),
                      ("A3", "fmt-spec", False), ("B1", "fmt-spec", True),
@@ -67,10 +67,10 @@ def test_junit_read_back_by_junitparser(write: Write, spec: Path, tmp_path: Path
     assert failure.type == "out_of_spec"
     [failure] = a3.result
     assert failure.message == "sterility: 'Growth' is not one of: no growth"
-    assert a3.system_out == "warning: size: 145 nm is above the alert limit 140 nm"
+    assert a3.system_out == f"{a} row 4\nwarning: size: 145 nm is above the alert limit 140 nm"
     b1 = next(iter(suites[1]))
     assert b1.is_passed
-    assert b1.system_out == "warning: size: 141 nm is above the alert limit 140 nm"
+    assert b1.system_out == f"{b} row 2\nwarning: size: 141 nm is above the alert limit 140 nm"
 
 
 def test_junit_with_forbidden_control_characters_still_parses(write: Write, spec: Path,
