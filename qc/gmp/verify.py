@@ -98,7 +98,16 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
                   parse_command: CommandParser | None = None) -> Verification:
     raw = _read_report(path)
     pdf = _is_pdf(raw)
-    data = _embedded(raw, path) if pdf else raw  # a PDF: the JSON report it carries
+    data = raw
+    if pdf:  # the JSON report it carries
+        try:
+            data = _embedded(raw, path)
+        except VerifyError as exc:  # a signed PDF that was changed: its signature says so
+            bad: list[str] = []
+            if public_key is not None and \
+                    _signature(path, raw, public_key, require_signature, bad) == "bad":
+                return Verification(path, 0, (*bad, str(exc)), (), "bad", pdf=True)
+            raise
     head, body = _parse(data, path)
     prov = head.get("provenance")
     if not isinstance(prov, dict) or not isinstance(prov.get("options"), dict):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+import warnings
 from collections.abc import Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -79,8 +80,25 @@ def render(report: Report, options: RenderOptions) -> Iterator[bytes]:
                             created=stamp, modified=stamp, relationship="Data",
                             description="exoqc JSON report of this run (exoqc verify "
                                         "re-runs it)")
-    yield document.write_pdf(pdf_variant=VARIANT, attachments=[attachment],
-                             pdf_identifier=_identifier(embedded))
+    with warnings.catch_warnings():
+        # WeasyPrint 70 opens its own sRGB profile (the PDF/A output intent) and leaves the
+        # file to the garbage collector: a ResourceWarning about WeasyPrint's file, not ours.
+        warnings.simplefilter("ignore", ResourceWarning)
+        data: bytes = document.write_pdf(pdf_variant=VARIANT, attachments=[attachment],
+                                         pdf_identifier=_identifier(embedded),
+                                         finisher=_plain_attachment)
+    yield data
+
+
+def _plain_attachment(document: Any, pdf: Any) -> None:
+    """Leave the embedded report uncompressed (the pages stay compressed): every byte of
+    it is then the report's own byte, checked against the checksum the PDF records, so a
+    change anywhere in it is seen (a changed byte of a compressed stream may decompress to
+    the same text), and the JSON can be read from the PDF with any text tool."""
+    for item in pdf.objects:
+        extra = getattr(item, "extra", None)
+        if isinstance(extra, dict) and extra.get("Type") == "/EmbeddedFile":
+            item.compress = False
 
 
 def _stamp(generated_at: str) -> datetime.datetime:
@@ -110,6 +128,8 @@ def embedded_report(data: bytes, shown: str, error: type[ExoqcError], cap: int) 
         raise error(f"{shown}: reading a PDF report needs pypdf: {INSTALL}") from None
     import io
 
+    # pypdf logs what it repairs; the one-line error below says what matters
+    logging.getLogger("pypdf").addHandler(logging.NullHandler())
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         found = reader.attachments.get(ATTACHMENT)
@@ -136,8 +156,12 @@ def embedded_report(data: bytes, shown: str, error: type[ExoqcError], cap: int) 
 
 
 def _checksum(reader: Any) -> str | None:
-    """The /Params /CheckSum (MD5, hex) the PDF records for its embedded report, if any."""
-    names = reader.trailer["/Root"]["/Names"]["/EmbeddedFiles"]["/Names"]
+    """The /Params /CheckSum (MD5, hex) the PDF records for its embedded report, if any
+    (looked for where exoqc writes it: the flat name list of the catalog)."""
+    try:
+        names = reader.trailer["/Root"]["/Names"]["/EmbeddedFiles"]["/Names"]
+    except KeyError:
+        return None
     for i in range(0, len(names) - 1, 2):
         if str(names[i]) == ATTACHMENT:
             stream = names[i + 1].get_object()["/EF"]["/F"].get_object()
