@@ -218,3 +218,17 @@ def test_a_signed_pdf_cannot_replace_a_protected_file_with_its_signature(here: P
     assert result.code == 2
     assert result.err == ("exoqc: t.pdf.sig: is one of the inputs; refusing to overwrite it\n")
     assert not Path("t.pdf").exists()
+
+
+def test_the_audit_log_records_the_pdf_and_its_hash(here: Path) -> None:
+    import hashlib
+    import json
+
+    result = run_cli("check", "batches.csv", "-s", "spec.yaml", "-o", "a.pdf", "--sign-key",
+                     "qa", "--audit-log", "audit.jsonl", "-q")
+    assert result.code == 1, result
+    (entry,) = [json.loads(line) for line in Path("audit.jsonl").read_text().splitlines()]
+    assert entry["reports"] == [
+        {"path": name, "sha256": hashlib.sha256(Path(name).read_bytes()).hexdigest()}
+        for name in ("a.pdf", "a.pdf.sig")]
+    assert run_cli("audit", "verify", "audit.jsonl").code == 0
