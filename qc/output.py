@@ -20,7 +20,7 @@ from pathlib import Path
 
 from qc.errors import OutputError
 from qc.model import Report
-from qc.render import SUFFIXES, RenderOptions, get_renderer
+from qc.render import BINARY, SUFFIXES, RenderOptions, get_binary_renderer, get_renderer, require
 
 WRITE_SIZE = 1 << 20  # bytes gathered from the renderer per write
 # A large report (a million batches: 1.4 GB) asks the kernel to start writing each 32 MiB
@@ -62,6 +62,7 @@ def plan_outputs(outputs: Sequence[str], inputs: Sequence[str],
             raise OutputError(f"{raw}: given twice" if first == raw else
                               f"{raw}: the same file as -o {first!r}: given twice")
         _prepare_folder(raw, path.parent)
+        _require(raw, fmt)
         planned.append(Planned(path, fmt))
     return planned
 
@@ -73,6 +74,15 @@ def refuse_overwrite(raw: str, guarded: Sequence[tuple[str, str]]) -> None:
         if _same(other) == key:
             also = "" if other == raw else f" {other!r}"
             raise OutputError(f"{raw}: is {what}{also}; refusing to overwrite it")
+
+
+def _require(raw: str, fmt: str) -> None:
+    """A format that needs an optional library (PDF) is refused before any work when the
+    library is missing, in one line saying what to install."""
+    try:
+        require(fmt)
+    except OutputError as exc:
+        raise OutputError(f"{raw}: {exc}") from None
 
 
 def _prepare_folder(raw: str, parent: Path) -> None:
@@ -106,17 +116,21 @@ def write_outputs(report: Report, planned: Sequence[Planned]) -> None:
     """Write every planned report; all are rendered to temporary files before any is renamed."""
     options = RenderOptions(color=False, verbose=True, width=120)
 
-    def chunks(fmt: str) -> Callable[[], Iterable[str]]:
+    def chunks(fmt: str) -> Callable[[], Iterable[str | bytes]]:
+        if fmt in BINARY:
+            return lambda: get_binary_renderer(fmt)(report, options)
         return lambda: get_renderer(fmt)(report, options)
 
     write_atomically([(item.path, chunks(item.fmt)) for item in planned])
 
 
-def write_atomically(files: Sequence[tuple[Path, Callable[[], Iterable[str]]]]) -> None:
+def write_atomically(files: Sequence[tuple[Path, Callable[[], Iterable[str | bytes]]]]
+                     ) -> None:
     """Write each (path, chunk source) whole or not at all.
 
     Every file is written to a temporary file beside its target first; only when all
-    are complete are they renamed into place.
+    are complete are they renamed into place. Text chunks are written as UTF-8, bytes
+    (a PDF) as they are.
     """
     done: list[tuple[str, Path]] = []
     try:
@@ -132,7 +146,7 @@ def write_atomically(files: Sequence[tuple[Path, Callable[[], Iterable[str]]]]) 
                 os.unlink(temp)
 
 
-def _write_temp(path: Path, chunks: Iterable[str]) -> str:
+def _write_temp(path: Path, chunks: Iterable[str | bytes]) -> str:
     _remove_stale(path)
     try:
         fd, temp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
@@ -143,7 +157,7 @@ def _write_temp(path: Path, chunks: Iterable[str]) -> str:
             pending: list[bytes] = []
             size = written = flushed = 0
             for chunk in chunks:
-                data = chunk.encode("utf-8")
+                data = chunk if isinstance(chunk, bytes) else chunk.encode("utf-8")
                 pending.append(data)
                 size += len(data)
                 if size >= WRITE_SIZE:

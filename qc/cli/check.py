@@ -44,8 +44,8 @@ from qc.render import SUFFIXES
               help="Who runs the check, for the record [default: $EXOQC_OPERATOR, else the "
                    "OS user].")
 @click.option("--sign-key", metavar="KEY",
-              help="Sign each JSON report with this Ed25519 private key (see exoqc keygen): "
-                   "writes REPORT.json.sig, after verifying the report.")
+              help="Sign each JSON or PDF report with this Ed25519 private key (see exoqc "
+                   "keygen): writes REPORT.sig, after verifying the report.")
 @click.option("--audit-log", metavar="PATH",
               help="Append a hash-chained record of this run to PATH (see exoqc audit verify).")
 @click.option("--audit-key", metavar="KEY",

@@ -13,7 +13,7 @@ from qc.inputs.files import excerpt
 
 
 @click.command()
-@click.argument("report", metavar="REPORT.json")
+@click.argument("report", metavar="REPORT")
 @click.option("--inputs", "inputs_dir", metavar="DIR",
               help="Look for the input and spec files by name in DIR (else at their recorded "
                    "paths).")
@@ -29,7 +29,8 @@ from qc.inputs.files import excerpt
 def verify(report: str, inputs_dir: str | None, spec_file: str | None, public_key: str | None,
            require_signature: bool, debug: bool) -> None:
     """Re-hash the files a JSON report names, re-run exactly those, and compare every
-    re-derivable field and result; list what only a signature protects.
+    re-derivable field and result; list what only a signature protects. REPORT is a
+    JSON report or a PDF report (its embedded JSON report is verified).
 
     \b
     Exit codes:
@@ -48,6 +49,9 @@ def verify(report: str, inputs_dir: str | None, spec_file: str | None, public_ke
         say(f"exoqc: note: {note}", err=True)
     if result.ok:
         signed = ", signature good" if result.signature == "good" else ""
+        if result.pdf:
+            signed += " (of the PDF's bytes: its pages and its embedded report)" \
+                if signed else " (the JSON report embedded in the PDF)"
         say(f"verified: {report}: {result.batches} batches, inputs and spec unchanged, "
                    f"every result reproduced{signed}")
     else:
@@ -71,6 +75,11 @@ def verify(report: str, inputs_dir: str | None, spec_file: str | None, public_ke
         say(f"note: {why}: nothing protects the attested fields above, nor the report "
                    "as a whole against being rewritten with other files; sign with check "
                    "--sign-key, verify with --public-key --require-signature")
+        if result.pdf:
+            say("note: the PDF's visible pages are not protected: verify checked the JSON "
+                "report embedded in it, not the text on its pages, which could have been "
+                "changed; a good signature (check --sign-key, verify --public-key) covers "
+                "the pages too")
     exit_with(0 if result.ok else 1)
 
 

@@ -27,6 +27,8 @@ from qc.run import RunOptions
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+# The report formats --sign-key signs (REPORT.sig beside each): the bytes of each file.
+SIGNED = ("json", "pdf")
 # The exit code of a run that reached no verdict, whatever stopped it.
 NOT_JUDGED = 2
 # The `outcome` an audit entry records, besides its exit code.
@@ -153,14 +155,15 @@ def _record_refusal(session: SessionOptions, signer: Ed25519PrivateKey | None,
 
 def _refuse_signature_targets(planned: Sequence[Planned], session: SessionOptions,
                               options: RunOptions) -> None:
-    """REPORT.json.sig is written too: it must not replace a protected file either."""
+    """REPORT.json.sig (and REPORT.pdf.sig) is written too: it must not replace a
+    protected file either."""
     if session.sign_key is None:
         return
     from qc.output import refuse_overwrite
 
     others = [(str(p.path), "also given as -o") for p in planned]
     for item in planned:
-        if item.fmt == "json":
+        if item.fmt in SIGNED:
             refuse_overwrite(f"{item.path}.sig", [
                 *others, *_protected(session, options),
                 *((i, "one of the inputs") for i in options.inputs)])
@@ -201,8 +204,9 @@ def plan_record(options: RunOptions, planned: Sequence[Planned], *, sign_key: st
         check_writable(audit_log, audit_signer)
     if sign_key is None:
         return None
-    if not any(p.fmt == "json" for p in planned):
-        raise OutputError(f"{sign_key}: --sign-key signs JSON reports; add -o REPORT.json")
+    if not any(p.fmt in SIGNED for p in planned):
+        raise OutputError(f"{sign_key}: --sign-key signs JSON and PDF reports; add -o "
+                          "REPORT.json or -o REPORT.pdf")
     if "-" in options.inputs:
         raise OutputError("<stdin>: a report of stdin input cannot be verified later, so "
                           "exoqc does not sign it; save the input to a file")
@@ -212,13 +216,14 @@ def plan_record(options: RunOptions, planned: Sequence[Planned], *, sign_key: st
 
 
 def sign_reports(key: Ed25519PrivateKey, planned: Sequence[Planned]) -> list[Path]:
-    """Verify each JSON report just written, then sign it: never sign what would not verify."""
+    """Verify each JSON or PDF report just written, then sign it: never sign what would not
+    verify."""
     from qc.gmp.signing import sign_file
     from qc.gmp.verify import verify_report
 
     signed: list[Path] = []
     for item in planned:
-        if item.fmt != "json":
+        if item.fmt not in SIGNED:
             continue
         try:
             result = verify_report(str(item.path))

@@ -10,6 +10,11 @@ compared with the record. What a re-run cannot re-derive (operator, host, time, 
 command) and the options that feed it (as_of, decimal, sheet, fail_on, joins, id pattern)
 are returned as attested: only a signature protects them.
 
+A PDF report (`-o report.pdf`) carries its JSON report as an embedded file: verify
+extracts it (qc/render/pdf.py) and verifies it as above. A signature of a PDF covers the
+PDF's bytes, so its visible pages too; without a good one, `Verification.pdf` tells the
+caller to say that the pages are not protected.
+
 Differences are results (exit 1); a file that cannot be found or read means the report
 cannot be verified at all (VerifyError, exit 2).
 """
@@ -69,6 +74,9 @@ class Verification:
     rederived: tuple[str, ...] = ()
     attested: tuple[tuple[str, str], ...] = ()
     same_version: bool = True
+    # a PDF report: what was verified is the JSON report embedded in it; its visible pages
+    # are covered only by a good signature (of the PDF's bytes)
+    pdf: bool = False
 
     @property
     def ok(self) -> bool:
@@ -88,7 +96,18 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
                   public_key: str | None = None, spec_file: str | None = None,
                   require_signature: bool = False,
                   parse_command: CommandParser | None = None) -> Verification:
-    data = _read_report(path)
+    raw = _read_report(path)
+    pdf = _is_pdf(raw)
+    data = raw
+    if pdf:  # the JSON report it carries
+        try:
+            data = _embedded(raw, path)
+        except VerifyError as exc:  # a signed PDF that was changed: its signature says so
+            bad: list[str] = []
+            if public_key is not None and \
+                    _signature(path, raw, public_key, require_signature, bad) == "bad":
+                return Verification(path, 0, (*bad, str(exc)), (), "bad", pdf=True)
+            raise
     head, body = _parse(data, path)
     prov = head.get("provenance")
     if not isinstance(prov, dict) or not isinstance(prov.get("options"), dict):
@@ -96,7 +115,8 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
                           "exoqc check -o REPORT.json, version 0.1 or later with attribution)")
     differences: list[str] = []
     notes: list[str] = []
-    signature = _signature(path, data, public_key, require_signature, differences)
+    # A PDF's signature covers the PDF's bytes: its pages and the report embedded in it.
+    signature = _signature(path, raw, public_key, require_signature, differences)
     tool = head.get("tool")
     recorded_version = tool.get("version") if isinstance(tool, dict) else None
     same_version = recorded_version == __version__
@@ -114,7 +134,7 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
                f"{excerpt(str(found))} now {got[:16]}…)"
                for shown, found, want, kind in located
                if (got := sha256(str(found), kind, VerifyError)) != want]
-    result = _result_maker(path, differences, notes, signature, attested, same_version)
+    result = _result_maker(path, differences, notes, signature, attested, same_version, pdf)
     if changed:
         # Only the files the report was made from are re-run: another file's content
         # (whatever a forged record points at) is never evaluated nor quoted.
@@ -150,12 +170,26 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
 
 def _result_maker(path: str, differences: list[str], notes: list[str],
                                    signature: str, attested: tuple[tuple[str, str], ...],
-                                   same_version: bool
+                                   same_version: bool, pdf: bool = False
                                    ) -> Callable[[int, tuple[str, ...]], Verification]:
     def make(batches: int, rederived: tuple[str, ...]) -> Verification:
         return Verification(path, batches, tuple(differences), tuple(notes), signature,
-                            rederived, attested, same_version)
+                            rederived, attested, same_version, pdf)
     return make
+
+
+def _is_pdf(data: bytes) -> bool:
+    from qc.render.pdf import is_pdf
+
+    return is_pdf(data)
+
+
+def _embedded(data: bytes, path: str) -> bytes:
+    """The JSON report a PDF report carries (qc/render/pdf.py), under the JSON report cap."""
+    from qc.inputs.files import LIMITS
+    from qc.render.pdf import embedded_report
+
+    return embedded_report(data, path, VerifyError, LIMITS["report"])
 
 
 def _dict(value: Any) -> Mapping[str, Any]:

@@ -26,6 +26,8 @@ class RenderOptions:
 
 
 Renderer = Callable[["Report", RenderOptions], Iterator[str]]
+# A binary format (PDF) yields bytes; it is written to a file, never printed.
+BinaryRenderer = Callable[["Report", RenderOptions], Iterator[bytes]]
 
 # format name -> module under qc.render
 RENDERERS: dict[str, str] = {
@@ -36,7 +38,11 @@ RENDERERS: dict[str, str] = {
     "csv": "qc.render.csv_report",
     "github": "qc.render.github",
     "html": "qc.render.html.report",
+    "pdf": "qc.render.pdf",
 }
+# the formats whose renderer yields bytes (BinaryRenderer) and needs `require()` checked
+# before any work: an optional library that may be missing
+BINARY = frozenset({"pdf"})
 # report file suffix -> format name
 SUFFIXES: dict[str, str] = {
     ".json": "json",
@@ -45,6 +51,7 @@ SUFFIXES: dict[str, str] = {
     ".md": "markdown",
     ".csv": "csv",
     ".html": "html",
+    ".pdf": "pdf",
 }
 
 
@@ -52,3 +59,15 @@ def get_renderer(name: str) -> Renderer:
     module = importlib.import_module(RENDERERS[name])
     render: Renderer = module.render
     return render
+
+
+def get_binary_renderer(name: str) -> BinaryRenderer:
+    module = importlib.import_module(RENDERERS[name])
+    render: BinaryRenderer = module.render
+    return render
+
+
+def require(name: str) -> None:
+    """Raise (one line: what to install) when format `name` cannot be written here."""
+    if name in BINARY:
+        importlib.import_module(RENDERERS[name]).require()

@@ -457,7 +457,7 @@ def test_bad_output_paths_fail_before_any_work(write: Write, tmp_path: Path) -> 
     csv = write("b.csv", f"{HEADER}\n{GOOD}\n")
     spec = write("s.yaml", SPEC)
     cases = [
-        (tmp_path / "r.pdf", "unknown report type '.pdf'; use one of .csv, .html, .json, .md, .txt, .xml"),
+        (tmp_path / "r.docx", "unknown report type '.docx'; use one of .csv, .html, .json, .md, .pdf, .txt, .xml"),
         (tmp_path, "is a folder; give a file name"),
         (tmp_path / "b.csv.json", None),
     ]

@@ -110,7 +110,7 @@ def test_a_missing_signature_or_key_exits_2() -> None:
 
 
 @pytest.mark.parametrize(("args", "stdin", "message"), [
-    (("-o", "r.txt"), None, "qa: --sign-key signs JSON reports; add -o REPORT.json"),
+    (("-o", "r.txt"), None, "qa: --sign-key signs JSON and PDF reports; add -o REPORT.json or -o REPORT.pdf"),
     (("-o", "r.json"), b"batch_id,size_nm\nB-1,100\n",
      "<stdin>: a report of stdin input cannot be verified later, so exoqc does not sign it; "
      "save the input to a file"),

@@ -266,11 +266,11 @@ def test_every_suffix_and_format_is_registered() -> None:
 
 def test_unknown_report_suffix_lists_the_new_ones(write: Write, spec: Path) -> None:
     a = write("a.csv", "batch_id,size_nm,sterility\nA1,120,No growth\n")
-    target = a.parent / "r.pdf"
+    target = a.parent / "r.docx"
     run = run_cli("check", str(a), "--spec", str(spec), "-o", str(target))
     assert (run.code, run.out) == (2, "")
-    assert run.err == (f"exoqc: {target}: unknown report type '.pdf'; use one of .csv, .html, "
-                       ".json, .md, .txt, .xml\n")
+    assert run.err == (f"exoqc: {target}: unknown report type '.docx'; use one of .csv, .html, "
+                       ".json, .md, .pdf, .txt, .xml\n")
     assert not target.exists()
 
 

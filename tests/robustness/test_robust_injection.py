@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from qc.render import RENDERERS, SUFFIXES, RenderOptions, get_renderer
+from qc.render import BINARY, RENDERERS, SUFFIXES, RenderOptions, get_renderer
 from tests.conftest import ROOT, run_cli
 from tests.robustness.robust import GOOD, SPEC, csv_text
 
@@ -142,15 +142,48 @@ INERT: dict[str, Callable[[str], None]] = {
 def test_report_file_is_inert(files: tuple[Path, Path], suffix: str) -> None:
     spec, batches = files
     out = batches.parent / f"report{suffix}"
+    if suffix == ".pdf":
+        _require_pdf()
     run = run_cli("check", "-s", spec, batches, "-q", "-o", out)
     assert (run.code, run.out, run.err) == (1, "", "")
+    if suffix == ".pdf":
+        _inert_pdf(out)
+        return
     with out.open(encoding="utf-8", newline="") as fh:  # CSV's CR inside quotes stays CR
         text = fh.read()
     assert "\x1b" not in text
     INERT.get(suffix, lambda _: None)(text)
 
 
-@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+def _require_pdf() -> None:
+    from qc.render import pdf
+
+    why = pdf._weasyprint_error()
+    if why is not None:
+        pytest.skip(f"PDF reports cannot be written here ({why}): install {pdf.INSTALL}")
+    pytest.importorskip("pypdf", reason="pypdf is not installed: pip install 'exoqc[pdf]'")
+
+
+def _inert_pdf(out: Path) -> None:
+    """A PDF is binary: its pages' text and its embedded JSON report are what must be inert."""
+    import pypdf
+
+    from qc.render.pdf import ATTACHMENT
+
+    reader = pypdf.PdfReader(out)
+    pages = "\n".join(page.extract_text() for page in reader.pages)
+    assert "\x1b" not in pages
+    # no action of the data's in the file: no JavaScript, no launch, no URI to open
+    raw = out.read_bytes()
+    assert not re.search(rb"/(JavaScript|JS|Launch|URI|OpenAction)\b", raw)
+    (embedded,) = reader.attachments[ATTACHMENT]
+    text = embedded.decode("utf-8")
+    assert "\x1b" not in text
+    _inert_json(text)
+
+
+# Binary formats (PDF) are bytes, not text: test_report_file_is_inert reads their text.
+@pytest.mark.parametrize("fmt", sorted(set(RENDERERS) - BINARY))
 def test_every_format_renders_hostile_data_without_raw_escapes(files: tuple[Path, Path],
                                                                fmt: str) -> None:
     from qc.run import RunOptions, run

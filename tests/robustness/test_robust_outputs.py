@@ -60,8 +60,8 @@ def test_output_refused_before_any_work(tmp_path: Path, spec: Path) -> None:
                                               "a folder"),
         ([missing, "-o", batches / "a" / "b" / "x.json"],
          f"in.csv/a/b/x.json: {str(batches)!r} is a file, not a folder"),
-        ([missing, "-o", tmp_path / "report.pdf"],
-         f"report.pdf: unknown report type '.pdf'; use one of {', '.join(sorted(SUFFIXES))}"),
+        ([missing, "-o", tmp_path / "report.docx"],
+         f"report.docx: unknown report type '.docx'; use one of {', '.join(sorted(SUFFIXES))}"),
         ([missing, "-o", tmp_path / "r.json", "-o", tmp_path / "r.json"], "r.json: given twice"),
     ]
     for args, tail in cases:
