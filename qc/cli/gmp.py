@@ -181,9 +181,14 @@ def sign(report: str, key: str, signer: str, meaning: str, reason: str | None,
 
     passphrase = env_passphrase(passphrase_env) if passphrase_env is not None else None
     _refuse_signature_target(report, key, audit_log, audit_key)
-    private = load_private_key(key, passphrase)
-    log_key = _audit_signer(audit_log, audit_key, private, passphrase)
+    # The log's key first (--audit-key): then a signing key that cannot be loaded is
+    # recorded too. Without --audit-key the signing key keeps the log.
+    log_key = (_audit_signer(audit_log, audit_key, None, passphrase)
+               if audit_key is not None or audit_log is None else None)
     try:
+        private = load_private_key(key, passphrase)
+        if audit_log is not None and audit_key is None:
+            log_key = _audit_signer(audit_log, None, private)
         from pathlib import Path
 
         from qc.gmp.verify import verify_report
@@ -214,8 +219,9 @@ def sign(report: str, key: str, signer: str, meaning: str, reason: str | None,
         from qc.gmp.session import JUDGED
 
         record(audit_log, SIGN, command_line(), report, exit_code=0, outcome=JUDGED,
-               key=log_key, details={"signed": True, "signature": signature_record(made),
-                                     "signature_file": file_record(str(sig_path(report)))})
+               key=log_key, details={
+                   "signed": True, "signature_made": signature_record(made),
+                   "signature_file": file_record(str(sig_path(report)))})
     exit_with(0)
 
 

@@ -5,8 +5,9 @@ of it; appended to the same hash-chained log (qc/gmp/audit.py), signed when it i
 An entry carries `action` ("sign" or "verify"), the wall-clock `time`, `operator`, `host`,
 `command`, `versions`, the `report` (path and sha256 of its bytes, when readable), the
 `exit_code` and `outcome` (JUDGED, or COULD_NOT_JUDGE with the one-line `error`), and:
-for sign, the `signature` made (index, signer, meaning, time, reason, public_key_sha256)
-and the signature file written (path and sha256); for verify, `verified` (true or false),
+for sign, `signed` (true or false), the `signature_made` (index, signer, meaning, time,
+reason, public_key_sha256; not `signature`, which is the entry's own) and the
+`signature_file` written (path and sha256); for verify, `verified` (true or false),
 the number of `differences`, the `public_keys` given (fingerprints) and each signature's
 index, signer, meaning, key fingerprint and status.
 """

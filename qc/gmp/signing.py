@@ -408,8 +408,8 @@ def _entry_problems(entry: Mapping[str, Any], index: int, previous: str,
         problems.append("does not follow the signatures before it (a signature was "
                         "removed, inserted or reordered, or it is another report's)"
                         if index > 1 else CHANGED if stated_sha != previous else
-                        "is not the first signature of this report (signatures before it "
-                        "were removed)")
+                        "is not the first signature of this report: signatures before it "
+                        "were removed, or it is another report's")
     return problems
 
 
