@@ -207,8 +207,15 @@ def plan_record(options: RunOptions, planned: Sequence[Planned], *, sign_key: st
     if "-" in options.inputs:
         raise OutputError("<stdin>: a report of stdin input cannot be verified later, so "
                           "exoqc does not sign it; save the input to a file")
-    from qc.gmp.signing import load_private_key
+    from qc.gmp.signing import load_private_key, signer_problem
 
+    # the operator signs (meaning "performed"): a name that cannot be signed is refused
+    # before any report is written
+    problem = signer_problem(operator(options.operator))
+    if problem:
+        from qc.errors import UsageError
+
+        raise UsageError(f"--sign-key: {problem} (the operator signs; give --operator NAME)")
     return load_private_key(sign_key)
 
 

@@ -473,24 +473,30 @@ def reason_problem(value: Any) -> str | None:
     return None
 
 
-def read_signatures(report_path: str | Path) -> tuple[Signature, ...]:
+def read_signatures(report_path: str | Path, public_keys: Sequence[str] = ()
+                    ) -> tuple[Signature, ...]:
     """The signatures of a report in stack order, for a certificate's signature block:
     () when it has no signature file. Each one's own key shows it intact and bound to the
-    report's bytes and to the signatures before it; WHOSE key it is, only `exoqc verify
-    --public-key` proves (a certificate shows the fingerprint).
+    report's bytes and to the signatures before it; WHOSE key it is, only a trusted public
+    key proves: with `public_keys`, every signature must be good with one of them (as
+    `exoqc verify --public-key` checks); without, a certificate shows the fingerprints.
 
-    KeyFileError when the report or its signature file cannot be read, or a signature is
-    not intact (a certificate never shows a signature that does not hold).
+    KeyFileError when the report, a key or the signature file cannot be read, or a
+    signature does not hold (a certificate never shows a signature that does not hold).
     """
     report = Path(report_path)
     sig_file = sig_path(report)
     if not (sig_file.exists() or sig_file.is_symlink()):
         return ()
     data = _read(str(report), "report")
-    result = check_signatures(report, data)
+    result = check_signatures(report, data, public_keys)
     if result.status == BAD:
         raise KeyFileError(f"{sig_file}: the signatures do not hold: "
                            + "; ".join(result.differences()))
+    if public_keys and (untrusted := [c.signature.index for c in result.signatures
+                                      if c.status != GOOD]):
+        raise KeyFileError(f"{sig_file}: signature {', '.join(map(str, untrusted))} made "
+                           "with none of the keys given")
     return tuple(c.signature for c in result.signatures)
 
 

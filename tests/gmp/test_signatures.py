@@ -106,6 +106,9 @@ def test_stacked_signatures_verify_and_show_in_order() -> None:
 
 def test_a_signature_whose_key_was_not_given_is_shown_unchecked() -> None:
     _stack()
+    assert len(read_signatures("r.json", ["qa.pub", "rv.pub", "qp.pub"])) == 3
+    with pytest.raises(KeyFileError, match="signature 2, 3 made with none of the keys given"):
+        read_signatures("r.json", ["qa.pub"])
     run = _verify("qp")
     assert (run.code, verdict(run.out)) == (0, (
         "verified: r.json: 2 batches, inputs and spec unchanged, every result reproduced, "
@@ -291,14 +294,33 @@ def test_an_old_signature_cannot_follow_a_new_one() -> None:
             "first") in run.out
 
 
-def test_check_sign_key_starts_a_new_stack_over_an_old_reports_signatures() -> None:
+@pytest.mark.parametrize("sign", [(), ("--sign-key", "qa")])
+def test_check_never_replaces_a_signed_report_or_its_signatures(sign: tuple[str, ...]) -> None:
     _stack()
-    run = run_cli("check", "batches.csv", "-s", "spec.yaml", "-o", "r.json", "-q",
+    before = Path("r.json").read_bytes(), Path("r.json.sig").read_bytes()
+    run = run_cli("check", "batches.csv", "-s", "spec.yaml", "-o", "./r.json", "-q", *sign)
+    assert (run.code, run.err) == (2, "exoqc: ./r.json: is a signed report (r.json.sig is "
+                                      "beside it); refusing to overwrite it or its "
+                                      "signatures: move both away first\n")
+    assert (Path("r.json").read_bytes(), Path("r.json.sig").read_bytes()) == before
+
+
+def test_check_sign_key_refuses_an_operator_name_it_cannot_sign_before_any_work() -> None:
+    run = run_cli("check", "batches.csv", "-s", "spec.yaml", "-o", "o.json", "-q",
+                  "--sign-key", "qa", env={"EXOQC_OPERATOR": "a\tb"})
+    assert (run.code, run.err) == (2, "exoqc: --sign-key: the signer's name \"a\\tb\" has "
+                                      "spaces at its ends or control characters (the "
+                                      "operator signs; give --operator NAME)\n"), run
+    assert not Path("o.json").exists()
+
+
+def test_check_sign_key_signs_as_performed_by_the_operator() -> None:
+    run = run_cli("check", "batches.csv", "-s", "spec.yaml", "-o", "o.json", "-q",
                   "--sign-key", "qa", "--operator", "O. Perator")
     assert run.code == 1, run
-    assert [(s.signer, s.meaning) for s in read_signatures("r.json")] == [
-        ("O. Perator", "performed")]
-    assert _verify("qa").code == 0
+    assert [(s.signer, s.meaning, s.reason) for s in read_signatures("o.json")] == [
+        ("O. Perator", "performed", None)]
+    assert _verify("qa", report="o.json").code == 0
 
 
 def test_a_passphrase_protected_key(monkeypatch: pytest.MonkeyPatch) -> None:
