@@ -563,6 +563,9 @@ def _locked(report: Path) -> Any:
             fcntl.flock(fd, fcntl.LOCK_EX)
         except ImportError:  # not POSIX: no lock (the docs say so)
             pass
+        except OSError as exc:
+            raise OutputError(f"{report}: cannot lock the report to sign it: "
+                              f"{exc.strerror}") from None
         with os.fdopen(os.dup(fd), "rb") as fh:
             data = fh.read()
         yield data

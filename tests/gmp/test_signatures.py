@@ -460,3 +460,133 @@ def test_sign_file_refuses_a_name_it_could_not_print(signer_key: Any, tmp_path: 
     with pytest.raises(UsageError):
         sign_file(report, signer_key, signer=name, meaning="approved")
     assert not (tmp_path / "unit" / "r.json.sig").exists()
+
+
+def test_people_signing_at_once_lose_no_signature(signer_key: Any, tmp_path: Path) -> None:
+    import threading
+
+    (tmp_path / "unit").mkdir()
+    report = tmp_path / "unit" / "r.json"
+    report.write_bytes(b'{"any": "bytes"}\n')
+    start = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def sign_one(n: int) -> None:
+        start.wait()
+        try:
+            sign_file(report, signer_key, signer=f"Signer {n}", meaning="reviewed")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sign_one, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    signed = read_signatures(report)
+    assert [s.index for s in signed] == list(range(1, 9))
+    assert sorted(s.signer or "" for s in signed) == [f"Signer {n}" for n in range(8)]
+
+
+def test_an_encrypted_key_asks_at_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import getpass
+    import io
+
+    assert run_cli("keygen", "enc", "--passphrase-env", "PW", env={"PW": "pass phrase"}
+                   ).code == 0
+    asked: list[str] = []
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    def answer(prompt: str) -> str:
+        asked.append(prompt)
+        return "pass phrase"
+
+    monkeypatch.setattr("sys.stdin", Terminal())
+    monkeypatch.setattr(getpass, "getpass", answer)
+    assert load_private_key("enc").public_key()
+    assert asked == ["Passphrase for enc: "]
+    monkeypatch.setenv("EXOQC_KEY_PASSPHRASE", "pass phrase")  # the variable wins: no prompt
+    assert load_private_key("enc").public_key()
+    assert asked == ["Passphrase for enc: "]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """A report with three signatures by three keys (made once for the property below)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    folder = tmp_path_factory.mktemp("stack")
+    report = folder / "r.json"
+    report.write_bytes(b'{"report": "any bytes"}\n')
+    keys = []
+    for n, meaning in enumerate(MEANINGS):
+        key = Ed25519PrivateKey.generate()
+        pub = folder / f"k{n}.pub"
+        pub.write_bytes(key.public_key().public_bytes(Encoding.PEM,
+                                                      PublicFormat.SubjectPublicKeyInfo))
+        keys.append(str(pub))
+        sign_file(report, key, signer=f"Person {n}", meaning=meaning, reason=f"why {n}")
+    return report, keys
+
+
+def _leaves(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(node, dict):
+        return [p for k, v in node.items() for p in _leaves(v, (*path, k))]
+    if isinstance(node, list):
+        return [p for i, v in enumerate(node) for p in _leaves(v, (*path, i))]
+    return [path]
+
+
+def _changed(value: Any) -> Any:
+    if value is None:
+        return "x"
+    if isinstance(value, str):
+        return value[:-1] + ("A" if value[-1:] != "A" else "B")
+    return None
+
+
+@given(data=st.data())
+def test_no_edit_of_a_signature_file_verifies(stack: tuple[Path, list[str]],
+                                              data: st.DataObject) -> None:
+    """Change one value, drop one field, drop, duplicate or swap signatures: with every key
+    given, the stack never holds (nor does it with no key, but for a dropped last one)."""
+    from qc.gmp.signing import BAD, check_signatures
+
+    report, keys = stack
+    sig = report.with_name("r.json.sig")
+    original = sig.read_bytes()
+    doc = json.loads(original)
+    entries = doc["signatures"]
+    kind = data.draw(st.sampled_from(["value", "field", "drop", "copy", "swap"]))
+    if kind == "value":
+        path = data.draw(st.sampled_from(_leaves(doc)))
+        target = doc
+        for step in path[:-1]:
+            target = target[step]
+        target[path[-1]] = _changed(target[path[-1]])
+    elif kind == "field":
+        entry = data.draw(st.sampled_from(entries))
+        entry.pop(data.draw(st.sampled_from(sorted(entry))))
+    elif kind == "drop":
+        entries.pop(data.draw(st.integers(0, 2)))
+    elif kind == "copy":
+        entries.insert(data.draw(st.integers(0, 3)), dict(entries[data.draw(st.integers(0, 2))]))
+    else:
+        i, j = data.draw(st.sampled_from([(0, 1), (0, 2), (1, 2)]))
+        entries[i], entries[j] = entries[j], entries[i]
+    try:
+        sig.write_text(json.dumps(doc), "utf-8")
+        data_bytes = report.read_bytes()
+        assert check_signatures(report, data_bytes, keys).status == BAD
+        dropped_last = kind == "drop" and len(entries) == 2 and entries[-1] == json.loads(
+            original)["signatures"][1]
+        if not dropped_last:
+            assert check_signatures(report, data_bytes).status == BAD
+    finally:
+        sig.write_bytes(original)
+    assert check_signatures(report, report.read_bytes(), keys).status == "good"
