@@ -214,6 +214,10 @@ def sign(report: str, key: str, signer: str, meaning: str, reason: str | None,
         raise
     say(f"signed: {report}: {made.describe()}")
     say(f"wrote {target} ({made.index} signature{'' if made.index == 1 else 's'})")
+    not_for_release = _not_for_release(report)
+    if not_for_release:
+        say(f"exoqc: note: {report} is NOT FOR RELEASE ({excerpt(not_for_release)}); a "
+            "signature records what you did, it does not change that", err=True)
     if audit_log is not None:
         from qc.gmp.audit_records import SIGN, file_record, record, signature_record
         from qc.gmp.session import JUDGED
@@ -223,6 +227,18 @@ def sign(report: str, key: str, signer: str, meaning: str, reason: str | None,
                    "signed": True, "signature_made": signature_record(made),
                    "signature_file": file_record(str(sig_path(report)))})
     exit_with(0)
+
+
+def _not_for_release(report: str) -> str | None:
+    """The report's own NOT FOR RELEASE reason (its spec's lifecycle), if any."""
+    import json
+
+    try:
+        with open(report, "rb") as fh:
+            reason = json.load(fh).get("spec", {}).get("not_for_release")
+    except (OSError, ValueError, AttributeError):
+        return None  # it was verified a moment ago; nothing to add
+    return reason if isinstance(reason, str) and reason else None
 
 
 def _refuse_signature_target(report: str, *others: str | None) -> None:

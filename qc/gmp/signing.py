@@ -267,38 +267,35 @@ class _Document:
     problems: tuple[str, ...]
 
 
-def _document(raw: bytes, sig_file: Path) -> _Document:
+def _document(raw: bytes, sig_file: Path) -> _Document | str:
+    """The signature file read for its shape, or why it is not one (one line)."""
     not_ours = f"{sig_file} is not an exoqc signature file"
     try:
         doc: Any = json.loads(raw)
     except ValueError:
-        raise _NotOurs(not_ours) from None
+        return not_ours
     if not isinstance(doc, dict):
-        raise _NotOurs(not_ours)
+        return not_ours
     if "format" not in doc and "signature" in doc:  # exoqc 0.x: one signature
         try:
             base64.b64decode(doc["signature"], validate=True)
         except (ValueError, TypeError):
-            raise _NotOurs(not_ours) from None
+            return not_ours
         extra = sorted(str(k) for k in doc if k not in SIG_FIELDS)
         problems = [f"fields exoqc does not write: {excerpt(', '.join(extra))}"] if extra else []
         entry = {k: doc.get(k) for k in LEGACY_FIELDS}
         return _Document(doc.get("file"), doc.get("sha256"), (entry,), tuple(problems))
     if doc.get("format") != FORMAT:
-        raise _NotOurs(f"{not_ours} (format {excerpt(json.dumps(doc.get('format')))}, "
-                       f"this exoqc reads {FORMAT!r})")
+        return (f"{not_ours} (format {excerpt(json.dumps(doc.get('format')))}, "
+                f"this exoqc reads {FORMAT!r})")
     entries = doc.get("signatures")
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise _NotOurs(f"{not_ours} (its signatures are not a list of signatures)")
+        return f"{not_ours} (its signatures are not a list of signatures)"
     extra = sorted(str(k) for k in doc if k not in DOC_FIELDS)
     problems = [f"fields exoqc does not write: {excerpt(', '.join(extra))}"] if extra else []
     if not entries:
         problems.append("the signature file holds no signature")
     return _Document(doc.get("file"), doc.get("sha256"), tuple(entries), tuple(problems))
-
-
-class _NotOurs(Exception):
-    """The signature file cannot be read as one (a problem, not an unreadable file)."""
 
 
 def _statement(entry: Mapping[str, Any], file: Any, report_sha: str, index: int) -> bytes:
@@ -332,10 +329,9 @@ def check_signatures(report: Path, data: bytes, public_keys: Sequence[str] = ()
         keys.setdefault(fingerprint(key), (shown, key))
     sig_file = sig_path(report)
     raw = _read(str(sig_file), "signature file")
-    try:
-        doc = _document(raw, sig_file)
-    except _NotOurs as exc:
-        return StackCheck((), (str(exc),))
+    doc = _document(raw, sig_file)
+    if isinstance(doc, str):
+        return StackCheck((), (doc,))
     problems = [f"{sig_file}: {p}" for p in doc.problems]
     report_sha = _sha(data)
     if doc.file != report.name:
@@ -525,7 +521,9 @@ def sign_file(report: Path, key: Ed25519PrivateKey, *, signer: str,
             if existing.status == BAD:
                 raise OutputError(f"{report}: not signed: its signatures do not hold: "
                                   + "; ".join(existing.differences()))
-            entries = list(_document(_read(str(target), "signature file"), target).entries)
+            doc = _document(_read(str(target), "signature file"), target)
+            assert not isinstance(doc, str)  # it holds (checked just above)
+            entries = list(doc.entries)
         public = key.public_key()
         entry: dict[str, Any] = {
             "algorithm": ALGORITHM,

@@ -86,6 +86,22 @@ def test_sign_adds_a_signature_with_its_meaning() -> None:
         "R. Viewer", "reviewed", "data review, SOP-7", _fp("rv"))
 
 
+def test_signing_a_report_not_for_release_says_it_stays_so() -> None:
+    Path("draft.yaml").write_text(SPEC.replace('version: "3"\n', 'version: "3"\nstatus: draft\n'),
+                                  "utf-8")
+    run = run_cli("check", "batches.csv", "-s", "draft.yaml", "-o", "d.json", "-q")
+    assert run.code == 1, run
+    run = _sign("qp", "A. Prover", "approved", report="d.json")
+    assert run.code == 0, run
+    assert run.err.startswith("exoqc: note: d.json is NOT FOR RELEASE (")
+    assert run.err.endswith("); a signature records what you did, it does not change that\n")
+    Path("ok.yaml").write_text(SPEC.replace('version: "3"\n', 'version: "3"\nstatus: '
+                                            'approved\napproved_by: QA\n'), "utf-8")
+    assert run_cli("check", "batches.csv", "-s", "ok.yaml", "-o", "ok.json", "-q").code == 1
+    run = _sign("rv", "R. Viewer", "reviewed", report="ok.json")
+    assert (run.code, run.err) == (0, "")  # an approved spec: no note
+
+
 def test_stacked_signatures_verify_and_show_in_order() -> None:
     _stack()
     run = _verify("qa", "rv", "qp")
