@@ -440,14 +440,23 @@ def _time_problem(value: Any) -> str | None:
 
 
 def signer_problem(value: Any) -> str | None:
-    """None for a printed name exoqc records: text, not blank, one line, <= MAX_NAME."""
+    """None for a printed name exoqc records: text, not blank, one line, <= MAX_NAME, and
+    shown as it is: no invisible or control character (a right-to-left override would
+    print another name), no look-alike letter of another script in a Latin word
+    (qc/text.py: `J. D\u043ee` with a Cyrillic o is not `J. Doe`)."""
+    from qc.text import lookalike, visible
+
     if not isinstance(value, str) or not value.strip():
         return "the signer's printed name is missing"
-    if value != value.strip() or any(ord(c) < 32 or ord(c) == 127 for c in value):
-        return f"the signer's name {excerpt(json.dumps(value))} has spaces at its ends " \
-               "or control characters"
+    if value != value.strip() or visible(value) != value or any(
+            ord(c) < 32 or 127 <= ord(c) < 160 for c in value):
+        return (f"the signer's name {excerpt(json.dumps(value))} has spaces at its ends "
+                "or invisible or control characters")
     if len(value) > MAX_NAME:
         return f"the signer's name is longer than {MAX_NAME} characters"
+    disguised = lookalike(value)
+    if disguised:
+        return f"the signer's name: {disguised}"
     return None
 
 
@@ -461,9 +470,11 @@ def meaning_problem(value: Any) -> str | None:
 def reason_problem(value: Any) -> str | None:
     if value is None:
         return None
+    from qc.text import visible
+
     if not isinstance(value, str) or not value.strip() or value != value.strip() or any(
-            ord(c) < 32 or ord(c) == 127 for c in value):
-        return f"reason {excerpt(json.dumps(value))} is not one line of text"
+            ord(c) < 32 or 127 <= ord(c) < 160 for c in value) or visible(value) != value:
+        return (f"reason {excerpt(json.dumps(value))} is not one line of visible text")
     if len(value) > MAX_REASON:
         return f"the reason is longer than {MAX_REASON} characters"
     return None

@@ -247,6 +247,8 @@ def test_a_wrong_key_made_no_signature() -> None:
     (("--meaning", "approved"), "Missing option '--signer'"),
     (("--signer", "  ", "--meaning", "approved"), "--signer"),
     (("--signer", "J.\nDoe", "--meaning", "approved"), "control characters"),
+    (("--signer", "J.\u202eeoD", "--meaning", "approved"), "invisible or control characters"),
+    (("--signer", "J. D\u043ee", "--meaning", "approved"), "holds the Cyrillic letter"),
     (("--signer", "J. Doe", "--meaning", "approved", "--reason", "a\nb"), "not one line"),
 ])
 def test_a_missing_or_unknown_meaning_or_name_is_a_usage_error(args: tuple[str, ...],
@@ -325,8 +327,8 @@ def test_check_sign_key_refuses_an_operator_name_it_cannot_sign_before_any_work(
     run = run_cli("check", "batches.csv", "-s", "spec.yaml", "-o", "o.json", "-q",
                   "--sign-key", "qa", env={"EXOQC_OPERATOR": "a\tb"})
     assert (run.code, run.err) == (2, "exoqc: --sign-key: the signer's name \"a\\tb\" has "
-                                      "spaces at its ends or control characters (the "
-                                      "operator signs; give --operator NAME)\n"), run
+                                      "spaces at its ends or invisible or control characters "
+                                      "(the operator signs; give --operator NAME)\n"), run
     assert not Path("o.json").exists()
 
 
@@ -467,7 +469,8 @@ def test_any_printed_name_and_reason_round_trip(signer_key: Any, tmp_path_factor
         2, name, meaning, made.time, fingerprint(signer_key.public_key()), reason)
 
 
-@pytest.mark.parametrize("name", ["", " ", " J. Doe", "J. Doe\t", "J.\x00Doe", "x" * 201])
+@pytest.mark.parametrize("name", ["", " ", " J. Doe", "J. Doe\t", "J.\x00Doe", "x" * 201,
+                                  "J.\u200bDoe", "J. Doe\x85", "J. D\u043ee"])
 def test_sign_file_refuses_a_name_it_could_not_print(signer_key: Any, tmp_path: Path,
                                                      name: str) -> None:
     (tmp_path / "unit").mkdir()
