@@ -173,9 +173,11 @@ def sign(report: str, key: str, signer: str, meaning: str, reason: str | None,
     and the signatures already there must hold: exoqc never signs what would not verify.
 
     \b
-    Exit codes: 0 signed; 1 not signed: the report does not verify, or a signature already
-    there does not hold; 2 a file or key cannot be read, or the signature file cannot be
-    written.
+    Exit codes:
+      0  signed
+      1  not signed: the report does not verify, or a signature already there does not hold
+      2  a missing or unknown --meaning, a file or key that cannot be read, a wrong
+         passphrase, or the signature file cannot be written
     """
     from qc.gmp.signing import env_passphrase, load_private_key, sig_path, sign_file
 
@@ -310,7 +312,7 @@ def keygen(path: str, encrypt: bool, passphrase_env: str | None) -> None:
 
     Refuses to overwrite an existing file. Keep PATH secret; give PATH.pub to whoever
     verifies reports (exoqc verify --public-key PATH.pub). With --encrypt or
-    --passphrase-env the private key is encrypted (PKCS#8, scrypt or PBKDF2 and AES-256);
+    --passphrase-env the private key is encrypted (PKCS#8: PBKDF2-SHA256, AES-256);
     every command then needs the passphrase: $EXOQC_KEY_PASSPHRASE, --passphrase-env VAR,
     or asked at a terminal.
     """
