@@ -51,6 +51,7 @@ def plan_outputs(outputs: Sequence[str], inputs: Sequence[str],
         if path.is_dir():
             raise OutputError(f"{raw}: is a folder; give a file name")
         refuse_overwrite(raw, guarded)
+        _refuse_signed(raw, guarded)
         fmt = suffixes.get(path.suffix.lower())
         if fmt is None:
             known = ", ".join(sorted(suffixes))
@@ -65,6 +66,19 @@ def plan_outputs(outputs: Sequence[str], inputs: Sequence[str],
         _require(raw, fmt)
         planned.append(Planned(path, fmt))
     return planned
+
+
+def _refuse_signed(raw: str, guarded: Sequence[tuple[str, str]]) -> None:
+    """A report with signatures beside it (REPORT.sig, qc/gmp/signing.py) is never replaced:
+    the new report would orphan them, and --sign-key would replace the people's signatures.
+    (A REPORT.sig that is a file the run uses, such as the audit log, is named by the
+    check of the signature's own path.)"""
+    sig = Path(f"{raw}.sig")
+    if any(_same(other) == _same(str(sig)) for other, _ in guarded):
+        return
+    if sig.exists() or sig.is_symlink():
+        raise OutputError(f"{raw}: is a signed report ({sig} is beside it); refusing to "
+                          "overwrite it or its signatures: move both away first")
 
 
 def refuse_overwrite(raw: str, guarded: Sequence[tuple[str, str]]) -> None:

@@ -10,7 +10,7 @@ import click
 
 from qc import __version__
 from qc.cli.check import check
-from qc.cli.gmp import audit, keygen, selftest, verify
+from qc.cli.gmp import audit, keygen, selftest, sign, verify
 from qc.cli.lab import nta, trend
 from qc.cli.spec import init, spec
 from qc.cli.terminal import color_option
@@ -34,7 +34,7 @@ def main() -> None:
     """Check exosome (EV) product batches against a release specification."""
 
 
-for _command in (check, spec, init, verify, keygen, audit, selftest, nta, trend):
+for _command in (check, spec, init, verify, sign, keygen, audit, selftest, nta, trend):
     main.add_command(_command)
 
 assert set(SUFFIXES.values()) <= set(RENDERERS)

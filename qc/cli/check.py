@@ -45,7 +45,8 @@ from qc.render import SUFFIXES
                    "OS user].")
 @click.option("--sign-key", metavar="KEY",
               help="Sign each JSON or PDF report with this Ed25519 private key (see exoqc "
-                   "keygen): writes REPORT.sig, after verifying the report.")
+                   "keygen): writes REPORT.sig, after verifying the report; the signature "
+                   "means `performed`, by the operator (exoqc sign adds reviewed, approved).")
 @click.option("--audit-log", metavar="PATH",
               help="Append a hash-chained record of this run to PATH (see exoqc audit verify).")
 @click.option("--audit-key", metavar="KEY",

@@ -1,4 +1,4 @@
-"""`exoqc verify`, `keygen`, `audit verify`, `selftest`: the traceability commands."""
+"""`exoqc verify`, `sign`, `keygen`, `audit verify`, `selftest`: the traceability commands."""
 
 from __future__ import annotations
 
@@ -8,8 +8,13 @@ from typing import Any
 import click
 
 from qc.cli.guard import command_line, exit_with, guard, say
+from qc.cli.params import NON_EMPTY
 from qc.cli.terminal import echo
 from qc.inputs.files import excerpt
+
+# What a signature means (qc/gmp/signing.py MEANINGS; a test holds them equal: the command
+# line does not import the signing module at start-up).
+MEANINGS = ("performed", "reviewed", "approved")
 
 
 @click.command()
@@ -20,38 +25,73 @@ from qc.inputs.files import excerpt
 @click.option("--spec", "spec_file", metavar="FILE",
               help="The spec file to re-run (else the recorded one); it must have the "
                    "recorded sha256.")
-@click.option("--public-key", metavar="KEY.pub",
-              help="Also check REPORT.json.sig, the signature made with --sign-key.")
+@click.option("--public-key", "public_keys", metavar="KEY.pub", multiple=True,
+              help="Check the signatures of REPORT.json.sig made with this key; each key given "
+                   "must have signed. Repeatable.")
 @click.option("--require-signature", is_flag=True,
-              help="Exit 1 unless REPORT.json.sig is a good signature by --public-key.")
+              help="Exit 1 unless REPORT.json.sig holds a good signature by a --public-key "
+                   "and no bad one.")
+@click.option("--audit-log", metavar="PATH",
+              help="Append a record of this verification to PATH (see exoqc audit verify).")
+@click.option("--audit-key", metavar="KEY",
+              help="Sign the --audit-log entry with this Ed25519 private key (a keyed log "
+                   "needs its key).")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
 @guard
-def verify(report: str, inputs_dir: str | None, spec_file: str | None, public_key: str | None,
-           require_signature: bool, debug: bool) -> None:
+def verify(report: str, inputs_dir: str | None, spec_file: str | None,
+           public_keys: tuple[str, ...], require_signature: bool, audit_log: str | None,
+           audit_key: str | None, debug: bool) -> None:
     """Re-hash the files a JSON report names, re-run exactly those, and compare every
-    re-derivable field and result; list what only a signature protects. REPORT is a
-    JSON report or a PDF report (its embedded JSON report is verified).
+    re-derivable field and result; check and show its signatures; list what only a
+    signature protects. REPORT is a JSON report or a PDF report (its embedded JSON report is
+    verified).
 
     \b
     Exit codes:
-      0  verified: same files, same fields, same verdicts (and a good signature, with
-         --public-key)
-      1  something differs, or --require-signature and no good signature; each difference
-         is listed
-      2  the report, a file it names, or the key cannot be found or read
+      0  verified: same files, same fields, same verdicts, and no signature that does
+         not hold (each signature by a --public-key good)
+      1  something differs, a signature does not hold, a --public-key made no signature,
+         or --require-signature and no good signature; each difference is listed
+      2  the report, a file it names, or a key cannot be found or read
     """
     from qc.gmp.verify import verify_report
 
-    result = verify_report(report, inputs_dir=inputs_dir, public_key=public_key,
-                           spec_file=spec_file, require_signature=require_signature,
-                           parse_command=_parse_check_command)
+    key = _audit_signer(audit_log, audit_key, None)
+    try:
+        result = verify_report(report, inputs_dir=inputs_dir, public_key=public_keys,
+                               spec_file=spec_file, require_signature=require_signature,
+                               parse_command=_parse_check_command)
+    except BaseException as exc:
+        if audit_log is not None:
+            _record_error(audit_log, "verify", report, key, exc)
+        raise
+    _show_verification(report, result)
+    code = 0 if result.ok else 1
+    if audit_log is not None:
+        from qc.gmp.audit_records import VERIFY, checked_record, record
+        from qc.gmp.session import JUDGED
+        from qc.gmp.signing import fingerprint as fp
+        from qc.gmp.signing import load_public_key
+
+        record(audit_log, VERIFY, command_line(), report, exit_code=code, outcome=JUDGED,
+               key=key, details={
+                   "verified": result.ok,
+                   "differences": len(result.differences) + len(result.rederived),
+                   "public_keys": [fp(load_public_key(k)) for k in public_keys],
+                   "signatures": [checked_record(c) for c in result.signatures]})
+    exit_with(code)
+
+
+def _show_verification(report: str, result: Any) -> None:
     for note in result.notes:
         say(f"exoqc: note: {note}", err=True)
     if result.ok:
-        signed = ", signature good" if result.signature == "good" else ""
+        good = sum(c.status == "good" for c in result.signatures)
+        signed = (", signature good" if good == 1 == len(result.signatures) else
+                  f", {good} of {len(result.signatures)} signatures good" if good else "")
         if result.pdf:
             signed += " (of the PDF's bytes: its pages and its embedded report)" \
-                if signed else " (the JSON report embedded in the PDF)"
+                if good else " (the JSON report embedded in the PDF)"
         say(f"verified: {report}: {result.batches} batches, inputs and spec unchanged, "
                    f"every result reproduced{signed}")
     else:
@@ -68,19 +108,24 @@ def verify(report: str, inputs_dir: str | None, spec_file: str | None, public_ke
     say("attested, not re-derivable (only a signature protects these):")
     for field, value in result.attested:
         say(f"  {field}: {value}")
+    if result.signatures:
+        say(f"signatures ({len(result.signatures)}, in the order they were made):")
+        for checked in result.signatures:
+            status = {"good": "good", "bad": "NOT GOOD",
+                      "unchecked": "not checked: its key was not given"}[checked.status]
+            say(f"  {checked.signature.describe()}: {status}")
     if result.signature != "good":
         why = {"none": "the report is not signed",
                "unchecked": "its signature was not checked (give --public-key)",
-               "bad": "its signature is not good"}[result.signature]
+               "bad": "a signature is not good"}[result.signature]
         say(f"note: {why}: nothing protects the attested fields above, nor the report "
                    "as a whole against being rewritten with other files; sign with check "
-                   "--sign-key, verify with --public-key --require-signature")
+                   "--sign-key or exoqc sign, verify with --public-key --require-signature")
         if result.pdf:
             say("note: the PDF's visible pages are not protected: verify checked the JSON "
                 "report embedded in it, not the text on its pages, which could have been "
                 "changed; a good signature (check --sign-key, verify --public-key) covers "
                 "the pages too")
-    exit_with(0 if result.ok else 1)
 
 
 def _parse_check_command(command: Sequence[str]) -> Mapping[str, Any]:
@@ -107,20 +152,212 @@ def _parse_check_command(command: Sequence[str]) -> Mapping[str, Any]:
 
 
 @click.command()
-@click.argument("path", metavar="PATH")
+@click.argument("report", metavar="REPORT.json")
+@click.option("--key", required=True, metavar="KEY",
+              help="Your Ed25519 private key (exoqc keygen); asks for its passphrase at a "
+                   "terminal when it is encrypted.")
+@click.option("--signer", required=True, type=NON_EMPTY, metavar="NAME",
+              help="Your printed name, as it is to appear on the certificate.")
+@click.option("--meaning", required=True, type=click.Choice(MEANINGS), metavar="MEANING",
+              help="What your signature means: performed, reviewed or approved.")
+@click.option("--reason", metavar="TEXT", help="Why you sign, or what you sign for (one line).")
+@click.option("--passphrase-env", metavar="VAR",
+              help="Read the key's passphrase from the environment variable VAR [default: "
+                   "$EXOQC_KEY_PASSPHRASE, else asked at a terminal].")
+@click.option("--inputs", "inputs_dir", metavar="DIR",
+              help="Look for the report's input and spec files by name in DIR when verifying "
+                   "it before signing.")
+@click.option("--audit-log", metavar="PATH",
+              help="Append a record of this signature to PATH (see exoqc audit verify).")
+@click.option("--audit-key", metavar="KEY",
+              help="Sign the --audit-log entry with this Ed25519 private key [default: --key].")
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
 @guard
-def keygen(path: str) -> None:
-    """Write a new Ed25519 key pair for --sign-key: PATH (private, mode 0600) and PATH.pub.
+def sign(report: str, key: str, signer: str, meaning: str, reason: str | None,
+         passphrase_env: str | None, inputs_dir: str | None, audit_log: str | None,
+         audit_key: str | None, debug: bool) -> None:
+    """Add your signature with its meaning to REPORT.json.sig: your printed name, the UTC
+    time, the meaning and reason, and your key's fingerprint, bound to the report's bytes
+    and to every signature before yours.
+
+    The report is verified first (its files re-hashed and re-run, as exoqc verify does)
+    and the signatures already there must hold: exoqc never signs what would not verify.
+
+    \b
+    Exit codes:
+      0  signed
+      1  not signed: the report does not verify, or a signature already there does not hold
+      2  a missing or unknown --meaning, a file or key that cannot be read, a wrong
+         passphrase, or the signature file cannot be written
+    """
+    from qc.gmp.signing import env_passphrase, load_private_key, sig_path, sign_file
+
+    passphrase = env_passphrase(passphrase_env) if passphrase_env is not None else None
+    _refuse_signature_target(report, key, audit_log, audit_key)
+    # The log's key first (--audit-key): then a signing key that cannot be loaded is
+    # recorded too. Without --audit-key the signing key keeps the log.
+    log_key = (_audit_signer(audit_log, audit_key, None, passphrase)
+               if audit_key is not None or audit_log is None else None)
+    try:
+        private = load_private_key(key, passphrase)
+        if audit_log is not None and audit_key is None:
+            log_key = _audit_signer(audit_log, None, private)
+        from pathlib import Path
+
+        from qc.gmp.verify import verify_report
+
+        result = verify_report(report, inputs_dir=inputs_dir,
+                               parse_command=_parse_check_command)
+        if not result.ok:
+            say(f"NOT SIGNED: {report}: it does not verify:")
+            for difference in (*result.differences, *result.rederived):
+                say(f"  - {difference}")
+            if audit_log is not None:
+                from qc.gmp.audit_records import SIGN, record
+                from qc.gmp.session import JUDGED
+
+                record(audit_log, SIGN, command_line(), report, exit_code=1,
+                       outcome=JUDGED, key=log_key, details={"signed": False})
+            exit_with(1)
+        target, made = sign_file(Path(report), private, signer=signer, meaning=meaning,
+                                 reason=reason)
+    except BaseException as exc:
+        if audit_log is not None and not isinstance(exc, click.exceptions.Exit):
+            _record_error(audit_log, "sign", report, log_key, exc)
+        raise
+    say(f"signed: {report}: {made.describe()}")
+    say(f"wrote {target} ({made.index} signature{'' if made.index == 1 else 's'})")
+    not_for_release = _not_for_release(report)
+    if not_for_release:
+        say(f"exoqc: note: {report} is NOT FOR RELEASE ({excerpt(not_for_release)}); a "
+            "signature records what you did, it does not change that", err=True)
+    if audit_log is not None:
+        from qc.gmp.audit_records import SIGN, file_record, record, signature_record
+        from qc.gmp.session import JUDGED
+
+        record(audit_log, SIGN, command_line(), report, exit_code=0, outcome=JUDGED,
+               key=log_key, details={
+                   "signed": True, "signature_made": signature_record(made),
+                   "signature_file": file_record(str(sig_path(report)))})
+    exit_with(0)
+
+
+def _not_for_release(report: str) -> str | None:
+    """The report's own NOT FOR RELEASE reason (its spec's lifecycle), if any."""
+    import json
+
+    try:
+        with open(report, "rb") as fh:
+            reason = json.load(fh).get("spec", {}).get("not_for_release")
+    except (OSError, ValueError, AttributeError):
+        return None  # it was verified a moment ago; nothing to add
+    return reason if isinstance(reason, str) and reason else None
+
+
+def _refuse_signature_target(report: str, *others: str | None) -> None:
+    """REPORT.sig is the one file sign writes: it must not be the key, the audit log or the
+    audit key, nor the report itself."""
+    from qc.gmp.signing import sig_path
+    from qc.output import refuse_overwrite
+
+    names = ("the signing key", "the audit log", "the audit key")
+    refuse_overwrite(str(sig_path(report)), [
+        (report, "the report"), *((p, what) for p, what in zip(others, names, strict=True) if p)])
+
+
+def _audit_signer(audit_log: str | None, audit_key: str | None, default: Any,
+                  passphrase: Any = None) -> Any:
+    """The key of the audit entry (--audit-key, else `default`), after checking that the
+    log can take an entry with it; None without a log or a key."""
+    if audit_log is None:
+        if audit_key is not None:
+            from qc.errors import UsageError
+
+            raise UsageError("'--audit-key': needs --audit-log")
+        return None
+    from qc.gmp.audit import check_writable
+
+    key = default
+    if audit_key is not None:
+        from qc.gmp.signing import load_private_key
+
+        key = load_private_key(audit_key, passphrase)
+    check_writable(audit_log, key)
+    return key
+
+
+def _record_error(audit_log: str, action: str, report: str, key: Any,
+                  exc: BaseException) -> None:
+    """The entry of a sign or verify run that stopped on an error (exit 2); the error is
+    raised again by the caller. A log that cannot take it is said, not hidden."""
+    from qc.errors import AuditError, ExoqcError
+    from qc.gmp.audit_records import record
+    from qc.gmp.session import COULD_NOT_JUDGE, INTERNAL_ERROR, INTERRUPTED
+
+    if isinstance(exc, ExoqcError):
+        outcome, error = COULD_NOT_JUDGE, str(exc)
+    elif isinstance(exc, KeyboardInterrupt):
+        outcome, error = INTERRUPTED, INTERRUPTED
+    else:
+        outcome, error = INTERNAL_ERROR, f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}"
+    try:
+        record(audit_log, action, command_line(), report, exit_code=2, outcome=outcome,
+               key=key, error=error)
+    except (ExoqcError, OSError) as failure:
+        raise AuditError(f"this run ({error}) is not recorded in the audit log: {failure}"
+                         ) from exc
+
+
+@click.command()
+@click.argument("path", metavar="PATH")
+@click.option("--encrypt", is_flag=True,
+              help="Encrypt the private key with a passphrase: asked twice at a terminal, "
+                   "else read from $EXOQC_KEY_PASSPHRASE.")
+@click.option("--passphrase-env", metavar="VAR",
+              help="Encrypt the private key with the passphrase in the environment variable "
+                   "VAR (for CI).")
+@guard
+def keygen(path: str, encrypt: bool, passphrase_env: str | None) -> None:
+    """Write a new Ed25519 key pair for --sign-key and exoqc sign: PATH (private, mode
+    0600) and PATH.pub.
 
     Refuses to overwrite an existing file. Keep PATH secret; give PATH.pub to whoever
-    verifies reports (exoqc verify --public-key PATH.pub).
+    verifies reports (exoqc verify --public-key PATH.pub). With --encrypt or
+    --passphrase-env the private key is encrypted (PKCS#8: PBKDF2-SHA256, AES-256);
+    every command then needs the passphrase: $EXOQC_KEY_PASSPHRASE, --passphrase-env VAR,
+    or asked at a terminal.
     """
     from qc.gmp.signing import fingerprint, load_public_key
     from qc.gmp.signing import keygen as make_keys
 
-    private, public = make_keys(path)
-    echo(f"wrote {private} (private key, mode 0600) and {public} (public key)")
+    secret = _new_passphrase(path, encrypt, passphrase_env)
+    private, public = make_keys(path, secret)
+    what = "encrypted private key" if secret is not None else "private key"
+    echo(f"wrote {private} ({what}, mode 0600) and {public} (public key)")
     echo(f"public key sha256: {fingerprint(load_public_key(str(public)))}")
+
+
+def _new_passphrase(path: str, encrypt: bool, passphrase_env: str | None) -> bytes | None:
+    import os
+    import sys
+
+    from qc.errors import UsageError
+    from qc.gmp.signing import PASSPHRASE_ENV, env_passphrase
+
+    if passphrase_env is not None:
+        return env_passphrase(passphrase_env)(path)
+    if not encrypt:
+        return None
+    if os.environ.get(PASSPHRASE_ENV):
+        return os.environ[PASSPHRASE_ENV].encode("utf-8")
+    if not sys.stdin.isatty():
+        raise UsageError(f"'--encrypt': no terminal to ask for the passphrase: set "
+                         f"{PASSPHRASE_ENV} or give --passphrase-env VAR")
+    value = click.prompt(f"Passphrase for {path}", hide_input=True,
+                         confirmation_prompt=True, err=True)
+    if not value:
+        raise UsageError("'--encrypt': the passphrase is empty")
+    return str(value).encode("utf-8")
 
 
 @click.group()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from qc import run as runner  # looked up at each call: tests replace runner.run
 from qc.errors import AuditError, ExoqcError, OutputError
-from qc.gmp.provenance import provenance, utc_now
+from qc.gmp.provenance import operator, provenance, utc_now
 from qc.model import Report, Status
 from qc.output import Planned, plan_outputs, write_outputs
 from qc.run import RunOptions
@@ -96,8 +96,9 @@ def check_session(options: RunOptions, session: SessionOptions, *,
         write_outputs(report, planned)
         written = [p.path for p in planned]
         if signer is not None:  # one by one: a signature made before a refusal is recorded
+            by = report.provenance.operator if report.provenance else operator(options.operator)
             for item in planned:
-                written += sign_reports(signer, [item])
+                written += sign_reports(signer, [item], signer=by)
         if show is not None:
             show(report)
         code = report.exit_code(fail_on=Status.WARN if options.fail_on == "warn" else Status.FAIL)
@@ -210,14 +211,22 @@ def plan_record(options: RunOptions, planned: Sequence[Planned], *, sign_key: st
     if "-" in options.inputs:
         raise OutputError("<stdin>: a report of stdin input cannot be verified later, so "
                           "exoqc does not sign it; save the input to a file")
-    from qc.gmp.signing import load_private_key
+    from qc.gmp.signing import load_private_key, signer_problem
 
+    # the operator signs (meaning "performed"): a name that cannot be signed is refused
+    # before any report is written
+    problem = signer_problem(operator(options.operator))
+    if problem:
+        from qc.errors import UsageError
+
+        raise UsageError(f"--sign-key: {problem} (the operator signs; give --operator NAME)")
     return load_private_key(sign_key)
 
 
-def sign_reports(key: Ed25519PrivateKey, planned: Sequence[Planned]) -> list[Path]:
-    """Verify each JSON or PDF report just written, then sign it: never sign what would not
-    verify."""
+def sign_reports(key: Ed25519PrivateKey, planned: Sequence[Planned], *,
+                 signer: str) -> list[Path]:
+    """Verify each JSON or PDF report just written, then sign it as `performed` by `signer`
+    (the operator), in a new signature file: never sign what would not verify."""
     from qc.gmp.signing import sign_file
     from qc.gmp.verify import verify_report
 
@@ -226,14 +235,15 @@ def sign_reports(key: Ed25519PrivateKey, planned: Sequence[Planned]) -> list[Pat
         if item.fmt not in SIGNED:
             continue
         try:
-            result = verify_report(str(item.path))
+            # a signature file beside it is an old report's: the new stack replaces it
+            result = verify_report(str(item.path), signatures=False)
         except ExoqcError as exc:
             raise OutputError(f"{item.path}: not signed: the report does not verify: {exc}"
                               ) from None
         if not result.ok:
             raise OutputError(f"{item.path}: not signed: the report does not verify: "
                               + "; ".join(result.differences))
-        signed.append(sign_file(item.path, key))
+        signed.append(sign_file(item.path, key, signer=signer, fresh=True)[0])
     return signed
 
 

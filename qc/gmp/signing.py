@@ -1,25 +1,52 @@
-"""Ed25519 key pairs and detached report signatures (imports `cryptography` only here).
+"""Ed25519 key pairs and the signatures of a report: a stack of signatures with meaning,
+each bound to the report's bytes and to every signature before it (imports `cryptography`
+only here).
 
-What is signed: the exact bytes of the report file as exoqc wrote it. exoqc writes its
-JSON deterministically, so those bytes are the canonical form; any change to them,
-even re-indenting, breaks the signature. The signature goes beside the report as
-`REPORT.json.sig`, a small JSON document holding the base64 signature, the sha256 of
-the signed bytes and the sha256 of the raw public key (which key signed it).
+What is signed. exoqc writes its JSON deterministically, so the report's exact bytes are
+its canonical form; their sha256 stands for the report. The signatures go beside it in
+`REPORT.json.sig`, a JSON document (format `exoqc-signatures/2`):
+
+    {"format": "exoqc-signatures/2", "file": "r.json", "sha256": "<report sha256>",
+     "signatures": [ENTRY, ENTRY, ...]}
+
+Each ENTRY is one signature manifestation (21 CFR 11.50): `signer` (the printed name),
+`time` (UTC, when it was made), `meaning` (performed, reviewed or approved), `reason`
+(free text or null), `public_key` (the raw Ed25519 public key, base64) and
+`public_key_sha256` (its fingerprint), `previous` (the sha256 of the canonical JSON of
+the entry before it, complete with its signature; for the first entry, the report's
+sha256) and `signature`: the Ed25519 signature of the canonical JSON (sorted keys, no
+spaces, UTF-8) of the entry without `signature`, together with the document's `format`,
+`file` and `sha256` and the entry's 1-based `index`. So each signature signs the report
+hash and, through `previous`, every signature before it: one changed, removed (but the
+last ones), reordered or moved signature, or a changed report, fails.
+
+Today's single-signature file of exoqc 0.x (`algorithm`, `file`, `sha256`,
+`public_key_sha256`, `signature` over the report's bytes) is still read: as a stack of
+one signature that states no signer, time or meaning. Signing such a report again keeps
+that signature first in the new stack.
+
+Removing the last signatures of a stack leaves a shorter stack that is still intact, as
+deleting the whole file leaves an unsigned report: `exoqc verify --public-key` names every
+key whose signature is missing, and the audit log of `exoqc sign` records each one.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import datetime
 import hashlib
 import json
 import os
 import stat
+import sys
 import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qc.errors import KeyFileError, OutputError
+from qc.errors import KeyFileError, OutputError, UsageError
 from qc.inputs.files import Kind, excerpt, read_bytes
 
 if TYPE_CHECKING:
@@ -30,6 +57,28 @@ if TYPE_CHECKING:
 
 SIG_SUFFIX = ".sig"
 ALGORITHM = "ed25519"
+FORMAT = "exoqc-signatures/2"
+# What a signature means (21 CFR 11.50(a)(3)), in the order a record is usually signed.
+MEANINGS = ("performed", "reviewed", "approved")
+# The meaning of the signature `exoqc check --sign-key` makes: the operator performed the
+# evaluation. Review and approval are a person's acts, signed with `exoqc sign`.
+CHECK_MEANING = "performed"
+# Where every command that loads an encrypted private key finds its passphrase (else it
+# asks at a terminal); `--passphrase-env VAR` names another variable.
+PASSPHRASE_ENV = "EXOQC_KEY_PASSPHRASE"
+MAX_NAME = 200  # characters of a signer's printed name
+MAX_REASON = 1000  # characters of a reason
+ENTRY_FIELDS = ("algorithm", "signer", "time", "meaning", "reason", "public_key",
+                "public_key_sha256", "previous", "signature")
+LEGACY_FIELDS = ("algorithm", "public_key_sha256", "signature")  # a signature without meaning
+DOC_FIELDS = ("format", "file", "sha256", "signatures")
+SIG_FIELDS = ("algorithm", "file", "sha256", "public_key_sha256", "signature")  # 0.x file
+GOOD, BAD, UNCHECKED = "good", "bad", "unchecked"
+CHANGED = ("does not match the report's bytes: the report was changed after it was signed, "
+           "or the signature is another report's")
+
+# Given a private key's path, its passphrase (asked for only when the key is encrypted).
+Passphrase = Callable[[str], bytes]
 
 
 def sig_path(report: str | Path) -> Path:
@@ -40,17 +89,64 @@ def _read(path: str, what: Kind) -> bytes:
     return read_bytes(path, what, KeyFileError)
 
 
-def load_private_key(path: str) -> Ed25519PrivateKey:
-    """The Ed25519 private key in a PEM file (unencrypted PKCS#8, as `exoqc keygen` writes)."""
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _canonical(value: Mapping[str, Any]) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+# --- keys ---------------------------------------------------------------------------------
+
+
+def env_passphrase(variable: str) -> Passphrase:
+    """The passphrase in the environment variable `variable` (--passphrase-env VAR)."""
+    def read(path: str) -> bytes:
+        value = os.environ.get(variable)
+        if not value:
+            raise UsageError(f"'--passphrase-env': the environment variable {variable} is "
+                             "not set or empty")
+        return value.encode("utf-8")
+    return read
+
+
+def default_passphrase(path: str) -> bytes:
+    """$EXOQC_KEY_PASSPHRASE, else asked at the terminal (never echoed), else an error."""
+    value = os.environ.get(PASSPHRASE_ENV)
+    if value:
+        return value.encode("utf-8")
+    if sys.stdin is not None and sys.stdin.isatty():
+        import getpass
+
+        try:
+            value = getpass.getpass(f"Passphrase for {path}: ")
+        except EOFError:
+            value = ""
+        if value:
+            return value.encode("utf-8")
+    raise KeyFileError(f"{path}: the private key is encrypted: set {PASSPHRASE_ENV} (or "
+                       "give --passphrase-env VAR), or run at a terminal to be asked")
+
+
+def load_private_key(path: str, passphrase: Passphrase | None = None) -> Ed25519PrivateKey:
+    """The Ed25519 private key in a PEM file (PKCS#8, as `exoqc keygen` writes), decrypted
+    with `passphrase` (default: `default_passphrase`) when it is encrypted."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     data = _read(path, "private key file")
     try:
         key = load_pem_private_key(data, password=None)
-    except TypeError:
-        raise KeyFileError(f"{path}: the private key is encrypted; exoqc needs an unencrypted "
-                        "key protected by file permissions") from None
+    except TypeError:  # encrypted: refuse a key others can read before asking for it
+        _refuse_loose_permissions(path)
+        secret = (passphrase or default_passphrase)(path)
+        try:
+            key = load_pem_private_key(data, password=secret)
+        except (ValueError, TypeError):
+            raise KeyFileError(f"{path}: wrong passphrase for the private key (or not a key "
+                               "exoqc can read)") from None
     except ValueError:
         raise KeyFileError(f"{path}: not a PEM private key") from None
     if not isinstance(key, Ed25519PrivateKey):
@@ -88,88 +184,412 @@ def load_public_key(path: str) -> Ed25519PublicKey:
     return key
 
 
-def fingerprint(key: Ed25519PublicKey) -> str:
-    """sha256 of the raw 32-byte public key: names the key in signatures and messages."""
+def _raw(key: Ed25519PublicKey) -> bytes:
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-    return hashlib.sha256(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).hexdigest()
+    return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
-def sign_file(report: Path, key: Ed25519PrivateKey) -> Path:
-    """Write REPORT.sig over the report's exact bytes (atomically); return its path."""
-    data = report.read_bytes()
-    document = {
-        "algorithm": ALGORITHM,
-        "file": report.name,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "public_key_sha256": fingerprint(key.public_key()),
-        "signature": base64.b64encode(key.sign(data)).decode("ascii"),
-    }
-    target = sig_path(report)
-    _write_atomic(target, (json.dumps(document, indent=2) + "\n").encode("utf-8"), 0o644)
-    return target
+def fingerprint(key: Ed25519PublicKey) -> str:
+    """sha256 of the raw 32-byte public key: names the key in signatures and messages."""
+    return _sha(_raw(key))
 
 
-SIG_FIELDS = ("algorithm", "file", "sha256", "public_key_sha256", "signature")
+# --- what a signature states ---------------------------------------------------------------
 
 
-def check_signature(report: Path, data: bytes, public_key: str) -> str | None:
-    """None when REPORT.sig is a good signature of `data` by the key and every one of its
-    fields agrees with the report and the key; else what is wrong (one line).
+@dataclass(frozen=True)
+class Signature:
+    """One signature manifestation as the signature file states it, in stack order
+    (`index` from 1). `signer`, `meaning` and `time` are None for a signature of exoqc's
+    single-signature file, which stated none of them."""
 
-    KeyFileError (exit 2) when the key or the signature file is missing or unreadable.
+    index: int
+    signer: str | None
+    meaning: str | None
+    time: str | None
+    fingerprint: str
+    reason: str | None = None
+
+    def describe(self) -> str:
+        """One line: `2. approved by J. Doe, 2026-03-07T10:00:00Z, key sha256 …, reason: …`."""
+        if self.meaning is None:
+            head = f"{self.index}. signed (no signer, time or meaning stated: a signature " \
+                   "of exoqc's single-signature file)"
+        else:
+            head = (f"{self.index}. {self.meaning} by {excerpt(self.signer or '')}, "
+                    f"{self.time}")
+        reason = f", reason: {excerpt(self.reason)}" if self.reason else ""
+        return f"{head}, key sha256 {self.fingerprint}{reason}"
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A signature and what checking it found: GOOD (checked with a key given), UNCHECKED
+    (intact as far as its own key shows, but that key was not given) or BAD (`problem`)."""
+
+    signature: Signature
+    status: str
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class StackCheck:
+    """Every signature of a signature file, checked in order, and the problems of the file
+    itself (its fields, and each key given that made no signature)."""
+
+    signatures: tuple[Checked, ...]
+    problems: tuple[str, ...]
+
+    @property
+    def status(self) -> str:
+        """BAD when anything is wrong, else GOOD when a signature was checked with a given
+        key, else UNCHECKED."""
+        if self.problems or any(c.status == BAD for c in self.signatures):
+            return BAD
+        return GOOD if any(c.status == GOOD for c in self.signatures) else UNCHECKED
+
+    def differences(self) -> list[str]:
+        out = [f"signature: {p}" for p in self.problems]
+        out += [f"signature {c.signature.index}: {c.problem}" for c in self.signatures
+                if c.status == BAD]
+        return out
+
+
+@dataclass(frozen=True)
+class _Document:
+    """A signature file read for its shape: the report name and sha256 it states, its
+    entries (a 0.x file as one entry without meaning) and the problems of its own fields."""
+
+    file: Any
+    sha256: Any
+    entries: tuple[dict[str, Any], ...]
+    problems: tuple[str, ...]
+
+
+def _document(raw: bytes, sig_file: Path) -> _Document | str:
+    """The signature file read for its shape, or why it is not one (one line)."""
+    not_ours = f"{sig_file} is not an exoqc signature file"
+    try:
+        doc: Any = json.loads(raw)
+    except ValueError:
+        return not_ours
+    if not isinstance(doc, dict):
+        return not_ours
+    if "format" not in doc and "signature" in doc:  # exoqc 0.x: one signature
+        try:
+            base64.b64decode(doc["signature"], validate=True)
+        except (ValueError, TypeError):
+            return not_ours
+        extra = sorted(str(k) for k in doc if k not in SIG_FIELDS)
+        problems = [f"fields exoqc does not write: {excerpt(', '.join(extra))}"] if extra else []
+        entry = {k: doc.get(k) for k in LEGACY_FIELDS}
+        return _Document(doc.get("file"), doc.get("sha256"), (entry,), tuple(problems))
+    if doc.get("format") != FORMAT:
+        return (f"{not_ours} (format {excerpt(json.dumps(doc.get('format')))}, "
+                f"this exoqc reads {FORMAT!r})")
+    entries = doc.get("signatures")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        return f"{not_ours} (its signatures are not a list of signatures)"
+    extra = sorted(str(k) for k in doc if k not in DOC_FIELDS)
+    problems = [f"fields exoqc does not write: {excerpt(', '.join(extra))}"] if extra else []
+    if not entries:
+        problems.append("the signature file holds no signature")
+    return _Document(doc.get("file"), doc.get("sha256"), tuple(entries), tuple(problems))
+
+
+def _statement(entry: Mapping[str, Any], file: Any, report_sha: str, index: int) -> bytes:
+    """The bytes a signature of the stack signs (see the module docstring)."""
+    body = {k: v for k, v in entry.items() if k != "signature"}
+    body.update(format=FORMAT, file=file, sha256=report_sha, index=index)
+    return _canonical(body)
+
+
+def _stated(entry: Mapping[str, Any], index: int) -> Signature:
+    def text(name: str) -> str | None:
+        value = entry.get(name)
+        return value if isinstance(value, str) else None
+
+    return Signature(index, text("signer"), text("meaning"), text("time"),
+                     text("public_key_sha256") or "?", text("reason"))
+
+
+def check_signatures(report: Path, data: bytes, public_keys: Sequence[str] = ()
+                     ) -> StackCheck:
+    """Check REPORT.sig against the report's bytes `data`, each signature with the given
+    public key of its fingerprint (else with the key it names: UNCHECKED when intact), the
+    chain from the report through every signature, and every field. A key given that made
+    no signature is a problem: the signature it stands for is missing.
+
+    KeyFileError (exit 2) when a key or the signature file is missing or unreadable.
     """
-    from cryptography.exceptions import InvalidSignature
-
-    key = load_public_key(public_key)
+    keys: dict[str, tuple[str, Ed25519PublicKey]] = {}
+    for shown in public_keys:
+        key = load_public_key(shown)
+        keys.setdefault(fingerprint(key), (shown, key))
     sig_file = sig_path(report)
     raw = _read(str(sig_file), "signature file")
-    try:
-        document: Any = json.loads(raw)
-        if not isinstance(document, dict):
-            raise TypeError
-        signature = base64.b64decode(document["signature"], validate=True)
-    except (ValueError, KeyError, TypeError):
-        return f"signature: {sig_file} is not an exoqc signature file"
-    problems = _field_problems(document, report, data, key, public_key)
-    try:
-        key.verify(signature, data)
-    except InvalidSignature:
-        if document.get("public_key_sha256") not in (None, fingerprint(key)):
-            return (f"signature: made with another key (sha256 "
-                    f"{excerpt(str(document['public_key_sha256']))}), not {public_key}")
-        return ("signature: does not match the report's bytes: the report was changed "
-                "after it was signed")
+    doc = _document(raw, sig_file)
+    if isinstance(doc, str):
+        return StackCheck((), (doc,))
+    problems = [f"{sig_file}: {p}" for p in doc.problems]
+    report_sha = _sha(data)
+    if doc.file != report.name:
+        problems.append(f"{sig_file}: names the file {excerpt(json.dumps(doc.file))}, not "
+                        f"{report.name!r}")
+    if doc.sha256 != report_sha:
+        problems.append(f"{sig_file}: its sha256 is not the report's (the report was "
+                        "changed after it was signed, or the file is another report's)")
+    checked: list[Checked] = []
+    previous = report_sha
+    for index, entry in enumerate(doc.entries, start=1):
+        checked.append(_check_entry(entry, index, previous, doc.file, data, keys, doc.sha256))
+        previous = _sha(_canonical(entry))
+    used = {c.signature.fingerprint for c in checked}
+    problems += [f"none made with {shown} (key sha256 {fp})"
+                 for fp, (shown, _) in keys.items() if fp not in used]
+    return StackCheck(tuple(checked), tuple(problems))
+
+
+def _check_entry(entry: dict[str, Any], index: int, previous: str, file: Any, data: bytes,
+                 keys: Mapping[str, tuple[str, Ed25519PublicKey]], stated_sha: Any) -> Checked:
+    stated = _stated(entry, index)
+    legacy = set(entry) == set(LEGACY_FIELDS)
+    problems = (_legacy_problems(entry, index) if legacy else
+                _entry_problems(entry, index, previous, stated_sha))
+    given = keys.get(stated.fingerprint)
+    key = given[1] if given is not None else None if legacy else _embedded(entry)
+    if key is not None and not problems:
+        message = data if legacy else _statement(entry, file, _sha(data), index)
+        if not _good(key, entry.get("signature"), message):
+            problems.append(CHANGED)
     if problems:
-        return f"signature: {sig_file}: " + "; ".join(problems)
-    return None
+        return Checked(stated, BAD, "; ".join(problems))
+    return Checked(stated, GOOD if given is not None else UNCHECKED)
 
 
-def _field_problems(document: dict[str, Any], report: Path, data: bytes,
-                    key: Ed25519PublicKey, public_key: str) -> list[str]:
-    """Every field of the signature file checked against the report and the key."""
+def _legacy_problems(entry: Mapping[str, Any], index: int) -> list[str]:
     problems: list[str] = []
-    extra = sorted(str(k) for k in document if k not in SIG_FIELDS)
-    if extra:
-        problems.append(f"fields exoqc does not write: {excerpt(', '.join(extra))}")
-    if document.get("algorithm") != ALGORITHM:
-        problems.append(f"algorithm is {excerpt(json.dumps(document.get('algorithm')))}, "
+    if index != 1:
+        problems.append("a signature without signer, time and meaning can only be the first")
+    if entry.get("algorithm") != ALGORITHM:
+        problems.append(f"algorithm is {excerpt(json.dumps(entry.get('algorithm')))}, "
                         f"not {ALGORITHM!r}")
-    if document.get("file") != report.name:
-        problems.append(f"names the file {excerpt(json.dumps(document.get('file')))}, "
-                        f"not {report.name!r}")
-    if document.get("sha256") != hashlib.sha256(data).hexdigest():
-        problems.append("its sha256 is not the report's")
-    if document.get("public_key_sha256") != fingerprint(key):
-        problems.append(f"its public_key_sha256 is not that of {public_key}")
     return problems
 
 
-def keygen(path: str) -> tuple[Path, Path]:
-    """Write a new Ed25519 key pair: PATH (private, mode 0600) and PATH.pub; never overwrite."""
+def _entry_problems(entry: Mapping[str, Any], index: int, previous: str,
+                    stated_sha: Any) -> list[str]:
+    """Every field of a signature with meaning, and its place in the chain."""
+    problems: list[str] = []
+    missing = [k for k in ENTRY_FIELDS if k not in entry]
+    extra = sorted(str(k) for k in entry if k not in ENTRY_FIELDS)
+    if missing:
+        problems.append(f"fields missing: {', '.join(missing)}")
+    if extra:
+        problems.append(f"fields exoqc does not write: {excerpt(', '.join(extra))}")
+    if entry.get("algorithm") != ALGORITHM:
+        problems.append(f"algorithm is {excerpt(json.dumps(entry.get('algorithm')))}, "
+                        f"not {ALGORITHM!r}")
+    problems.extend(p for p in (signer_problem(entry.get("signer")),
+                                meaning_problem(entry.get("meaning")),
+                                reason_problem(entry.get("reason")),
+                                _time_problem(entry.get("time"))) if p)
+    key = _embedded(entry)
+    if key is None:
+        problems.append("its public_key is not an Ed25519 public key")
+    elif fingerprint(key) != entry.get("public_key_sha256"):
+        problems.append("its public_key_sha256 is not the sha256 of its public_key")
+    if entry.get("previous") != previous:
+        problems.append("does not follow the signatures before it (a signature was "
+                        "removed, inserted or reordered, or it is another report's)"
+                        if index > 1 else CHANGED if stated_sha != previous else
+                        "is not the first signature of this report: signatures before it "
+                        "were removed, or it is another report's")
+    return problems
+
+
+def _embedded(entry: Mapping[str, Any]) -> Ed25519PublicKey | None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        raw = base64.b64decode(entry.get("public_key"), validate=True)  # type: ignore[arg-type]
+        return Ed25519PublicKey.from_public_bytes(raw)
+    except (ValueError, TypeError):
+        return None
+
+
+def _good(key: Ed25519PublicKey, signature: Any, message: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        key.verify(base64.b64decode(signature, validate=True), message)
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
+
+
+def _time_problem(value: Any) -> str | None:
+    if isinstance(value, str) and len(value) == 20 and value.endswith("Z"):
+        try:
+            datetime.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+            return None
+        except ValueError:
+            pass
+    return f"time {excerpt(json.dumps(value))} is not a UTC time (YYYY-MM-DDTHH:MM:SSZ)"
+
+
+def signer_problem(value: Any) -> str | None:
+    """None for a printed name exoqc records: text, not blank, one line, <= MAX_NAME, and
+    shown as it is: no invisible or control character (a right-to-left override would
+    print another name), no look-alike letter of another script in a Latin word
+    (qc/text.py: `J. D\u043ee` with a Cyrillic o is not `J. Doe`)."""
+    from qc.text import lookalike, visible
+
+    if not isinstance(value, str) or not value.strip():
+        return "the signer's printed name is missing"
+    if value != value.strip() or visible(value) != value or any(
+            ord(c) < 32 or 127 <= ord(c) < 160 for c in value):
+        return (f"the signer's name {excerpt(json.dumps(value))} has spaces at its ends "
+                "or invisible or control characters")
+    if len(value) > MAX_NAME:
+        return f"the signer's name is longer than {MAX_NAME} characters"
+    disguised = lookalike(value)
+    if disguised:
+        return f"the signer's name: {disguised}"
+    return None
+
+
+def meaning_problem(value: Any) -> str | None:
+    if value not in MEANINGS:
+        return (f"meaning {excerpt(json.dumps(value))} is not one of "
+                f"{', '.join(MEANINGS)}")
+    return None
+
+
+def reason_problem(value: Any) -> str | None:
+    if value is None:
+        return None
+    from qc.text import visible
+
+    if not isinstance(value, str) or not value.strip() or value != value.strip() or any(
+            ord(c) < 32 or 127 <= ord(c) < 160 for c in value) or visible(value) != value:
+        return (f"reason {excerpt(json.dumps(value))} is not one line of visible text")
+    if len(value) > MAX_REASON:
+        return f"the reason is longer than {MAX_REASON} characters"
+    return None
+
+
+def read_signatures(report_path: str | Path, public_keys: Sequence[str] = ()
+                    ) -> tuple[Signature, ...]:
+    """The signatures of a report in stack order, for a certificate's signature block:
+    () when it has no signature file. Each one's own key shows it intact and bound to the
+    report's bytes and to the signatures before it; WHOSE key it is, only a trusted public
+    key proves: with `public_keys`, every signature must be good with one of them (as
+    `exoqc verify --public-key` checks); without, a certificate shows the fingerprints.
+
+    KeyFileError when the report, a key or the signature file cannot be read, or a
+    signature does not hold (a certificate never shows a signature that does not hold).
+    """
+    report = Path(report_path)
+    sig_file = sig_path(report)
+    if not (sig_file.exists() or sig_file.is_symlink()):
+        return ()
+    data = _read(str(report), "report")
+    result = check_signatures(report, data, public_keys)
+    if result.status == BAD:
+        raise KeyFileError(f"{sig_file}: the signatures do not hold: "
+                           + "; ".join(result.differences()))
+    if public_keys and (untrusted := [c.signature.index for c in result.signatures
+                                      if c.status != GOOD]):
+        raise KeyFileError(f"{sig_file}: signature {', '.join(map(str, untrusted))} made "
+                           "with none of the keys given")
+    return tuple(c.signature for c in result.signatures)
+
+
+# --- signing --------------------------------------------------------------------------------
+
+
+def sign_file(report: Path, key: Ed25519PrivateKey, *, signer: str,
+              meaning: str = CHECK_MEANING, reason: str | None = None,
+              fresh: bool = False) -> tuple[Path, Signature]:
+    """Add a signature to REPORT.sig (atomically): the report's exact bytes, every signature
+    already there, and this signature's signer, meaning, time and reason. `fresh` starts a
+    new stack (a report exoqc has just written: a signature file beside it is an old
+    report's). An existing stack that does not hold is never added to.
+
+    UsageError for a bad signer, meaning or reason; OutputError when the file cannot be
+    written or its signatures do not hold.
+    """
+    for problem in (signer_problem(signer), meaning_problem(meaning), reason_problem(reason)):
+        if problem:
+            raise UsageError(problem)
+    target = sig_path(report)
+    with _locked(report) as data:
+        entries: list[dict[str, Any]] = []
+        if not fresh and (target.exists() or target.is_symlink()):
+            existing = check_signatures(report, data)
+            if existing.status == BAD:
+                raise OutputError(f"{report}: not signed: its signatures do not hold: "
+                                  + "; ".join(existing.differences()))
+            doc = _document(_read(str(target), "signature file"), target)
+            assert not isinstance(doc, str)  # it holds (checked just above)
+            entries = list(doc.entries)
+        public = key.public_key()
+        entry: dict[str, Any] = {
+            "algorithm": ALGORITHM,
+            "signer": signer,
+            "time": datetime.datetime.now(datetime.UTC).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"),
+            "meaning": meaning,
+            "reason": reason,
+            "public_key": base64.b64encode(_raw(public)).decode("ascii"),
+            "public_key_sha256": fingerprint(public),
+            "previous": _sha(_canonical(entries[-1])) if entries else _sha(data),
+        }
+        index = len(entries) + 1
+        entry["signature"] = base64.b64encode(
+            key.sign(_statement(entry, report.name, _sha(data), index))).decode("ascii")
+        document = {"format": FORMAT, "file": report.name, "sha256": _sha(data),
+                    "signatures": [*entries, entry]}
+        _write_atomic(target, (json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+                               ).encode("utf-8"), 0o644)
+    return target, _stated(entry, index)
+
+
+@contextlib.contextmanager
+def _locked(report: Path) -> Any:
+    """The report's bytes, read under an exclusive lock on the report itself, held while
+    its signature file is rewritten: two people signing at once never lose a signature."""
+    try:
+        fd = os.open(report, os.O_RDONLY)
+    except OSError as exc:
+        raise KeyFileError(f"{report}: cannot open the report: {exc.strerror}") from None
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except ImportError:  # not POSIX: no lock (the docs say so)
+            pass
+        except OSError as exc:
+            raise OutputError(f"{report}: cannot lock the report to sign it: "
+                              f"{exc.strerror}") from None
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            data = fh.read()
+        yield data
+    finally:
+        os.close(fd)
+
+
+def keygen(path: str, passphrase: bytes | None = None) -> tuple[Path, Path]:
+    """Write a new Ed25519 key pair: PATH (private, mode 0600, encrypted with `passphrase`
+    when given) and PATH.pub; never overwrite."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import (
+        BestAvailableEncryption,
         Encoding,
+        KeySerializationEncryption,
         NoEncryption,
         PrivateFormat,
         PublicFormat,
@@ -180,7 +600,9 @@ def keygen(path: str) -> tuple[Path, Path]:
         if target.exists() or target.is_symlink():
             raise OutputError(f"{target}: already exists; refusing to overwrite a key")
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    encryption: KeySerializationEncryption = (
+        NoEncryption() if passphrase is None else BestAvailableEncryption(passphrase))
+    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, encryption)
     pub = key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
     _create(private, pem, 0o600)
     try:

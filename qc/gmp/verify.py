@@ -33,6 +33,7 @@ from typing import Any
 
 from qc import __version__
 from qc.errors import ExoqcError, VerifyError
+from qc.gmp.signing import Checked
 from qc.inputs.files import EXCERPT, Kind, excerpt, read_bytes, sha256
 from qc.model import Report
 from qc.render import json_report as layout
@@ -77,6 +78,8 @@ class Verification:
     # a PDF report: what was verified is the JSON report embedded in it; its visible pages
     # are covered only by a good signature (of the PDF's bytes)
     pdf: bool = False
+    # Each signature of REPORT.sig in stack order, with what checking it found.
+    signatures: tuple[Checked, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -93,9 +96,11 @@ class _Recorded:
 
 
 def verify_report(path: str, *, inputs_dir: str | None = None,
-                  public_key: str | None = None, spec_file: str | None = None,
+                  public_key: str | Sequence[str] | None = None, spec_file: str | None = None,
                   require_signature: bool = False,
-                  parse_command: CommandParser | None = None) -> Verification:
+                  parse_command: CommandParser | None = None,
+                  signatures: bool = True) -> Verification:
+    keys = (public_key,) if isinstance(public_key, str) else tuple(public_key or ())
     raw = _read_report(path)
     pdf = _is_pdf(raw)
     data = raw
@@ -104,8 +109,8 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
             data = _embedded(raw, path)
         except VerifyError as exc:  # a signed PDF that was changed: its signature says so
             bad: list[str] = []
-            if public_key is not None and \
-                    _signature(path, raw, public_key, require_signature, bad) == "bad":
+            if keys and signatures and \
+                    _signature(path, raw, keys, require_signature, bad)[0] == "bad":
                 return Verification(path, 0, (*bad, str(exc)), (), "bad", pdf=True)
             raise
     head, body = _parse(data, path)
@@ -116,7 +121,8 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
     differences: list[str] = []
     notes: list[str] = []
     # A PDF's signature covers the PDF's bytes: its pages and the report embedded in it.
-    signature = _signature(path, raw, public_key, require_signature, differences)
+    signature, checked = (_signature(path, raw, keys, require_signature, differences)
+                          if signatures else ("none", ()))
     tool = head.get("tool")
     recorded_version = tool.get("version") if isinstance(tool, dict) else None
     same_version = recorded_version == __version__
@@ -134,7 +140,8 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
                f"{excerpt(str(found))} now {got[:16]}…)"
                for shown, found, want, kind in located
                if (got := sha256(str(found), kind, VerifyError)) != want]
-    result = _result_maker(path, differences, notes, signature, attested, same_version, pdf)
+    result = _result_maker(path, differences, notes, signature, attested, same_version,
+                           checked, pdf)
     if changed:
         # Only the files the report was made from are re-run: another file's content
         # (whatever a forged record points at) is never evaluated nor quoted.
@@ -170,11 +177,12 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
 
 def _result_maker(path: str, differences: list[str], notes: list[str],
                                    signature: str, attested: tuple[tuple[str, str], ...],
-                                   same_version: bool, pdf: bool = False
+                                   same_version: bool, signatures: tuple[Checked, ...] = (),
+                                   pdf: bool = False
                                    ) -> Callable[[int, tuple[str, ...]], Verification]:
     def make(batches: int, rederived: tuple[str, ...]) -> Verification:
         return Verification(path, batches, tuple(differences), tuple(notes), signature,
-                            rederived, attested, same_version, pdf)
+                            rederived, attested, same_version, pdf, signatures)
     return make
 
 
@@ -206,32 +214,29 @@ def _show(value: Any, width: int = EXCERPT) -> str:
     return excerpt(text, width)
 
 
-def _signature(path: str, data: bytes, public_key: str | None, required: bool,
-               differences: list[str]) -> str:
-    from qc.gmp.signing import sig_path
+def _signature(path: str, data: bytes, public_keys: Sequence[str], required: bool,
+               differences: list[str]) -> tuple[str, tuple[Checked, ...]]:
+    """Check REPORT.sig: every signature in order, each with the given key of its
+    fingerprint (a signature whose key was not given is UNCHECKED, but must still hold
+    with its own key), and each given key must have made one. The status: "none" (no
+    signature file), "bad", "good" (at least one checked with a given key) or
+    "unchecked". --require-signature needs "good": a key given and nothing bad."""
+    from qc.gmp.signing import check_signatures, sig_path
 
     sig = sig_path(path)
     present = sig.exists() or sig.is_symlink()
-    if public_key is None:
-        if not present:
-            if required:
-                differences.append(f"signature: required, but {path} is not signed "
-                                   f"(no {sig})")
-            return "none"
+    if not present:
         if required:
-            raise VerifyError("--require-signature needs --public-key KEY.pub: the key whose "
-                              "signature is required")
-        return "unchecked"
-    if required and not present:
-        differences.append(f"signature: required, but {path} is not signed (no {sig})")
-        return "none"
-    from qc.gmp.signing import check_signature
-
-    bad = check_signature(Path(path), data, public_key)
-    if bad:
-        differences.append(bad)
-        return "bad"
-    return "good"
+            differences.append(f"signature: required, but {path} is not signed (no {sig})")
+        elif public_keys:  # a key given for a file not there: KeyFileError names the file
+            check_signatures(Path(path), data, public_keys)
+        return "none", ()
+    if required and not public_keys:
+        raise VerifyError("--require-signature needs --public-key KEY.pub: the key whose "
+                          "signature is required")
+    result = check_signatures(Path(path), data, public_keys)
+    differences.extend(result.differences())
+    return result.status, result.signatures
 
 
 def _recorded(head: Mapping[str, Any], path: str) -> _Recorded:

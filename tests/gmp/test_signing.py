@@ -67,12 +67,19 @@ def test_a_signed_report_verifies_with_the_public_key() -> None:
     _signed_check()
     assert not Path("r.txt.sig").exists()  # only JSON reports are signed
     sig = json.loads(Path("r.json.sig").read_text("utf-8"))
-    assert sorted(sig) == ["algorithm", "file", "public_key_sha256", "sha256", "signature"]
-    assert (sig["algorithm"], sig["file"]) == ("ed25519", "r.json")
+    assert sorted(sig) == ["file", "format", "sha256", "signatures"]
+    assert (sig["format"], sig["file"]) == ("exoqc-signatures/2", "r.json")
+    (entry,) = sig["signatures"]
+    # check --sign-key: the operator performed the evaluation
+    assert (entry["algorithm"], entry["signer"], entry["meaning"], entry["reason"]) == (
+        "ed25519", "test-operator", "performed", None)
+    assert entry["public_key_sha256"] == fingerprint(load_public_key("qa.pub"))
     result = run_cli("verify", "r.json", "--public-key", "qa.pub")
     assert (result.code, verdict(result.out), result.err) == (0, (
         "verified: r.json: 2 batches, inputs and spec unchanged, every result reproduced, "
         "signature good\n"), "")
+    assert (f"  1. performed by test-operator, {entry['time']}, key sha256 "
+            f"{entry['public_key_sha256']}: good\n") in result.out
 
 
 def test_an_edited_byte_in_a_signed_report_is_caught() -> None:
@@ -83,9 +90,11 @@ def test_an_edited_byte_in_a_signed_report_is_caught() -> None:
     Path("r.json").write_bytes(data.replace(b'"report_version": ', b'"report_version":  ', 1))
     result = run_cli("verify", "r.json", "--public-key", "qa.pub")
     assert (result.code, verdict(result.out)) == (1, (
-        "NOT VERIFIED: r.json: 1 difference:\n"
-        "  - signature: does not match the report's bytes: the report was changed after it "
-        "was signed\n"))
+        "NOT VERIFIED: r.json: 2 differences:\n"
+        "  - signature: r.json.sig: its sha256 is not the report's (the report was changed "
+        "after it was signed, or the file is another report's)\n"
+        "  - signature 1: does not match the report's bytes: the report was changed after "
+        "it was signed, or the signature is another report's\n"))
 
 
 def test_a_signature_by_another_key_is_named() -> None:
@@ -93,10 +102,11 @@ def test_a_signature_by_another_key_is_named() -> None:
     _keys("other")
     _signed_check()
     result = run_cli("verify", "r.json", "--public-key", "other.pub")
-    own = fingerprint(load_public_key("qa.pub"))
+    other = fingerprint(load_public_key("other.pub"))
     assert (result.code, verdict(result.out)) == (1, (
         "NOT VERIFIED: r.json: 1 difference:\n"
-        f"  - signature: made with another key (sha256 {own}), not other.pub\n"))
+        f"  - signature: none made with other.pub (key sha256 {other})\n"))
+    assert ": not checked: its key was not given\n" in result.out
 
 
 def test_a_missing_signature_or_key_exits_2() -> None:

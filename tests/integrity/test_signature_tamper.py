@@ -39,7 +39,7 @@ def test_require_signature(lab: Lab) -> None:
                                       "the key whose signature is required\n")
     assert run_cli("keygen", "other").code == 0
     run = lab.verify("--require-signature", "--public-key", "other.pub")  # wrongly signed
-    assert run.code == 1 and "made with another key" in run.out
+    assert run.code == 1 and "signature: none made with other.pub" in run.out
 
 
 def test_a_signature_not_checked_is_said(lab: Lab) -> None:
@@ -50,27 +50,39 @@ def test_a_signature_not_checked_is_said(lab: Lab) -> None:
         "note: its signature was not checked (give --public-key)")
 
 
-def _edit_sig(change: dict[str, Any]) -> None:
+def _edit_sig(change: dict[str, Any], entry: bool) -> None:
     sig = json.loads(Path("r.json.sig").read_text("utf-8"))
-    sig.update(change)
+    (sig["signatures"][0] if entry else sig).update(change)
     Path("r.json.sig").write_text(json.dumps(sig), "utf-8")
 
 
-@pytest.mark.parametrize(("change", "problem"), [
-    ({"file": "other.json"}, "names the file \"other.json\", not 'r.json'"),
-    ({"algorithm": "rsa"}, "algorithm is \"rsa\", not 'ed25519'"),
-    ({"sha256": "0" * 64}, "its sha256 is not the report's"),
-    ({"public_key_sha256": "0" * 64}, "its public_key_sha256 is not that of qa.pub"),
-    ({"comment": "approved by QP"}, "fields exoqc does not write: comment"),
+@pytest.mark.parametrize(("entry", "change", "problem"), [
+    (False, {"file": "other.json"},
+     "signature: r.json.sig: names the file \"other.json\", not 'r.json'"),
+    (False, {"sha256": "0" * 64}, "signature: r.json.sig: its sha256 is not the report's"),
+    (False, {"comment": "approved by QP"},
+     "signature: r.json.sig: fields exoqc does not write: comment"),
+    (True, {"algorithm": "rsa"}, "signature 1: algorithm is \"rsa\", not 'ed25519'"),
+    (True, {"public_key_sha256": "0" * 64},
+     "signature 1: its public_key_sha256 is not the sha256 of its public_key"),
+    (True, {"comment": "approved by QP"},
+     "signature 1: fields exoqc does not write: comment"),
+    (True, {"signer": "Q. Person"}, "signature 1: does not match the report's bytes"),
+    (True, {"meaning": "approved"}, "signature 1: does not match the report's bytes"),
+    (True, {"meaning": "released"},
+     "signature 1: meaning \"released\" is not one of performed, reviewed, approved"),
+    (True, {"time": "yesterday"}, "signature 1: time \"yesterday\" is not a UTC time"),
+    (True, {"reason": "line\nbreak"}, "signature 1: reason \"line\\nbreak\" is not one line"),
 ])
-def test_every_field_of_the_sig_file_is_checked(lab: Lab, change: dict[str, Any],
+def test_every_field_of_the_sig_file_is_checked(lab: Lab, entry: bool, change: dict[str, Any],
                                                 problem: str) -> None:
     _signed(lab)
     assert lab.verify("--public-key", "qa.pub").code == 0
-    _edit_sig(change)
-    run = lab.verify("--public-key", "qa.pub")
-    assert (run.code, verdict(run.out)) == (1, (
-        f"NOT VERIFIED: r.json: 1 difference:\n  - signature: r.json.sig: {problem}\n")), run
+    _edit_sig(change, entry)
+    for keys in (("--public-key", "qa.pub"), ()):  # caught with the key and without it
+        run = lab.verify(*keys)
+        assert run.code == 1, run
+        assert f"  - {problem}" in verdict(run.out), run
 
 
 def test_a_sig_file_that_is_not_a_signature(lab: Lab) -> None:
@@ -99,9 +111,16 @@ def test_attested_fields_are_protected_by_a_signature(lab: Lab) -> None:
     forged = data.replace(b'"operator": "test-operator"', b'"operator": "qualified-pers"')
     assert forged != data
     Path("r.json").write_bytes(forged)
-    assert lab.verify().code == 0  # unsigned reading: nothing re-derives the operator
+    # Nothing re-derives the operator; the signature's own key shows the change even
+    # without --public-key (though only the key shows WHO signed, and a deleted .sig
+    # leaves an unsigned report: --require-signature)
+    run = lab.verify()
+    assert run.code == 1 and "the report was changed after it was signed" in run.out
     run = lab.verify("--public-key", "qa.pub")
     assert run.code == 1 and "the report was changed after it was signed" in run.out
+    Path("r.json.sig").unlink()
+    assert lab.verify().code == 0
+    assert lab.verify("--require-signature").code == 1
 
 
 def _leaves(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
