@@ -14,6 +14,7 @@ from qc.model import (
     Check,
     Derived,
     Limits,
+    Lineage,
     ReportOnly,
     Rule,
     Spec,
@@ -26,12 +27,13 @@ from qc.spec.location import Locator, SpecPath
 
 # The keys every check has, whatever its rule; each rule kind owns the rest (its KEYS), and
 # specs/spec.schema.json lists exactly these together (tests/rules/test_rule_registry.py).
-COMMON_KEYS = ("name", "column", "description", "required", "report_only")
+COMMON_KEYS = ("name", "column", "description", "required", "report_only", "locked")
 # Keys that refine a rule: a report-only check without a rule may not set them.
 REFINING = ("unit", "rounding", "date_format")
 
 
-def build(data: Mapping[str, Any], where: Locator, files: tuple[SpecFile, ...]) -> Spec:
+def build(data: Mapping[str, Any], where: Locator, files: tuple[SpecFile, ...],
+          lineage: tuple[Lineage, ...] = ()) -> Spec:
     derived = _derived(data.get("derived", {}), where)
     context = _Context(
         where=where,
@@ -63,6 +65,8 @@ def build(data: Mapping[str, Any], where: Locator, files: tuple[SpecFile, ...]) 
         status=data.get("status"),
         effective_date=effective,
         approved_by=data.get("approved_by"),
+        lineage=lineage,
+        locked=tuple(item["name"] for item in data["checks"] if item.get("locked") is True),
     )
 
 
@@ -128,8 +132,9 @@ def _rule(item: Mapping[str, Any], ctx: _Context, at: SpecPath, report_only: boo
     if len(chosen) != 1:
         found = " and ".join(kind.LABEL for kind in chosen) if chosen else "none"
         raise ctx.where.error(at, f"a check needs exactly one rule: {_choices()} (found {found})")
-    if "match" in item and "allowed" not in item:
-        raise ctx.where.error((*at, "match"), "match applies only to allowed")
+    for key in ("match", "warn_values", "indeterminate_values"):
+        if key in item and "allowed" not in item:
+            raise ctx.where.error((*at, key), f"{key} applies only to allowed")
     entry = Entry(item, at, ctx.where, rounding=ctx.rounding, date_formats=ctx.date_formats)
     built: Rule = chosen[0].build(entry)
     return built
