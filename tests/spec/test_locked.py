@@ -156,7 +156,7 @@ def test_the_resolved_spec_keeps_its_locks(write: Callable[..., Path]) -> None:
     locked = {c["name"] for c in resolved["checks"] if c.get("locked")}
     assert locked == {"cell_source", "cd63", "mycoplasma", "tsg101", "calnexin", "sterility",
                       "endotoxin"}
-    flat = write("flat.yaml", shown.out)
+    write("flat.yaml", shown.out)
     child = write("child.yaml", 'name: c\nversion: "1"\nextends: flat.yaml\nremove: [cd63]\n')
     run = run_cli("spec", "validate", str(child))
     assert run.code == 2 and "cannot remove check 'cd63'" in run.out + run.err
