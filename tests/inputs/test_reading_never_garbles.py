@@ -105,5 +105,5 @@ def test_cyrillic_windows_1251_is_refused_naming_it(tmp_path: Path, word: str) -
 
 def test_western_accents_are_not_taken_for_cyrillic(tmp_path: Path) -> None:
     text = "id,y,who\nA-001,5,M\u00fcller Gr\u00f6\u00dfe \u00c5ngstr\u00f6m 5 \u00b5m \u00b1 2\n"
-    code, out, err = _run(tmp_path, "in.csv", text.encode("cp1252"))
+    code, _out, err = _run(tmp_path, "in.csv", text.encode("cp1252"))
     assert (code, err) == (0, ""), err
