@@ -113,7 +113,7 @@ def merge_all(resolved: Resolved) -> tuple[dict[str, Any], Locator, tuple[Lineag
                 continue
             if key == "derived" and isinstance(value, dict):
                 for name, text in value.items():
-                    if name in derived and derived[name][0] != text:
+                    if name not in derived or derived[name][0] != text:
                         _keep_locked_derived(name, checks, locks, source, ("derived", name),
                                              derived)
                 derived.update({name: (text, source) for name, text in value.items()})
@@ -205,13 +205,16 @@ def _column_keys(item: dict[str, Any]) -> set[str]:
 def _keep_locked_derived(name: str, checks: list[tuple[dict[str, Any], Source, int]],
                          locks: dict[str, Source], source: Source, at: tuple[str | int, ...],
                          derived: dict[str, tuple[Any, Source]]) -> None:
-    """SpecError when a child redefines or removes a derived attribute a locked check reads."""
+    """SpecError when a child defines, redefines or removes a derived attribute a locked
+    check reads (a new one would shadow the file column the check was locked on)."""
     key = " ".join(name.split()).casefold()
     for item, _, _ in checks:
         if item["name"] in locks and key in _column_keys(item):
+            was = (f"defined in {derived[name][1].shown}" if name in derived
+                   else "a column of the batch file")
             raise source.where.error(at, f"cannot change derived attribute {name!r}: locked "
                                      f"check {item['name']!r} ({locks[item['name']].shown}) "
-                                     f"reads it (defined in {derived[name][1].shown})")
+                                     f"reads it ({was})")
 
 
 def _keep_locked_default(key: str, checks: list[tuple[dict[str, Any], Source, int]],

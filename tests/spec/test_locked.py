@@ -142,7 +142,7 @@ def test_narrowing_and_the_open_allow_list_are_accepted_and_reported(
                for n in report["notes"])
     shown = run_cli("spec", "show", str(spec))
     assert "cell_source_identity (by " in shown.out and "locked (a spec extending" in shown.out
-    for suffix in ("md", "html", "txt"):
+    for suffix in ("md", "html", "txt", "xml"):
         out = batches.parent / f"report.{suffix}"
         run_cli("check", str(batches), "-s", str(spec), "-q", "-o", str(out))
         assert "spec overrides: cell" in out.read_text("utf-8"), suffix
@@ -179,6 +179,13 @@ def test_locks_protect_spec_wide_defaults_and_derived_attributes(
         child = write("child.yaml", 'name: c\nversion: "1"\nextends: parent.yaml\n' + body)
         run = run_cli("spec", "validate", str(child))
         assert run.code == 2 and says in run.out + run.err, (body, run)
+
+
+def test_a_new_derived_attribute_cannot_shadow_a_locked_column(
+        write: Callable[..., Path]) -> None:
+    line = _refused(write, "derived:\n  endotoxin_eu_per_ml: ph * 0\n")
+    assert "cannot change derived attribute 'endotoxin_eu_per_ml'" in line
+    assert "a column of the batch file" in line
 
 
 def test_an_unlocked_check_may_still_change_freely(write: Callable[..., Path]) -> None:
