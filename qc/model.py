@@ -114,10 +114,17 @@ class Limits:
 @dataclass(frozen=True)
 class Allowed:
     """The value is one entry (its tokens equal one entry's), or with `match: words` for an
-    identification, begins with one entry's whole tokens (`UC-MSC (Wharton's jelly), P4`)."""
+    identification, begins with one entry's whole tokens (`UC-MSC (Wharton's jelly), P4`).
+
+    `warn_values` are accepted with a warning and `indeterminate_values` fail as
+    indeterminate, matched the same way; a `forbidden` entry of the same check that the
+    cell names fails it even when an accepted entry matches too."""
 
     values: tuple[str, ...]
     match: str = "whole"  # "whole" | "words"
+    warn_values: tuple[str, ...] = ()
+    indeterminate_values: tuple[str, ...] = ()
+    forbidden: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -236,6 +243,37 @@ class SpecFile:
 
 
 @dataclass(frozen=True)
+class Lineage:
+    """Where a check of an extending spec comes from: `inherited` as `file` defines it,
+    `overridden` by `file` (over `parent`'s definition), or `removed` by `file`."""
+
+    check: str
+    how: str  # "inherited" | "overridden" | "removed"
+    file: str
+    parent: str = ""  # for "overridden" and "removed": the file whose definition it replaces
+
+    def text(self) -> str:
+        if self.how == "inherited":
+            return f"{self.check} (from {self.file})"
+        return f"{self.check} (by {self.file}, over {self.parent})"
+
+
+def lineage_notes(lineage: tuple[Lineage, ...]) -> tuple[str, ...]:
+    """One line each for the checks an extending spec overrides, removes and inherits, as
+    every report and `spec show` write them (none for a spec without `extends`)."""
+    notes: list[str] = []
+    for how, verb in (("overridden", "overrides"), ("removed", "removes")):
+        found = [x.text() for x in lineage if x.how == how]
+        if found:
+            notes.append(f"spec {verb}: " + "; ".join(found))
+    files = dict.fromkeys(x.file for x in lineage if x.how == "inherited")
+    for file in files:
+        names = [x.check for x in lineage if x.how == "inherited" and x.file == file]
+        notes.append(f"spec inherits from {file}: " + ", ".join(names))
+    return tuple(notes)
+
+
+@dataclass(frozen=True)
 class Spec:
     """A release specification after validation."""
 
@@ -249,6 +287,8 @@ class Spec:
     status: str | None = None  # "draft" | "approved" | None (not stated)
     effective_date: str | None = None  # ISO date
     approved_by: str | None = None
+    lineage: tuple[Lineage, ...] = ()  # checks inherited, overridden, removed (extends)
+    locked: tuple[str, ...] = ()  # names of the locked checks
 
     def derived_named(self, name: str) -> Derived | None:
         key = " ".join(name.split()).casefold()

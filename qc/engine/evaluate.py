@@ -47,6 +47,7 @@ from qc.model import (
     Spec,
     Status,
     header_key,
+    lineage_notes,
     severity,
 )
 from qc.rules import CELLWISE, RULES, limits
@@ -72,7 +73,7 @@ def evaluate(spec: Spec, table: Table, *, options: Options = Options(), tool_ver
     verdicts = np.zeros(len(table), dtype=np.int8)
     for result in results:
         np.maximum(verdicts, severity(result.status), out=verdicts)
-    notes = tuple(r.note for r in results if r.note)
+    notes = (*lineage_notes(spec.lineage), *(r.note for r in results if r.note))
     if not_for_release:
         notes = (f"NOT FOR RELEASE: {not_for_release}", *notes)
     return Report(

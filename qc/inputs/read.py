@@ -354,6 +354,12 @@ def _decode(raw: bytes, shown: str) -> tuple[str, str]:
         text = raw.decode("cp1252")
     except UnicodeDecodeError:
         text = None
+    cyrillic = _cyrillic(raw)
+    if cyrillic is not None:  # Windows-1252 may read it as plausible accented letters
+        other = _likely_encoding(raw)
+        names = "Windows-1251 (Cyrillic)" + (f" or {other}" if other else "")
+        raise InputError(f"{shown}: not UTF-8; it looks like {names} text (as Windows-1251 it "
+                         f"reads {cyrillic!r}): save it as UTF-8 CSV")
     garbled = _mojibake(text) if text is not None else None
     if text is not None and garbled is None:
         return text, "cp1252"
@@ -386,6 +392,27 @@ def _mojibake(text: str) -> str | None:
         end = min(found.end() + 8, len(text) if line_end < 0 else line_end)
         return text[start:end].strip()[:40]
     return None
+
+
+# Bytes that Windows-1251 reads as Cyrillic letters: U+0410-U+044F (0xC0-0xFF), Io (0xA8,
+# 0xB8).
+_CP1251_LETTERS = re.compile(rb"[\xa8\xb8\xc0-\xff]")
+
+
+def _cyrillic(raw: bytes) -> str | None:
+    """A stretch of the text as Windows-1251 reads it when the bytes are Cyrillic text in
+    that encoding, else None: every byte above 0x7F is a Cyrillic letter in Windows-1251
+    and some word holds two or more of them in a row (Windows-1252 reads the Cyrillic MSC
+    abbreviation as the plausible-looking `\u00cc\u00d1\u00ca`; a Western file's µ, °, ±
+    or en dash is no Cyrillic letter, and its accented letters rarely stand two in a row)."""
+    high = re.findall(rb"[\x80-\xff]+", raw)
+    if not high or not any(len(run) >= 2 for run in high):
+        return None
+    if not all(_CP1251_LETTERS.fullmatch(bytes([b])) for run in high for b in run):
+        return None
+    text = raw.decode("cp1251")
+    found = re.search(r"[\u0400-\u04ff][^\n]{0,30}", text)
+    return found.group().strip() if found else None
 
 
 def _likely_encoding(raw: bytes) -> str | None:

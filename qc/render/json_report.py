@@ -76,6 +76,10 @@ def header(report: Report) -> dict[str, Any]:
             "status": spec.status,
             "effective_date": spec.effective_date,
             "approved_by": spec.approved_by,
+            # checks a spec that extends others cannot loosen, and where each check came from
+            "locked": list(spec.locked),
+            "lineage": [{"check": x.check, "how": x.how, "file": x.file,
+                         "parent": x.parent or None} for x in spec.lineage],
             "not_for_release": report.not_for_release or None,
         },
         "as_of": report.as_of or None,

@@ -29,7 +29,7 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
-from qc.model import CheckView, Report, Status
+from qc.model import CheckView, Report, Spec, Status, lineage_notes
 from qc.render import RenderOptions
 from qc.render.problems import describe, failed, per_input, warned
 
@@ -77,7 +77,8 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
         for name, value in (("spec", spec.name), ("spec_version", spec.version),
                             ("spec_sha256", spec.files[0].sha256),
                             ("input_sha256", report.inputs[i].sha256),
-                            ("tool", f"exoqc {report.tool_version}")):
+                            ("tool", f"exoqc {report.tool_version}"),
+                            *_lineage(spec)):
             yield f"      <property name={_attr(name)} value={_attr(value)} />\n"
         yield "    </properties>\n"
         for k in np.flatnonzero(report.input_index == i).tolist():
@@ -85,6 +86,15 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
                 yield "    " + ET.tostring(case, encoding="unicode") + "\n"
         yield "  </testsuite>\n"
     yield "</testsuites>\n"
+
+
+def _lineage(spec: Spec) -> list[tuple[str, str]]:
+    """Properties for a spec that extends another (the checks it overrides, removes and
+    inherits) or locks checks; none otherwise."""
+    found = [("spec_lineage", note) for note in lineage_notes(spec.lineage)]
+    if spec.locked:
+        found.append(("spec_locked", ", ".join(spec.locked)))
+    return found
 
 
 def _testcases(report: Report, k: int) -> Iterator[ET.Element]:

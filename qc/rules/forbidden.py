@@ -39,8 +39,9 @@ CELLWISE = True  # a cell's verdict depends on its text alone (see qc.rules.CELL
 
 
 def chosen(item: Mapping[str, Any]) -> bool:
-    """Whether a check's mapping sets this rule."""
-    return "forbidden" in item
+    """Whether a check's mapping sets this rule (with `allowed` beside it, the `allowed`
+    rule judges both: qc/rules/allowed.py)."""
+    return "forbidden" in item and "allowed" not in item
 
 
 def build(entry: Entry) -> Forbidden:

@@ -2,6 +2,12 @@
 matched by Arrow's RE2 engine, which runs in time linear in the cell's length: a pattern
 such as `(a+)+$` cannot backtrack catastrophically.
 
+The pattern sees the cell's Unicode NFKC form (`EXO-2026-001` typed in full-width
+forms, U+FF25 and on, is `EXO-2026-001`), never the word rules' folded tokens: case,
+dashes and spaces keep their meaning, so `EXO-\\d{4}-\\d{3}` refuses `exo-2026-001` and
+`EXO 2026 001`. The engine's invisible-character and look-alike checks apply first, as
+for every rule.
+
 ```yaml
 - name: batch_id_format
   column: batch_id
@@ -61,7 +67,8 @@ def compile_pattern(regex: str) -> str:
 
 
 def evaluate(rule: Pattern, cells: Cells, **_: object) -> Outcome:
-    hit = pc.match_substring_regex(cells.text, compile_pattern(rule.regex))
+    nfkc = pc.utf8_normalize(cells.text, form="NFKC")
+    hit = pc.match_substring_regex(nfkc, compile_pattern(rule.regex))
     bad = ~to_numpy(hit)
     out = blank(len(cells))
     mark(out, bad, Status.FAIL, Reason.INVALID)

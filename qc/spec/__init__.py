@@ -17,7 +17,7 @@ spec built.
 from __future__ import annotations
 
 from qc.model import Spec, SpecFile
-from qc.spec.extends import Resolved, merge, resolve
+from qc.spec.extends import Resolved, merge, merge_all, resolve
 from qc.spec.schema import (
     SCHEMA_FULL,
     SCHEMA_PART,
@@ -30,7 +30,7 @@ from qc.spec.source import BUILTIN, MAX_SPEC_BYTES, Source, read_source, specs_d
 
 __all__ = [
     "BUILTIN", "MAX_SPEC_BYTES", "SCHEMA_FULL", "SCHEMA_PART", "Resolved", "Source",
-    "build_spec", "load_spec", "merge", "parse_spec", "resolve", "schema_for",
+    "build_spec", "load_spec", "merge", "merge_all", "parse_spec", "resolve", "schema_for",
     "schema_problems", "specs_dir",
 ]
 
@@ -54,7 +54,7 @@ def build_spec(resolved: Resolved) -> Spec:
     """The Spec a resolved chain means: merged, checked against the full schema, built."""
     from qc.spec.build import build  # deferred: loads every rule kind (numpy, pyarrow)
 
-    data, where = merge(resolved)
+    data, where, lineage = merge_all(resolved)
     validate(data, where, SCHEMA_FULL)
     files = tuple(SpecFile(s.shown, s.sha256) for s in resolved.chain)
-    return build(data, where, files)
+    return build(data, where, files, lineage=lineage)

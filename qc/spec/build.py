@@ -15,6 +15,7 @@ from qc.model import (
     Check,
     Derived,
     Limits,
+    Lineage,
     ReportOnly,
     Rule,
     Spec,
@@ -27,7 +28,7 @@ from qc.spec.location import Locator, SpecPath
 
 # The keys every check has, whatever its rule; each rule kind owns the rest (its KEYS), and
 # specs/spec.schema.json lists exactly these together (tests/rules/test_rule_registry.py).
-COMMON_KEYS = ("name", "column", "description", "required", "report_only")
+COMMON_KEYS = ("name", "column", "description", "required", "report_only", "locked")
 # Keys that refine a rule: a report-only check without a rule may not set them.
 REFINING = ("unit", "rounding", "date_format")
 
@@ -35,8 +36,8 @@ T = TypeVar("T")
 
 
 def build(data: Mapping[str, Any], where: Locator, files: tuple[SpecFile, ...], *,
-          collect: list[SpecError] | None = None, skip: frozenset[int] = frozenset()
-          ) -> Spec:
+          lineage: tuple[Lineage, ...] = (), collect: list[SpecError] | None = None,
+          skip: frozenset[int] = frozenset()) -> Spec:
     """The Spec of a merged, schema-valid mapping; SpecError at the first problem. With
     `collect` (`exoqc spec validate`), every problem is appended there instead and the
     checks that have one are left out, as are the checks in `skip` (their schema is
@@ -87,6 +88,8 @@ def build(data: Mapping[str, Any], where: Locator, files: tuple[SpecFile, ...], 
         status=data.get("status"),
         effective_date=effective,
         approved_by=data.get("approved_by"),
+        lineage=lineage,
+        locked=tuple(item["name"] for item in data["checks"] if item.get("locked") is True),
     )
 
 
@@ -156,8 +159,9 @@ def _rule(item: Mapping[str, Any], ctx: _Context, at: SpecPath, report_only: boo
     if len(chosen) != 1:
         found = " and ".join(kind.LABEL for kind in chosen) if chosen else "none"
         raise ctx.where.error(at, f"a check needs exactly one rule: {_choices()} (found {found})")
-    if "match" in item and "allowed" not in item:
-        raise ctx.where.error((*at, "match"), "match applies only to allowed")
+    for key in ("match", "warn_values", "indeterminate_values"):
+        if key in item and "allowed" not in item:
+            raise ctx.where.error((*at, key), f"{key} applies only to allowed")
     entry = Entry(item, at, ctx.where, rounding=ctx.rounding, date_formats=ctx.date_formats)
     built: Rule = chosen[0].build(entry)
     return built

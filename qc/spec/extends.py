@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from qc.errors import SpecError
+from qc.model import Lineage
 from qc.spec.location import Locator
+from qc.spec.locked import loosenings
 from qc.spec.schema import check_file
 from qc.spec.source import Source, locate, read_file, read_source
 
@@ -52,21 +54,32 @@ def resolve(name_or_path: str, collect: list[SpecError] | None = None) -> Resolv
         ref, folder, builtin_parent, via = parent, parent_folder, builtin, current
 
 
-NOT_INHERITED = ("name", "version", "extends", "remove", *LIFECYCLE_KEYS)
+NOT_INHERITED = ("name", "version", "extends", "remove", "locked", *LIFECYCLE_KEYS)
 
 
 def merge(resolved: Resolved) -> tuple[dict[str, Any], Locator]:
+    """The spec the chain means (see `merge_all`), without its lineage."""
+    data, where, _ = merge_all(resolved)
+    return data, where
+
+
+def merge_all(resolved: Resolved) -> tuple[dict[str, Any], Locator, tuple[Lineage, ...]]:
     """The spec the chain means: each file's keys over its parent's; checks and derived
     attributes by name (a child redefines a name or adds one; it drops one only with
-    `remove:`, never by declaring its own `derived:`).
+    `remove:`, never by declaring its own `derived:`). A locked check (`locked: true` on
+    it, or its name in a top-level `locked:`) stays locked in every descendant, which may
+    only narrow it (qc/spec/locked.py); anything else is a SpecError naming both files.
 
-    Returns the merged data (itself a valid spec without `extends`) and a locator that
-    names the file, line and column each merged value came from.
+    Returns the merged data (itself a valid spec without `extends`, its locks written as
+    `locked: true` on the checks), a locator that names the file, line and column each
+    merged value came from, and the lineage of the checks (inherited, overridden, removed).
     """
     data: dict[str, Any] = {}
     origin: dict[str, Source] = {}  # top-level key -> the file it came from
     checks: list[tuple[dict[str, Any], Source, int]] = []
     derived: dict[str, tuple[Any, Source]] = {}  # name -> (expression, the file defining it)
+    locks: dict[str, Source] = {}  # locked check -> the file that locked it
+    changed: list[Lineage] = []
     for source in reversed(resolved.chain):
         own = source.data
         for key in NOT_INHERITED:
@@ -81,18 +94,28 @@ def merge(resolved: Resolved) -> tuple[dict[str, Any], Locator]:
             mine[item["name"]] = i
         for i, name in enumerate(own.get("remove", [])):
             if name in derived and name not in names:
+                _keep_locked_derived(name, checks, locks, source, ("remove", i), derived)
                 del derived[name]
                 continue
             if name not in names:
                 known = ", ".join(names) or "none"
                 raise source.where.error(("remove", i), f"no inherited check named {name!r} "
                                          f"(inherited: {known})")
+            if name in locks:
+                raise source.where.error(("remove", i), f"cannot remove check {name!r}: it is "
+                                         f"locked in {locks[name].shown}")
+            was = next(c[1] for c in checks if c[0]["name"] == name)
+            changed.append(Lineage(name, "removed", source.shown, was.shown))
             names = [n for n in names if n != name]
             checks = [c for c in checks if c[0]["name"] != name]
         for key, value in own.items():
-            if key in ("extends", "remove"):
+            if key in ("extends", "remove", "locked"):
                 continue
             if key == "derived" and isinstance(value, dict):
+                for name, text in value.items():
+                    if name not in derived or derived[name][0] != text:
+                        _keep_locked_derived(name, checks, locks, source, ("derived", name),
+                                             derived)
                 derived.update({name: (text, source) for name, text in value.items()})
                 continue
             if key == "checks":
@@ -101,11 +124,28 @@ def merge(resolved: Resolved) -> tuple[dict[str, Any], Locator]:
                               None)
                     if at is None:
                         checks.append((item, source, i))
-                    else:
-                        checks[at] = (item, source, i)
+                        continue
+                    parent, was, _ = checks[at]
+                    if item["name"] in locks:
+                        _narrowing(parent, item, locks[item["name"]], was, source, i)
+                    changed.append(Lineage(item["name"], "overridden", source.shown, was.shown))
+                    checks[at] = (item, source, i)
                 continue
+            if key in ("rounding", "date_format") and data.get(key) != value:
+                _keep_locked_default(key, checks, locks, source)
             data[key] = value
             origin[key] = source
+        for item in own.get("checks", []):
+            if item.get("locked") is True:
+                locks.setdefault(item["name"], source)
+        names = [c[0]["name"] for c in checks]
+        for i, name in enumerate(own.get("locked", [])):
+            if name not in names:
+                raise source.where.error(("locked", i), f"no check named {name!r} to lock "
+                                         f"(checks: {', '.join(names) or 'none'})")
+            locks.setdefault(name, source)
+    checks = [({**item, "locked": True} if item["name"] in locks else item, source, i)
+              for item, source, i in checks]
     root = resolved.chain[0]
     entries: dict[tuple[str | int, ...], tuple[str, int, int]] = {}
     for key, source in origin.items():
@@ -126,4 +166,66 @@ def merge(resolved: Resolved) -> tuple[dict[str, Any], Locator]:
         data["checks"] = [c[0] for c in checks]
         entries.setdefault(("checks",), root.where.entries.get(("checks",), (root.shown, 0, 0)))
     ordered = {k: data[k] for k in TOP_ORDER if k in data}
-    return ordered, Locator(root.shown, entries)
+    return ordered, Locator(root.shown, entries), _lineage(resolved, checks, changed)
+
+
+def _lineage(resolved: Resolved, checks: list[tuple[dict[str, Any], Source, int]],
+             changed: list[Lineage]) -> tuple[Lineage, ...]:
+    """Every change an extending file made, then the checks the asked-for file inherits
+    unchanged (none for a spec without `extends`)."""
+    if len(resolved.chain) == 1:
+        return ()
+    root = resolved.chain[0]
+    inherited = [Lineage(item["name"], "inherited", source.shown)
+                 for item, source, _ in checks if source is not root]
+    return (*changed, *inherited)
+
+
+def _narrowing(parent: dict[str, Any], child: dict[str, Any], locker: Source, was: Source,
+               source: Source, i: int) -> None:
+    """SpecError unless the child's version of a locked check only narrows it."""
+    problems = loosenings(parent, child)
+    if child.get("locked") is False:
+        problems.insert(0, "unlocks it")
+    if problems:
+        where = f"locked in {locker.shown}" + (f", defined in {was.shown}"
+                                                 if was is not locker else "")
+        raise source.where.error(("checks", i), f"check {child['name']!r} is {where}: a spec "
+                                 "that extends it may only narrow its limits, remove accepted "
+                                 "entries or add forbidden ones; this one "
+                                 + "; ".join(problems))
+
+
+def _column_keys(item: dict[str, Any]) -> set[str]:
+    column = item["column"]
+    return {" ".join(c.split()).casefold() for c in ([column] if isinstance(column, str)
+                                                      else column)}
+
+
+def _keep_locked_derived(name: str, checks: list[tuple[dict[str, Any], Source, int]],
+                         locks: dict[str, Source], source: Source, at: tuple[str | int, ...],
+                         derived: dict[str, tuple[Any, Source]]) -> None:
+    """SpecError when a child defines, redefines or removes a derived attribute a locked
+    check reads (a new one would shadow the file column the check was locked on)."""
+    key = " ".join(name.split()).casefold()
+    for item, _, _ in checks:
+        if item["name"] in locks and key in _column_keys(item):
+            was = (f"defined in {derived[name][1].shown}" if name in derived
+                   else "a column of the batch file")
+            raise source.where.error(at, f"cannot change derived attribute {name!r}: locked "
+                                     f"check {item['name']!r} ({locks[item['name']].shown}) "
+                                     f"reads it ({was})")
+
+
+def _keep_locked_default(key: str, checks: list[tuple[dict[str, Any], Source, int]],
+                         locks: dict[str, Source], source: Source) -> None:
+    """SpecError when a child changes a spec-wide default (`rounding`, `date_format`) that a
+    locked check without its own value of that key takes."""
+    for item, _, _ in checks:
+        dated = item.get("type") == "date"
+        limited = any(k in item for k in ("min", "max", "warn_min", "warn_max", "min_exclusive",
+                                          "max_exclusive"))
+        takes = dated if key == "date_format" else limited and not dated
+        if item["name"] in locks and key not in item and takes:
+            raise source.where.error((key,), f"cannot change the spec-wide {key}: locked check "
+                                     f"{item['name']!r} ({locks[item['name']].shown}) takes it")

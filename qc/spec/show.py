@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from qc import spec as specs
-from qc.model import Check, ReportOnly, Rule, Spec
+from qc.model import Check, ReportOnly, Rule, Spec, lineage_notes
 from qc.render.notation import rule_text
 from qc.rules import annotation
 
@@ -58,6 +58,11 @@ def show_table(ref: str, width: int = 100) -> str:
     console.print(Text(visible(" · ".join(extra))))
     if len(spec.files) > 1:
         console.print(Text(visible("extends: " + " -> ".join(f.path for f in spec.files))))
+    for note in lineage_notes(spec.lineage):
+        console.print(Text(visible(note)))
+    if spec.locked:
+        console.print(Text(visible("locked (a spec extending this one may only narrow them): "
+                                   + ", ".join(spec.locked))))
     console.print(Text(visible(f"batch id column: {spec.id_column}")))
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("check", overflow="fold")

@@ -87,3 +87,23 @@ def test_a_header_of_many_columns_and_no_rows(tmp_path: Path) -> None:
     header = ",".join(f"c{i}" for i in range(100_000))
     code, _, err = _run(tmp_path, "wide.csv", (header + "\n").encode())
     assert (code, err) == (2, f"exoqc: {tmp_path / 'wide.csv'}: no batch rows below the header\n")
+
+
+@pytest.mark.parametrize("word", ["\u041c\u0421\u041a", "\u041a\u043e\u0441\u0442\u043d\u044b\u0439 "
+                                  "\u043c\u043e\u0437\u0433", "\u0425\u0435\u041b\u0430"])
+def test_cyrillic_windows_1251_is_refused_naming_it(tmp_path: Path, word: str) -> None:
+    """Cyrillic MSC in Windows-1251 reads as the plausible-looking `\u00cc\u00d1\u00ca` in
+    Windows-1252 (three accented letters, which the plausibility check lets by): refused
+    with one line naming Windows-1251, never read as mojibake that could pass."""
+    code, out, err = _run(tmp_path, "in.csv", f"id,y\nA-001,5\n{word},6\n".encode("cp1251"))
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"exoqc: {tmp_path / 'in.csv'}: not UTF-8; it looks like "
+                          "Windows-1251 (Cyrillic)")
+    assert f"reads '{word}" in err and err.count("\n") == 1
+
+
+def test_western_accents_are_not_taken_for_cyrillic(tmp_path: Path) -> None:
+    text = "id,y,who\nA-001,5,M\u00fcller Gr\u00f6\u00dfe \u00c5ngstr\u00f6m 5 \u00b5m \u00b1 2\n"
+    code, _out, err = _run(tmp_path, "in.csv", text.encode("cp1252"))
+    assert (code, err) == (0, ""), err
