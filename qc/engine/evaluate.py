@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from qc.engine import units
 from qc.engine.arrowbuf import text_scalar, to_numpy
+from qc.engine.batch_dates import read_batch_dates
 from qc.engine.cells import (
     Bools,
     Cells,
@@ -72,6 +73,7 @@ def evaluate(spec: Spec, table: Table, *, options: Options = Options(), tool_ver
     verdicts = np.zeros(len(table), dtype=np.int8)
     for result in results:
         np.maximum(verdicts, severity(result.status), out=verdicts)
+    dates = read_batch_dates(spec, table) if spec.manufacture_column or spec.expiry_column else ()
     notes = tuple(r.note for r in results if r.note)
     if not_for_release:
         notes = (f"NOT FOR RELEASE: {not_for_release}", *notes)
@@ -88,6 +90,7 @@ def evaluate(spec: Spec, table: Table, *, options: Options = Options(), tool_ver
         notes=notes,
         as_of=as_of.isoformat(),
         not_for_release=not_for_release,
+        batch_dates=dates,
     )
 
 

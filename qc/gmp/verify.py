@@ -35,7 +35,8 @@ from qc.render import json_report as layout
 BUILTIN_PREFIX = "builtin:"
 CHECK_FIELDS = ("name", "column", "status", "reason", "value", "message")
 SPEC_FIELDS = ("name", "version", "title", "status", "effective_date", "approved_by",
-               "not_for_release")
+               "not_for_release", "laboratory", "product", "manufacture_column",
+               "expiry_column", "methods")
 INPUT_FIELDS = ("rows", "role", "sheet")
 MAX_PATH = 4096  # characters of a recorded path (PATH_MAX on Linux)
 ATTESTED_WIDTH = 400  # characters of an attested value printed

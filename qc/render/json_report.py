@@ -77,6 +77,12 @@ def header(report: Report) -> dict[str, Any]:
             "effective_date": spec.effective_date,
             "approved_by": spec.approved_by,
             "not_for_release": report.not_for_release or None,
+            # what the certificate of analysis shows (docs/report-format.md)
+            "laboratory": spec.laboratory or None,
+            "product": spec.product or None,
+            "manufacture_column": spec.manufacture_column,
+            "expiry_column": spec.expiry_column,
+            "methods": {c.name: c.method for c in spec.checks if c.method},
         },
         "as_of": report.as_of or None,
         "inputs": [_input(f) for f in (*report.inputs, *report.joins)],

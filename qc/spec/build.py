@@ -26,7 +26,7 @@ from qc.spec.location import Locator, SpecPath
 
 # The keys every check has, whatever its rule; each rule kind owns the rest (its KEYS), and
 # specs/spec.schema.json lists exactly these together (tests/rules/test_rule_registry.py).
-COMMON_KEYS = ("name", "column", "description", "required", "report_only")
+COMMON_KEYS = ("name", "column", "description", "method", "required", "report_only")
 # Keys that refine a rule: a report-only check without a rule may not set them.
 REFINING = ("unit", "rounding", "date_format")
 
@@ -63,6 +63,10 @@ def build(data: Mapping[str, Any], where: Locator, files: tuple[SpecFile, ...]) 
         status=data.get("status"),
         effective_date=effective,
         approved_by=data.get("approved_by"),
+        laboratory=data.get("laboratory", ""),
+        product=data.get("product", ""),
+        manufacture_column=data.get("manufacture_column"),
+        expiry_column=data.get("expiry_column"),
     )
 
 
@@ -113,6 +117,7 @@ def _check(item: Mapping[str, Any], ctx: _Context, at: SpecPath) -> Check:
         rule=rule,
         required=item.get("required", True),
         description=item.get("description", ""),
+        method=item.get("method", ""),
         columns=alternatives if len(alternatives) > 1 else (),
         report_only=report_only,
     )

@@ -97,7 +97,7 @@ def test_spec_shown_on_top_must_be_the_hashed_one(lab: Lab) -> None:
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("name", "clinical-msc-ev", 'spec name: report says "clinical-msc-ev", re-evaluation '
                                 'gives "tiny"'),
-    ("version", "2026.4", 'spec version: report says "2026.4", re-evaluation gives "3"'),
+    ("version", "2026.5", 'spec version: report says "2026.5", re-evaluation gives "3"'),
     ("title", "Clinical release", 'spec title: report says "Clinical release", '
                                   're-evaluation gives "Approved release spec"'),
 ])
