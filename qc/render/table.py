@@ -92,6 +92,10 @@ def _summary(report: Report) -> Text:
     unjudged += [f"{s.reported} reported only"] if s.reported else []
     if unjudged:
         line.append(f" ({s.judged} check results judged, {', '.join(unjudged)})", style="dim")
+    nothing = int(report.unjudged().sum())
+    if nothing:  # PASS there says only that nothing failed (docs/html-report.md)
+        line.append(f"; {nothing} {'batch' if nothing == 1 else 'batches'} with no check "
+                    "judged: not shown as conforming")
     return line
 
 

@@ -204,6 +204,8 @@ def test_a_batch_with_no_check_judged_never_reads_as_conforming(
     assert "No check judged" not in second and '<span class="status s-pass">Conforms' in second
     assert '<span class="verdict s-none">All batches conform; 1 batch with no check judged' \
         in html
+    assert "; 1 batch with no check judged: not shown as conforming" in run_cli(
+        "check", str(data), "--spec", str(spec)).out
     md = (tmp_path / "r.md").read_text("utf-8")
     assert "✅" not in md and "1 batch with no check judged" in md
     assert "Every batch passed" not in md
