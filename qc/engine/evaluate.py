@@ -75,7 +75,9 @@ def evaluate(spec: Spec, table: Table, *, options: Options = Options(), tool_ver
         np.maximum(verdicts, severity(result.status), out=verdicts)
     dates = read_batch_dates(spec, table) if spec.manufacture_column or spec.expiry_column else ()
     notes = tuple(r.note for r in results if r.note)
-    if not_for_release:
+    if not_for_release and spec.status is not None:
+        # A draft or not-yet-effective spec; one that states no status is recorded in
+        # Report.not_for_release (every human report's banner, the JSON's spec section).
         notes = (f"NOT FOR RELEASE: {not_for_release}", *notes)
     return Report(
         spec=spec,

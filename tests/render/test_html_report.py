@@ -106,7 +106,7 @@ def test_self_contained_no_external_urls(write) -> None:
 def test_certificate_rows_words_and_criteria(write) -> None:
     page = Page(render(write)[0])
     third = " ".join(" ".join(page.section_text[2]).split())
-    assert "Certificate of analysis: EXO-2026-003" in third
+    assert "Batch EXO-2026-003" in third
     assert "30\u2013150 nm" in third and "alert above 140 nm" in third
     assert "≤ 1.0 EU/mL" in third
     assert "one of: no growth, negative" in third

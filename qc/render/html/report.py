@@ -39,6 +39,7 @@ from qc.model import (
     Status,
 )
 from qc.render import RenderOptions
+from qc.render.attribution import judged_as_of
 from qc.render.notation import alert, criterion
 
 MAX_BATCHES = 5000
@@ -167,6 +168,7 @@ def context(report: Report, signatures: Sequence[Mapping[str, str]] = ()) -> dic
         "tool_version": report.tool_version,
         "generated_at": report.generated_at,
         "as_of": report.as_of or report.generated_at[:10],
+        "backdated": judged_as_of(report) is not None,
         "operator": provenance.operator if provenance else "",
         "not_for_release": report.not_for_release,
         "report_sha256": report_hash,
