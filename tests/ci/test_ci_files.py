@@ -88,7 +88,10 @@ def test_action_script_runs_exoqc_and_keeps_the_exit_code(tmp_path: Path) -> Non
     (tmp_path / "lab" / "b.csv").write_text("batch_id,size_nm\nB1,145\n")
     code, summary, stdout = _run_step(tmp_path, "lab/*.csv")
     assert code == 1
-    assert summary.startswith("# earlier step\n## ❌ exoqc: FAIL\n")
+    # the spec states no status: the summary's first line says NOT FOR RELEASE
+    assert summary.startswith("# earlier step\n**NOT FOR RELEASE: spec ci-spec 1 states no "
+                              "status (only an approved spec is for release)**\n\n"
+                              "## ❌ exoqc: FAIL\n")
     assert "| A2 | lab/a.csv | 3 | ❌ FAIL | size: 170 is above the maximum 150 |  |" in summary
     assert (tmp_path / "exoqc-junit.xml").read_text().count("<testcase ") == 3
     # Under GitHub Actions with no --format: the table and the annotations.
