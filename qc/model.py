@@ -543,15 +543,15 @@ class Report:
         )
 
     def unjudged(self) -> Bools:
-        """Per batch: no check of the spec was judged (each is not tested or report-only;
-        the built-in batch id check does not count). Such a batch's verdict is PASS, which
-        says only that nothing failed: human reports show "No check judged", never
-        "Conforms"."""
+        """Per batch: its verdict is PASS but no check of the spec was judged (each is not
+        tested or report-only; the built-in batch id check does not count). PASS then says
+        only that nothing failed: human reports show "No check judged", never "Conforms".
+        A batch whose id check failed stays FAIL, and is not counted here."""
         judged = np.zeros(len(self.verdicts), dtype=bool)
         for result in self.results:
             if result.check.name != IDENTITY_CHECK:
                 judged |= result.status <= Status.FAIL
-        return ~judged
+        return ~judged & (self.verdicts == Status.PASS)
 
     def iter_batches(self, *, at_least: Status = Status.PASS) -> Iterator[BatchView]:
         """Batches in input order whose verdict is `at_least` or worse."""

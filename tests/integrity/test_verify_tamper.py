@@ -129,6 +129,22 @@ def test_lifecycle_edits_are_caught(lab: Lab, field: str, value: Any) -> None:
     assert f"  - spec {field}: report says " in verdict(run.out)
 
 
+@pytest.mark.parametrize(("field", "value"), [
+    ("laboratory", "Accredited Lab GmbH"),
+    ("product", "EV-001"),
+    ("manufacture_column", "made"),
+    ("expiry_column", "expires"),
+    ("methods", {"ph": "USP <791>"}),
+])
+def test_certificate_fields_are_compared(lab: Lab, field: str, value: Any) -> None:
+    """What the certificate of analysis shows comes from the hashed spec: an edit is caught."""
+    lab.check()
+    lab.edit(lambda doc: doc["spec"].__setitem__(field, value))
+    run = lab.verify()
+    assert run.code == 1, run
+    assert f"  - spec {field}: report says " in verdict(run.out)
+
+
 @pytest.mark.parametrize(("where", "value", "message"), [
     (("inputs", 0, "rows"), 2, "input batches.csv: rows: report says 2, re-evaluation gives 3"),
     (("as_of",), "2020-01-01", 'as_of: report says "2020-01-01", re-evaluation gives "2023-11-14"'),

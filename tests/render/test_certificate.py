@@ -277,3 +277,16 @@ def test_certificate_numbers_are_stable_and_distinct_per_batch(batch_id: str, n:
 def test_pass_words_are_only_for_judged_results() -> None:
     words = {s: html_report.check_words(s, html_report.Reason.NONE) for s in Status}
     assert words[Status.NOT_TESTED] != "Conforms" and words[Status.REPORTED] != "Conforms"
+
+
+def test_a_failing_batch_with_no_spec_check_judged_still_reads_as_failing(
+        write: Callable[..., Path], tmp_path: Path) -> None:
+    spec = write("s.yaml", NOTHING_JUDGED)
+    data = write("d.csv", "batch_id,note\nB1,fine\nB1,again\n")  # the id check fails
+    run = run_cli("check", str(data), "--spec", str(spec), "-o", str(tmp_path / "r.html"), "-q")
+    assert run.code == 1, run
+    html = (tmp_path / "r.html").read_text("utf-8")
+    for section in _sections(html):
+        assert '<span class="status s-fail">Does not conform</span>' in section
+        assert "No check judged" not in section
+        assert "The batch does not conform" in section
