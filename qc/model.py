@@ -551,7 +551,8 @@ class Report:
         for result in self.results:
             if result.check.name != IDENTITY_CHECK:
                 judged |= result.status <= Status.FAIL
-        return ~judged & (self.verdicts == Status.PASS)
+        passed: Bools = self.verdicts == Status.PASS
+        return ~judged & passed
 
     def iter_batches(self, *, at_least: Status = Status.PASS) -> Iterator[BatchView]:
         """Batches in input order whose verdict is `at_least` or worse."""
