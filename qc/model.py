@@ -228,6 +228,7 @@ class Check:
     description: str = ""
     columns: tuple[str, ...] = ()  # alternatives in order (first present wins); () = (column,)
     report_only: bool = False
+    method: str = ""  # the test method / procedure reference (`USP <85>`), for the CoA
 
     @property
     def alternatives(self) -> tuple[str, ...]:
@@ -289,6 +290,10 @@ class Spec:
     approved_by: str | None = None
     lineage: tuple[Lineage, ...] = ()  # checks inherited, overridden, removed (extends)
     locked: tuple[str, ...] = ()  # names of the locked checks
+    laboratory: str = ""  # the testing laboratory, for the certificate of analysis
+    product: str = ""  # the product the certificate names ("" = the title)
+    manufacture_column: str | None = None  # batch dates shown on the certificate,
+    expiry_column: str | None = None  # read by the engine (Report.batch_dates)
 
     def derived_named(self, name: str) -> Derived | None:
         key = " ".join(name.split()).casefold()
@@ -457,6 +462,21 @@ class CheckResult:
     note: str = ""
 
 
+@dataclass(frozen=True, eq=False)
+class BatchDate:
+    """A batch date the certificate shows (`manufacture` or `expiry`, from the spec's
+    `manufacture_column` / `expiry_column`), as the engine read it: `value` the trimmed
+    cell text (None where the column is absent), `message` why a cell could not be read
+    as a date (None where it could, or holds nothing), `readings` kind "date". Shown,
+    never judged: a date check judges a date."""
+
+    role: str
+    column: str
+    value: Sequence[str | None]
+    message: Sequence[str | None]
+    readings: Readings
+
+
 @dataclass(frozen=True)
 class CheckView:
     """One check's result for one batch."""
@@ -537,6 +557,7 @@ class Report:
     provenance: Provenance | None = None
     as_of: str = ""  # the date `today` meant in this run (ISO)
     not_for_release: str = ""  # why the spec may not release batches ("" = it may)
+    batch_dates: tuple[BatchDate, ...] = ()  # the spec's manufacture / expiry columns
 
     @property
     def summary(self) -> Summary:
@@ -580,6 +601,18 @@ class Report:
             verdict=Status(int(self.verdicts[i])),
             checks=checks,
         )
+
+    def unjudged(self) -> Bools:
+        """Per batch: its verdict is PASS but no check of the spec was judged (each is not
+        tested or report-only; the built-in batch id check does not count). PASS then says
+        only that nothing failed: human reports show "No check judged", never "Conforms".
+        A batch whose id check failed stays FAIL, and is not counted here."""
+        judged = np.zeros(len(self.verdicts), dtype=bool)
+        for result in self.results:
+            if result.check.name != IDENTITY_CHECK:
+                judged |= result.status <= Status.FAIL
+        passed: Bools = self.verdicts == Status.PASS
+        return ~judged & passed
 
     def iter_batches(self, *, at_least: Status = Status.PASS) -> Iterator[BatchView]:
         """Batches in input order whose verdict is `at_least` or worse."""

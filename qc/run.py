@@ -49,10 +49,14 @@ def parse_as_of(text: str) -> dt.date:
 
 
 def release_problem(spec: Spec, as_of: dt.date) -> str:
-    """Why batches judged against this spec may not be released ("" when they may)."""
+    """Why batches judged against this spec may not be released ("" when they may): only an
+    `approved` spec may, from its effective date on (an approved spec without an
+    effective date is effective). A draft, or a spec that states no status, may not."""
     name = f"spec {spec.name} {spec.version}"
     if spec.status == "draft":
         return f"{name} is a draft"
+    if spec.status != "approved":
+        return f"{name} states no status (only an approved spec is for release)"
     if spec.effective_date and dt.date.fromisoformat(spec.effective_date) > as_of:
         return f"{name} is effective from {spec.effective_date} (as of {as_of.isoformat()})"
     return ""

@@ -90,9 +90,11 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[st
 
 
 def _show(report: Any, fmt: str | None, quiet: bool, verbose: bool) -> None:
-    """Print the report in the stdout formats; a spec not for release is said on stderr
-    when the table, which says it, is not printed."""
-    if report.not_for_release and (quiet or _stdout_formats(fmt)[0] != "table"):
+    """Print the report in the stdout formats; a draft or not-yet-effective spec is said on
+    stderr when the table, which says it, is not printed (a spec that states no status is
+    said in the table, the human reports and the JSON's spec.not_for_release only)."""
+    if (report.not_for_release and report.spec.status is not None
+            and (quiet or _stdout_formats(fmt)[0] != "table")):
         say(f"exoqc: NOT FOR RELEASE: {report.not_for_release}", err=True)
     if not quiet:
         for name in _stdout_formats(fmt):

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from qc.engine import units
 from qc.engine.arrowbuf import text_scalar, to_numpy
+from qc.engine.batch_dates import read_batch_dates
 from qc.engine.cells import (
     Bools,
     Cells,
@@ -73,8 +74,11 @@ def evaluate(spec: Spec, table: Table, *, options: Options = Options(), tool_ver
     verdicts = np.zeros(len(table), dtype=np.int8)
     for result in results:
         np.maximum(verdicts, severity(result.status), out=verdicts)
+    dates = read_batch_dates(spec, table) if spec.manufacture_column or spec.expiry_column else ()
     notes = (*lineage_notes(spec.lineage), *(r.note for r in results if r.note))
-    if not_for_release:
+    if not_for_release and spec.status is not None:
+        # A draft or not-yet-effective spec; one that states no status is recorded in
+        # Report.not_for_release (every human report's banner, the JSON's spec section).
         notes = (f"NOT FOR RELEASE: {not_for_release}", *notes)
     return Report(
         spec=spec,
@@ -89,6 +93,7 @@ def evaluate(spec: Spec, table: Table, *, options: Options = Options(), tool_ver
         notes=notes,
         as_of=as_of.isoformat(),
         not_for_release=not_for_release,
+        batch_dates=dates,
     )
 
 

@@ -41,7 +41,8 @@ from qc.render import json_report as layout
 BUILTIN_PREFIX = "builtin:"
 CHECK_FIELDS = ("name", "column", "status", "reason", "value", "message")
 SPEC_FIELDS = ("name", "version", "title", "status", "effective_date", "approved_by",
-               "not_for_release", "locked", "lineage")
+               "not_for_release", "locked", "lineage", "laboratory", "product",
+               "manufacture_column", "expiry_column", "methods")
 INPUT_FIELDS = ("rows", "role", "sheet")
 MAX_PATH = 4096  # characters of a recorded path (PATH_MAX on Linux)
 ATTESTED_WIDTH = 400  # characters of an attested value printed
@@ -584,7 +585,8 @@ def _compare_fields(doc: Mapping[str, Any], fresh: Mapping[str, Any]) -> Iterato
         yield f"report_version: {_was(doc.get('report_version'), fresh['report_version'])}"
     spec = _dict(doc.get("spec"))
     for key in SPEC_FIELDS:
-        a, b = spec.get(key), fresh["spec"][key]
+        # a report from before the certificate keys has none of them: absent reads as unset
+        a, b = spec.get(key, {} if key == "methods" else None), fresh["spec"][key]
         if a != b:
             yield f"spec {key}: {_was(a, b)}"
     # the spec shown on top must be the first hashed file (whose hash is compared apart)

@@ -9,7 +9,7 @@ command line can list formats without importing rich or pandas.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,10 @@ class RenderOptions:
     verbose: bool = False
     width: int = 100
     wrap: bool = True  # False: one line per row, whatever its length (a CI log)
+    # Electronic signatures for the certificates' signature block, oldest first: each a
+    # mapping with "signer", "meaning" (performed | reviewed | approved), "time" (UTC ISO),
+    # "fingerprint" and "reason". None given: blank lines for wet-ink signatures.
+    signatures: tuple[Mapping[str, str], ...] = ()
 
 
 Renderer = Callable[["Report", RenderOptions], Iterator[str]]

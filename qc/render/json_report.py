@@ -81,6 +81,12 @@ def header(report: Report) -> dict[str, Any]:
             "lineage": [{"check": x.check, "how": x.how, "file": x.file,
                          "parent": x.parent or None} for x in spec.lineage],
             "not_for_release": report.not_for_release or None,
+            # what the certificate of analysis shows (docs/report-format.md)
+            "laboratory": spec.laboratory or None,
+            "product": spec.product or None,
+            "manufacture_column": spec.manufacture_column,
+            "expiry_column": spec.expiry_column,
+            "methods": {c.name: c.method for c in spec.checks if c.method},
         },
         "as_of": report.as_of or None,
         "inputs": [_input(f) for f in (*report.inputs, *report.joins)],

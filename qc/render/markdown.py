@@ -1,7 +1,9 @@
 """A Markdown summary for `$GITHUB_STEP_SUMMARY` or a merge-request comment.
 
-A verdict line, the counts, the spec, the inputs, then one table row per failing or
-warning batch with its failed checks. Every value from the data is escaped so that a
+A NOT FOR RELEASE line first when the spec is not for release, a verdict line, the
+counts (batches, and how many check results were judged), the spec with its status, the
+inputs, the operator and evaluation date, then one table row per failing or warning batch
+with its failed checks. Every value from the data is escaped so that a
 `|`, a newline, a backtick or something that looks like HTML cannot break the table or
 inject markup; control characters are shown as escapes.
 """
@@ -38,23 +40,45 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
     s = report.summary
     spec = report.spec
     noun = "batch" if s.batches == 1 else "batches"
-    yield (f"## {ICONS[s.verdict]} exoqc: {s.verdict.label.upper()}\n\n"
+    if report.not_for_release:
+        # The first line, whatever follows: a summary pasted anywhere keeps it on top.
+        yield f"**NOT FOR RELEASE: {cell(report.not_for_release)}**\n\n"
+    unjudged = int(report.unjudged().sum())
+    icon = ICONS[s.verdict]
+    if s.verdict is Status.PASS and (report.not_for_release or unjudged):
+        icon = "⚪"  # no green tick for what may not be released or was not judged
+    head = s.verdict.label.upper()
+    if s.batches and unjudged == s.batches:
+        head = "NO CHECK JUDGED"
+    yield (f"## {icon} exoqc: {head}\n\n"
            f"**{s.batches} {noun} checked: {s.passed} pass, {s.warned} warn, "
-           f"{s.failed} fail**\n\n")
+           f"{s.failed} fail**\n\n"
+           f"{s.judged} check results judged, {s.not_tested} not tested, "
+           f"{s.reported} reported only (never judged)"
+           + (f"; {unjudged} {'batch' if unjudged == 1 else 'batches'} with no check judged "
+              "(none of them can be said to conform)" if unjudged else "") + "\n\n")
     title = f" ({cell(spec.title)})" if spec.title else ""
-    yield f"- Spec: {cell(spec.name)} {cell(spec.version)}{title}\n"
+    status = spec.status or "not stated"
+    yield f"- Spec: {cell(spec.name)} {cell(spec.version)}{title}, status {cell(status)}\n"
     for f in report.inputs:
-        yield f"- Input: {cell(f.path)} ({f.rows} rows, sha256 `{f.sha256[:12]}`)\n"
+        yield f"- Input: {cell(f.path)} ({f.rows} rows, sha256 `{f.sha256}`)\n"
     for f in report.joins:
-        yield f"- Joined: {cell(f.path)} ({f.rows} rows, sha256 `{f.sha256[:12]}`)\n"
+        yield f"- Joined: {cell(f.path)} ({f.rows} rows, sha256 `{f.sha256}`)\n"
     yield f"- exoqc {cell(report.tool_version)}, {cell(report.generated_at)}\n"
+    if report.provenance is not None:
+        yield f"- Operator: {cell(report.provenance.operator)}\n"
     as_of = judged_as_of(report)
     if as_of:
-        yield f"- Dates judged as of {cell(as_of)} (not the day the report was generated)\n"
+        yield f"- Evaluation date: {cell(as_of)} (not the day the report was generated)\n"
+    elif report.as_of:
+        yield f"- Evaluation date: {cell(report.as_of)}\n"
     for note in report.notes:
+        if report.not_for_release and note.startswith("NOT FOR RELEASE: "):
+            continue  # the first line already
         yield f"- Note: {cell(note)}\n"
     if not s.warned and not s.failed:
-        yield "\nEvery batch passed.\n"
+        yield ("\nNo batch failed or warned.\n" if unjudged or report.not_for_release
+               else "\nEvery batch passed.\n")
         return
     yield ("\n| Batch | Input | Row | Verdict | Failed checks | Warnings |\n"
            "|---|---|--:|---|---|---|\n")

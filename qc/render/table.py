@@ -138,6 +138,10 @@ def _summary(report: Report) -> list[Word]:
     unjudged += [f"{s.reported} reported only"] if s.reported else []
     if unjudged:
         out += words(f"({s.judged} check results judged, {', '.join(unjudged)})", "dim")
+    nothing = int(report.unjudged().sum())
+    if nothing:  # PASS there says only that nothing failed (docs/html-report.md)
+        out += words(f"; {nothing} {'batch' if nothing == 1 else 'batches'} with no check "
+                     "judged: not shown as conforming")
     return out
 
 

@@ -28,7 +28,7 @@ from qc.spec.location import Locator, SpecPath
 
 # The keys every check has, whatever its rule; each rule kind owns the rest (its KEYS), and
 # specs/spec.schema.json lists exactly these together (tests/rules/test_rule_registry.py).
-COMMON_KEYS = ("name", "column", "description", "required", "report_only", "locked")
+COMMON_KEYS = ("name", "column", "description", "method", "required", "report_only", "locked")
 # Keys that refine a rule: a report-only check without a rule may not set them.
 REFINING = ("unit", "rounding", "date_format")
 
@@ -90,6 +90,10 @@ def build(data: Mapping[str, Any], where: Locator, files: tuple[SpecFile, ...], 
         approved_by=data.get("approved_by"),
         lineage=lineage,
         locked=tuple(item["name"] for item in data["checks"] if item.get("locked") is True),
+        laboratory=data.get("laboratory", ""),
+        product=data.get("product", ""),
+        manufacture_column=data.get("manufacture_column"),
+        expiry_column=data.get("expiry_column"),
     )
 
 
@@ -144,6 +148,7 @@ def _check(item: Mapping[str, Any], ctx: _Context, at: SpecPath) -> Check:
         rule=rule,
         required=item.get("required", True),
         description=item.get("description", ""),
+        method=item.get("method", ""),
         columns=alternatives if len(alternatives) > 1 else (),
         report_only=report_only,
     )

@@ -31,6 +31,8 @@ def _check_row(check: Check, spec: Spec) -> tuple[str, str, str]:
         text = f"report only ({text})"
     if not check.required and not check.report_only:
         text += "; optional"
+    if check.method:
+        text += f"; method {check.method}"
     return check.name, column, text
 
 
@@ -50,7 +52,7 @@ def show_table(ref: str, width: int = 100) -> str:
     console.print(Text(visible(f"{spec.name} {spec.version}" + (f" · {spec.title}"
                                                                    if spec.title else ""))))
     status = spec.status or "not stated"
-    extra = [f"status: {status}" + (" (NOT FOR RELEASE)" if spec.status == "draft" else "")]
+    extra = [f"status: {status}" + (" (NOT FOR RELEASE)" if spec.status != "approved" else "")]
     if spec.effective_date:
         extra.append(f"effective {spec.effective_date}")
     if spec.approved_by:
@@ -64,6 +66,12 @@ def show_table(ref: str, width: int = 100) -> str:
         console.print(Text(visible("locked (a spec extending this one may only narrow them): "
                                    + ", ".join(spec.locked))))
     console.print(Text(visible(f"batch id column: {spec.id_column}")))
+    coa = [f"{label}: {value}" for label, value in (
+        ("laboratory", spec.laboratory), ("product", spec.product),
+        ("manufacture date column", spec.manufacture_column),
+        ("expiry date column", spec.expiry_column)) if value]
+    if coa:
+        console.print(Text(visible(" · ".join(coa))))
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("check", overflow="fold")
     table.add_column("column", overflow="fold")

@@ -97,7 +97,7 @@ def test_spec_shown_on_top_must_be_the_hashed_one(lab: Lab) -> None:
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("name", "clinical-msc-ev", 'spec name: report says "clinical-msc-ev", re-evaluation '
                                 'gives "tiny"'),
-    ("version", "2026.4", 'spec version: report says "2026.4", re-evaluation gives "3"'),
+    ("version", "2026.5", 'spec version: report says "2026.5", re-evaluation gives "3"'),
     ("title", "Clinical release", 'spec title: report says "Clinical release", '
                                   're-evaluation gives "Approved release spec"'),
 ])
@@ -123,6 +123,22 @@ def test_lifecycle_edits_are_caught(lab: Lab, field: str, value: Any) -> None:
                                   .replace('effective_date: "2023-01-01"\n', ""), "utf-8")
     lab.check(spec="draft.yaml")
     assert lab.doc()["spec"]["not_for_release"]  # a draft is not for release
+    lab.edit(lambda doc: doc["spec"].__setitem__(field, value))
+    run = lab.verify()
+    assert run.code == 1, run
+    assert f"  - spec {field}: report says " in verdict(run.out)
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("laboratory", "Accredited Lab GmbH"),
+    ("product", "EV-001"),
+    ("manufacture_column", "made"),
+    ("expiry_column", "expires"),
+    ("methods", {"ph": "USP <791>"}),
+])
+def test_certificate_fields_are_compared(lab: Lab, field: str, value: Any) -> None:
+    """What the certificate of analysis shows comes from the hashed spec: an edit is caught."""
+    lab.check()
     lab.edit(lambda doc: doc["spec"].__setitem__(field, value))
     run = lab.verify()
     assert run.code == 1, run

@@ -34,12 +34,13 @@ def test_a_backdated_as_of_is_on_the_certificate_and_the_summary(tmp_path: Path)
     was judged as of 2020."""
     html, md = _reports(tmp_path, "--as-of", "2020-06-01")
     assert "Conforms" in html
-    assert "dates judged as of 2020-06-01" in html
-    assert "Dates judged as of</dt><dd>2020-06-01" in html
-    assert "Dates judged as of 2020-06-01" in md
+    backdated = "Evaluation date</dt><dd>2020-06-01 (not the day the report was generated)"
+    assert html.count(backdated) == 2  # the summary and the certificate
+    assert "Evaluation date: 2020-06-01 (not the day the report was generated)" in md
 
 
 def test_the_day_of_the_run_adds_nothing(tmp_path: Path) -> None:
     html, md = _reports(tmp_path)
-    assert "judged as of" not in html
-    assert "judged as of" not in md
+    assert "not the day the report was generated" not in html
+    assert "not the day the report was generated" not in md
+    assert "Evaluation date</dt><dd>2025-12-02" in html  # stated all the same

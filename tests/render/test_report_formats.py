@@ -127,7 +127,9 @@ def test_markdown_table_keeps_its_shape(write: Write, tmp_path: Path) -> None:
         "150 nm<br>note: 'a \\| b\\\\nsecond line' is not one of: ok |  |")
     assert "<script>" not in text and "&lt;script&gt;" in text
     assert "\\`code\\`" in text and "\\*\\*bold\\*\\*" in text
-    assert text.startswith("## ❌ exoqc: FAIL\n\n**3 batches checked: 1 pass, 0 warn, 2 fail**")
+    banner = "**NOT FOR RELEASE: spec fmt-spec 2 states no status (only an approved spec is for release)**\n\n"
+    assert text.startswith(banner + "## ❌ exoqc: FAIL\n\n**3 batches checked: 1 pass, 0 warn, "
+                           "2 fail**")
     assert "- Spec: fmt\\-spec 2" in text or "- Spec: fmt-spec 2" in text
 
 
@@ -135,6 +137,15 @@ def test_markdown_all_pass(write: Write, spec: Path, tmp_path: Path) -> None:
     a = write("a.csv", "batch_id,size_nm,sterility\nA1,120,No growth\n")
     out = tmp_path / "summary.md"
     run = run_cli("check", str(a), "--spec", str(spec), "-o", str(out), "-q")
+    assert (run.code, run.err) == (0, "")
+    text = out.read_text(encoding="utf-8")
+    # the spec states no status: the first line says NOT FOR RELEASE and no green tick shows
+    assert text.startswith("**NOT FOR RELEASE: spec fmt-spec 2 states no status")
+    assert "\n\n## ⚪ exoqc: PASS\n\n**1 batch checked: 1 pass, 0 warn, 0 fail**" in text
+    assert text.endswith("\nNo batch failed or warned.\n")
+    approved = write("approved.yaml", spec.read_text("utf-8").replace(
+        "id_column:", "status: approved\nid_column:", 1))
+    run = run_cli("check", str(a), "--spec", str(approved), "-o", str(out), "-q")
     assert (run.code, run.err) == (0, "")
     text = out.read_text(encoding="utf-8")
     assert text.startswith("## ✅ exoqc: PASS\n\n**1 batch checked: 1 pass, 0 warn, 0 fail**")

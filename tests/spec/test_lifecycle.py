@@ -76,3 +76,35 @@ def test_effective_date_must_be_real(write: Callable[..., Path]) -> None:
     run = run_cli("spec", "validate", str(spec))
     assert (run.code, run.out) == (
         2, f"{spec}:3:17: effective_date: '2026-13-01' is not a date (write 2026-03-07)\n"), run
+
+
+def test_release_refuses_a_spec_that_states_no_status(write: Callable[..., Path]) -> None:
+    for lifecycle in ("", "effective_date: 2020-01-01\n", "approved_by: QA\n"):
+        spec, data = _files(write, lifecycle)
+        run = run_cli("check", str(data), "--spec", str(spec), "--release")
+        assert (run.code, run.out, run.err) == (
+            2, "", f"exoqc: {spec}: NOT FOR RELEASE: spec t 3 states no status (only an "
+                   "approved spec is for release); --release refuses to judge batches "
+                   "against it\n"), run
+        table = run_cli("check", str(data), "--spec", str(spec))
+        assert table.code == 0, table
+        assert table.out.splitlines()[1].startswith("*** NOT FOR RELEASE: spec t 3 states no "
+                                                    "status"), table
+
+
+def test_an_approved_spec_without_effective_date_is_effective(
+        write: Callable[..., Path]) -> None:
+    spec, data = _files(write, "status: approved\n")
+    run = run_cli("check", str(data), "--spec", str(spec), "--release", "--as-of",
+                  "1999-01-01", "-f", "json")
+    assert (run.code, run.err) == (0, ""), run
+    assert json.loads(run.out)["spec"]["not_for_release"] is None
+
+
+def test_release_refuses_the_shipped_specs() -> None:
+    from tests.conftest import ROOT
+
+    for builtin in ("clinical", "research"):
+        run = run_cli("check", str(ROOT / "sample_data" / "batches.csv"), "--spec", builtin,
+                      "--release")
+        assert run.code == 2 and "states no status" in run.err, run
