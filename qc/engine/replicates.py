@@ -71,6 +71,7 @@ class Plan:
 
     members: list[list[Member]]
     problems: dict[int, str]
+    retests: bool = False  # the spec declares result statuses (lineage is named)
 
     @property
     def first(self) -> np.ndarray:
@@ -112,7 +113,7 @@ def plan(spec: Spec, table: Table) -> Plan:
         members.append(batch)
         if why:
             problems[b] = "; ".join(dict.fromkeys(why))
-    return Plan(members, problems)
+    return Plan(members, problems, spec.result_status_column is not None)
 
 
 def _column(name: str, table: Table, key: str) -> pa.Array:
@@ -234,7 +235,7 @@ def judge_check(check: Check, table: Table, the_plan: Plan, judge: Judge,
     per_batch: list[list[_Judged]] = [[] for _ in the_plan.members]
     for j in judged:
         per_batch[j.item.batch].append(j)
-    combiner = _Combiner(check, table, target, decimal_comma)
+    combiner = _Combiner(check, table, target, decimal_comma, the_plan.retests)
     outs = [combiner.batch(js) for js in per_batch]
     nb = len(outs)
     lo = np.array([o.reading[0] for o in outs], dtype=np.float64)
@@ -302,7 +303,8 @@ class _Combiner:
     """Makes one batch's result from its judged individual results."""
 
     def __init__(self, check: Check, table: Table, target: units.Unit | None,
-                 decimal_comma: bool) -> None:
+                 decimal_comma: bool, retests: bool) -> None:
+        self.retests = retests
         self.check = check
         self.table = table
         self.target = target
@@ -317,11 +319,9 @@ class _Combiner:
         return f"replicate {label} ({where})" if label else where
 
     def batch(self, judged: list[_Judged]) -> _SetOut:
-        present = [j for j in judged if j.item.text is not None]
-        summaries = [j for j in present if j.item.member.lineage == SUMMARY]
+        summaries = [j for j in judged if j.item.member.lineage == SUMMARY and self._has(j)]
         results = [j for j in judged if j.item.member.lineage != SUMMARY]
-        retests = [j for j in results if j.item.member.lineage == RETEST
-                   and j.reading[2] != Reading.MISSING]
+        retests = [j for j in results if j.item.member.lineage == RETEST and self._has(j)]
         invalidated = [j for j in results if j.item.member.lineage == INVALIDATED]
         originals = [j for j in results if j.item.member.lineage == ORIGINAL]
         if not retests:
@@ -330,8 +330,9 @@ class _Combiner:
         lineage_note = ""
         if retests and invalidated and not any(self._has(j) for j in originals):
             decided = self._set(retests, "retest")
-            lineage_note = ("original invalidated (" + ", ".join(
-                sorted({j.item.member.reference for j in invalidated})) + "); retests decide")
+            refs = ", ".join(sorted({j.item.member.reference for j in invalidated}))
+            lineage_note = (f"original invalidated ({refs}): {_values(invalidated)}; "
+                            "retests decide")
         else:
             decided = self._set(originals, "original")
             if retests:
@@ -343,7 +344,7 @@ class _Combiner:
                 elif again.status == Status.FAIL and _WORST[Status(decided.status)] < 2:
                     decided = replace(again, message=f"retest: {again.message}",
                                       value=decided.value)
-                lineage_note = "original decides; retests shown"
+                lineage_note = f"original decides; retests: {_values(retests)}"
         message = decided.message
         counted = {id(j) for j in decided.counted}
         notes = [lineage_note] if lineage_note else []
@@ -356,16 +357,19 @@ class _Combiner:
                       message=j.message, lineage=j.item.member.lineage,
                       replicate=(str(j.item.place) if j.item.place else j.item.member.label),
                       counted=id(j) in counted)
-            for j in judged if j.item.text is not None or j.item.member.lineage == ORIGINAL)
+            for j in judged if self._has(j) or (self.check.replicates is not None
+                                                and j.item.member.lineage == ORIGINAL))
         single = len(judged) == 1 and not judged[0].item.place
         return replace(decided, message=message, entries=None if single else entries)
 
     def _has(self, j: _Judged) -> bool:
-        return j.item.text is not None and j.reading[2] != Reading.MISSING
+        return j.item.text is not None and j.reading[2] not in (Reading.MISSING,
+                                                                Reading.ABSENT)
 
-    def _set(self, judged: list[_Judged], stage: str) -> _SetOut:
+    def _set(self, judged: list[_Judged], lineage: str) -> _SetOut:
         """The verdict of one set of results (the originals, or the retests)."""
         rule = self.rule
+        stage = f" ({lineage})" if self.retests else ""
         values = [j for j in judged if self._has(j)]
         if self.check.replicates is None:
             return self._agreeing(judged, values)
@@ -376,7 +380,7 @@ class _Combiner:
             need = (str(rule.min_count) if rule.max_count == rule.min_count else
                     f"{rule.min_count} to {rule.max_count}" if rule.max_count is not None
                     else f"at least {rule.min_count}")
-            return _SetOut(Status.FAIL, Reason.INVALID, f"{n} of {need} replicates ({stage})",
+            return _SetOut(Status.FAIL, Reason.INVALID, f"{n} of {need} replicates{stage}",
                            None, (np.nan, np.nan), Reading.INVALID, ())
         broken = [j for j in values if j.reason in (Reason.INVALID, Reason.MISSING)]
         if broken:
@@ -387,7 +391,7 @@ class _Combiner:
             worst = max(values, key=lambda j: (_WORST[j.status], j.reason))
             message = f"{self.name(worst)}: {worst.message}" if worst.message else None
             if worst.status == Status.PASS and n > 1:
-                message = f"each of {n} replicates passes ({stage})"
+                message = f"each of {n} replicates passes{stage}: {_values(values)}"
             return _SetOut(worst.status, worst.reason, message, worst.item.text,
                            worst.reading[:2], Reading.VALUE, tuple(values))
         return self._averaged(values, stage)
@@ -427,6 +431,7 @@ class _Combiner:
         return parse_one(j.item.text or "", self.target, decimal_comma=self.decimal_comma)
 
     def _averaged(self, values: list[_Judged], stage: str) -> _SetOut:
+        """`stage`: " (original)" / " (retest)" where the spec names lineage, else ""."""
         """mean / median: the variability criteria, the individual limits, then the
         reportable value (exact decimals, rounded only when compared) against the limits."""
         rule = self.rule
@@ -451,11 +456,11 @@ class _Combiner:
             got = stats[2] if criterion == "CV" else stats[3]
             if got is None or got > limit:
                 shown = "cannot be computed (mean 0)" if got is None else (
-                    f"{_short(got)} %" if criterion == "CV" else f"{_short(got)}{u}")
+                    f"{_short(got, 3)} %" if criterion == "CV" else f"{_short(got)}{u}")
                 unit = " %" if criterion == "CV" else u
                 return _SetOut(Status.FAIL, Reason.INVALID,
                                f"{criterion} {shown} exceeds the method's {limit}{unit}: the "
-                               f"assay result is not valid ({stage})", None,
+                               f"assay result is not valid{stage}", None,
                                (np.nan, np.nan), Reading.INVALID, tuple(values))
         individual = Limits(unit=limits.unit, min=rule.individual_min, max=rule.individual_max)
         for j, iv in zip(values, ivs, strict=True):
@@ -470,14 +475,15 @@ class _Combiner:
                 verb = "is" if bad else "may be"
                 return _SetOut(Status.FAIL, reason,
                                f"{self.name(j)} {j.item.text}{_unit_tail(j, u)} {verb} "
-                               f"{side}{u} ({stage})", None, (np.nan, np.nan), Reading.VALUE,
+                               f"{side}{u}{stage}", None, (np.nan, np.nan), Reading.VALUE,
                                tuple(values))
         lo, hi = _combine(ivs, rule.reportable)
         reportable = Interval(lo, hi, all(iv.lo_open for iv in ivs) and lo == lo,
                               all(iv.hi_open for iv in ivs), None)
         ok, bad, calm = judge_interval(reportable, limits)
         text = _shown(lo, hi, ivs)
-        what = f"{rule.reportable} {text}{u} of {len(values)} replicates ({stage})"
+        what = (f"{rule.reportable} {text}{u} of {len(values)} replicates{stage} "
+                f"({_values(values)})")
         if bad:
             status, reason, message = Status.FAIL, Reason.OUT_OF_SPEC, \
                 f"{what} is outside {_span(limits)}"
@@ -496,7 +502,7 @@ class _Combiner:
             else:
                 status, reason, message = Status.PASS, Reason.NONE, what
         if stats is not None:
-            message += f"; SD {_short(stats[1])}, CV {_short(stats[2])} %" \
+            message += f"; SD {_short(stats[1], 3)}, CV {_short(stats[2], 3)} %" \
                 if stats[2] is not None else ""
         return _SetOut(status, reason, message, text, (float(lo), float(hi)), Reading.VALUE,
                        tuple(values))
@@ -534,6 +540,11 @@ class _SetOut:
     state: int
     counted: tuple[_Judged, ...]
     entries: tuple[Replicate, ...] | None = None
+
+
+def _values(judged: Sequence[_Judged]) -> str:
+    """The individual results as written, in order: `96; 104; 99`."""
+    return "; ".join(j.item.text or "" for j in judged)
 
 
 def _statistics(points: list[Decimal]) -> tuple[Decimal, Decimal, Decimal | None, Decimal]:
@@ -577,9 +588,9 @@ def _shown(lo: Decimal, hi: Decimal, ivs: list[Interval]) -> str:
     return f"{text(lo)} to {text(hi)}"
 
 
-def _short(v: Decimal) -> str:
+def _short(v: Decimal, digits: int = 6) -> str:
     with localcontext() as ctx:
-        ctx.prec = 6
+        ctx.prec = digits
         rounded = +v
     text = format(rounded.normalize(), "f")
     return text
