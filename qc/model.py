@@ -432,8 +432,8 @@ class CheckResult:
 @dataclass(frozen=True)
 class Replicate:
     """One individual result of a batch's check: the file `row` it came from, the
-    `value` as written, its own `status`/`reason`/`message` (against the check's limits,
-    or the individual limits when the reportable result is a mean or median), and its
+    `value` as written, its own `status`/`reason`/`message` (against the check's own
+    limits, whatever the reportable result is), and its
     lineage: `original`, `retest`, `invalidated` (shown, never counted) or
     `not a replicate` (a summary row such as Mean or %CV: shown, never judged).
     `counted` says whether it made the reportable result."""

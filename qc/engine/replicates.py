@@ -165,6 +165,8 @@ def _member(i: int, labels: list[str], statuses: list[str], refs: list[str], spe
 def _lineage_problems(batch: list[Member], spec: Spec, table: Table) -> list[str]:
     why: list[str] = []
     kinds = {m.lineage for m in batch}
+    if kinds == {SUMMARY}:
+        why.append("only summary rows (Mean, SD, %CV): no result")
     if RETEST in kinds and not kinds & {ORIGINAL, INVALIDATED}:
         why.append("a retest without an original or invalidated result (the first result "
                    "is missing)")
@@ -391,12 +393,16 @@ class _Combiner:
             worst = max(values, key=lambda j: (_WORST[j.status], j.reason))
             message = f"{self.name(worst)}: {worst.message}" if worst.message else None
             if worst.status == Status.PASS and n > 1:
-                message = f"each of {n} replicates passes{stage}: {_values(values)}"
+                kind = f" {lineage}" if self.retests else ""
+                message = f"each of {n}{kind} replicates passes: {_values(values)}"
             return _SetOut(worst.status, worst.reason, message, worst.item.text,
                            worst.reading[:2], Reading.VALUE, tuple(values))
         return self._averaged(values, stage)
 
     def _first(self, judged: list[_Judged]) -> _SetOut:
+        if not judged:  # only summary rows: no result at all
+            return _SetOut(Status.FAIL, Reason.MISSING, "no result (only summary rows)", None,
+                           (np.nan, np.nan), Reading.MISSING, ())
         j = judged[0]
         return _SetOut(j.status, j.reason, j.message, j.item.text, j.reading[:2],
                        j.reading[2], ())
@@ -462,7 +468,8 @@ class _Combiner:
                                f"{criterion} {shown} exceeds the method's {limit}{unit}: the "
                                f"assay result is not valid{stage}", None,
                                (np.nan, np.nan), Reading.INVALID, tuple(values))
-        individual = Limits(unit=limits.unit, min=rule.individual_min, max=rule.individual_max)
+        individual = Limits(unit=limits.unit, min=rule.individual_min, max=rule.individual_max,
+                            rounding=limits.rounding)
         for j, iv in zip(values, ivs, strict=True):
             if rule.individual_min is None and rule.individual_max is None:
                 break
@@ -482,7 +489,8 @@ class _Combiner:
                               all(iv.hi_open for iv in ivs), None)
         ok, bad, calm = judge_interval(reportable, limits)
         text = _shown(lo, hi, ivs)
-        what = (f"{rule.reportable} {text}{u} of {len(values)} replicates{stage} "
+        kind = f" {stage[2:-1]}" if stage else ""
+        what = (f"{rule.reportable} {text}{u} of {len(values)}{kind} replicates "
                 f"({_values(values)})")
         if bad:
             status, reason, message = Status.FAIL, Reason.OUT_OF_SPEC, \

@@ -105,6 +105,9 @@ def _check(item: Mapping[str, Any], ctx: _Context, at: SpecPath) -> Check:
         if len(alternatives) > 1:
             raise ctx.where.error((*at, "column"), f"derived attribute {source.name!r} cannot "
                                   "be one of several column alternatives")
+        if "replicates" in item:
+            raise ctx.where.error((*at, "replicates"), f"derived attribute {source.name!r} "
+                                  "is computed from one row: it has no replicates")
         if not isinstance(rule, Limits | ReportOnly):
             raise ctx.where.error((*at, "column"), f"derived attribute {source.name!r} can "
                                   "only be checked with min/max limits")

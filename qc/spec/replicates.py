@@ -93,3 +93,23 @@ def grouping(found: Mapping[str, str | None], id_column: str, checks: tuple[Chec
             if header_key(name) in seen and seen[header_key(name)] != "id_column":
                 raise where.error(("checks", i, "column"), f"{name!r} is the "
                                   f"{seen[header_key(name)]}, not a result")
+
+
+def describe(rule: Replicates, unit: str | None) -> str:
+    """The replicate rule in words, for `spec show`: `mean of 3 replicates, CV ≤ 15 %,
+    each replicate 50–150 %`."""
+    count = (str(rule.min_count) if rule.max_count == rule.min_count else
+             f"{rule.min_count}–{rule.max_count}" if rule.max_count is not None
+             else f"≥ {rule.min_count}")
+    how = "each of" if rule.reportable == "each" else f"{rule.reportable} of"
+    parts = [f"{how} {count} replicates"]
+    u = f" {unit}" if unit else ""
+    if rule.max_cv_pct is not None:
+        parts.append(f"CV ≤ {rule.max_cv_pct} %")
+    if rule.max_range is not None:
+        parts.append(f"range ≤ {rule.max_range}{u}")
+    if rule.individual_min is not None or rule.individual_max is not None:
+        from qc.rules.limits import span
+
+        parts.append(f"each replicate {span(rule.individual_min, rule.individual_max, unit)}")
+    return ", ".join(parts)

@@ -31,6 +31,10 @@ def _check_row(check: Check, spec: Spec) -> tuple[str, str, str]:
         text = f"report only ({text})"
     if not check.required and not check.report_only:
         text += "; optional"
+    if check.replicates is not None:
+        from qc.spec.replicates import describe
+
+        text += f"; {describe(check.replicates, getattr(check.rule, 'unit', None))}"
     return check.name, column, text
 
 
@@ -59,6 +63,9 @@ def show_table(ref: str, width: int = 100) -> str:
     if len(spec.files) > 1:
         console.print(Text(visible("extends: " + " -> ".join(f.path for f in spec.files))))
     console.print(Text(visible(f"batch id column: {spec.id_column}")))
+    for key in ("replicate_column", "result_status_column", "invalidation_column"):
+        if getattr(spec, key) is not None:
+            console.print(Text(visible(f"{key.replace('_', ' ')}: {getattr(spec, key)}")))
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("check", overflow="fold")
     table.add_column("column", overflow="fold")
