@@ -373,8 +373,10 @@ class _Combiner:
         rule = self.rule
         stage = f" ({lineage})" if self.retests else ""
         values = [j for j in judged if self._has(j)]
-        if self.check.replicates is None:
+        if self.check.replicates is None and (lineage != RETEST or len(values) < 2):
             return self._agreeing(judged, values)
+        if self.check.replicates is None:  # several retests of a one-result check: each
+            rule = Replicates(min_count=1)
         n = len(values)
         if n == 0:
             return self._first(judged)
