@@ -297,6 +297,9 @@ class _Judged:
     reading: tuple[float, float, int]
 
 
+# Which failure names a set's verdict: out of spec before a censored maybe.
+_RANK = {Reason.NONE: 0, Reason.INDETERMINATE: 1, Reason.OUT_OF_SPEC: 2, Reason.MISSING: 3,
+         Reason.INVALID: 3}
 _WORST = {Status.PASS: 0, Status.WARN: 1, Status.NOT_TESTED: -1, Status.REPORTED: -1,
           Status.FAIL: 2}
 
@@ -392,7 +395,7 @@ class _Combiner:
             return _SetOut(Status.FAIL, j.reason, f"{self.name(j)}: {j.message}", j.item.text,
                            (np.nan, np.nan), Reading.INVALID, tuple(values))
         if rule.reportable == "each":
-            worst = max(values, key=lambda j: (_WORST[j.status], j.reason))
+            worst = max(values, key=lambda j: (_WORST[j.status], _RANK[j.reason]))
             message = f"{self.name(worst)}: {worst.message}" if worst.message else None
             if worst.status == Status.PASS and n > 1:
                 kind = f" {lineage}" if self.retests else ""
@@ -472,20 +475,24 @@ class _Combiner:
                                (np.nan, np.nan), Reading.INVALID, tuple(values))
         individual = Limits(unit=limits.unit, min=rule.individual_min, max=rule.individual_max,
                             rounding=limits.rounding)
+        beyond: list[tuple[bool, _Judged, Interval, bool]] = []
         for j, iv in zip(values, ivs, strict=True):
             if rule.individual_min is None and rule.individual_max is None:
                 break
             ok, bad, _ = judge_interval(iv, individual)
             if not ok:
-                side = "below the individual minimum " + str(rule.individual_min) \
-                    if rule.individual_min is not None and iv.lo < rule.individual_min \
-                    else "above the individual maximum " + str(rule.individual_max)
-                reason = Reason.OUT_OF_SPEC if bad else Reason.INDETERMINATE
-                verb = "is" if bad else "may be"
-                return _SetOut(Status.FAIL, reason,
-                               f"{self.name(j)} {j.item.text}{_unit_tail(j, u)} {verb} "
-                               f"{side}{u}{stage}", None, (np.nan, np.nan), Reading.VALUE,
-                               tuple(values))
+                beyond.append((not bad, j, iv, bad))  # wholly outside first, then maybe
+        if beyond:
+            _, j, iv, bad = min(beyond, key=lambda o: o[0])  # stable: the first of its kind
+            side = "below the individual minimum " + str(rule.individual_min) \
+                if rule.individual_min is not None and iv.lo < rule.individual_min \
+                else "above the individual maximum " + str(rule.individual_max)
+            reason = Reason.OUT_OF_SPEC if bad else Reason.INDETERMINATE
+            verb = "is" if bad else "may be"
+            return _SetOut(Status.FAIL, reason,
+                           f"{self.name(j)} {j.item.text}{_unit_tail(j, u)} {verb} "
+                           f"{side}{u}{stage}", None, (np.nan, np.nan), Reading.VALUE,
+                           tuple(values))
         lo, hi = _combine(ivs, rule.reportable)
         reportable = Interval(lo, hi, all(iv.lo_open for iv in ivs) and lo == lo,
                               all(iv.hi_open for iv in ivs), None)
