@@ -346,7 +346,8 @@ class _Combiner:
                     decided = replace(decided, message=(
                         f"{decided.message}; an OOS original result is not replaced by a "
                         "retest without a documented invalidation"))
-                elif again.status == Status.FAIL and _WORST[Status(decided.status)] < 2:
+                elif _WORST[Status(again.status)] > _WORST[Status(decided.status)]:
+                    # a retest that fails (or warns) is never hidden by a passing original
                     decided = replace(again, message=f"retest: {again.message}",
                                       value=decided.value)
                 lineage_note = f"original decides; retests: {_values(retests)}"

@@ -220,6 +220,9 @@ RETESTS = [
      "out_of_spec", "mean 61 % of 3 retest replicates"),
     (rows("A", "original", OK) + rows("A", "retest", LOW_RETEST), "fail", "out_of_spec",
      "retest: mean 61 %"),
+    # a retest replicate outside the limits is never hidden by a passing original
+    (rows("A", "original", OK) + rows("A", "retest", ("68", "75", "80")), "warn", None,
+     "retest: mean 74.33 % of 3 retest replicates (68; 75; 80) passes, but replicate 1"),
     (rows("A", "invalidated", OOS, "INV-1") + rows("A", "retest", OK[:2]), "fail",
      "invalid", "2 of 3 replicates (retest)"),
 ]
