@@ -231,7 +231,7 @@ def judge_check(check: Check, table: Table, the_plan: Plan, judge: Judge,
         st, why, message = Status(int(status[p])), Reason(int(reason[p])), source.message[p]
         if split and it.member.row in conflicts:
             st, why, message = Status.FAIL, Reason.INVALID, conflicts[it.member.row]
-        judged.append(_Judged(it, st, why, message, _interval(source.readings, p)))
+        judged.append(_Judged(it, st, why, message, _interval(source.readings, p), p))
     target = units.find(check.rule.unit) if isinstance(check.rule, Limits) and check.rule.unit \
         else None
     per_batch: list[list[_Judged]] = [[] for _ in the_plan.members]
@@ -239,20 +239,37 @@ def judge_check(check: Check, table: Table, the_plan: Plan, judge: Judge,
         per_batch[j.item.batch].append(j)
     combiner = _Combiner(check, table, target, decimal_comma, the_plan.retests)
     outs = [combiner.batch(js) for js in per_batch]
-    nb = len(outs)
-    lo = np.array([o.reading[0] for o in outs], dtype=np.float64)
-    hi = np.array([o.reading[1] for o in outs], dtype=np.float64)
-    state = np.array([o.state for o in outs], dtype=np.int8)
-    lo[state != Reading.VALUE] = np.nan
-    hi[state != Reading.VALUE] = np.nan
-    readings = Readings(state, lo=lo, hi=hi, lo_open=np.zeros(nb, dtype=bool),
-                        hi_open=np.zeros(nb, dtype=bool)) \
-        if whole.readings.kind == "number" else Readings(state)
     return CheckResult(
         check, np.array([o.status for o in outs], dtype=np.int8),
         np.array([o.reason for o in outs], dtype=np.int8),
-        [o.value for o in outs], [o.message for o in outs], readings, whole.note,
-        replicates=[o.entries for o in outs])
+        [o.value for o in outs], [o.message for o in outs],
+        _readings(outs, source.readings), whole.note, replicates=[o.entries for o in outs])
+
+
+def _readings(outs: list[_SetOut], read: Readings) -> Readings:
+    """Per batch, what decided: the deciding individual result as the engine read it, or
+    the computed mean / median (an exact value or a closed interval)."""
+    state = np.array([o.state for o in outs], dtype=np.int8)
+    at = np.array([o.at for o in outs], dtype=np.intp)
+    taken = at >= 0
+    value = state == Reading.VALUE
+    if read.kind == "date":
+        assert read.date is not None
+        date = np.full(len(outs), np.datetime64("NaT"), dtype="datetime64[D]")
+        date[taken] = read.date[at[taken]]
+        date[~value] = np.datetime64("NaT")
+        return Readings(state, date=date)
+    if read.kind != "number":
+        return Readings(state)
+    lo = np.array([o.reading[0] for o in outs], dtype=np.float64)
+    hi = np.array([o.reading[1] for o in outs], dtype=np.float64)
+    lo_open, hi_open = np.zeros(len(outs), dtype=bool), np.zeros(len(outs), dtype=bool)
+    assert read.lo_open is not None and read.hi_open is not None
+    lo_open[taken], hi_open[taken] = read.lo_open[at[taken]], read.hi_open[at[taken]]
+    lo[~value], hi[~value] = np.nan, np.nan
+    lo_open &= value
+    hi_open &= value
+    return Readings(state, lo=lo, hi=hi, lo_open=lo_open, hi_open=hi_open)
 
 
 def take(table: Table, idx: np.ndarray, check: Check | None = None,
@@ -295,6 +312,7 @@ class _Judged:
     reason: Reason
     message: str | None
     reading: tuple[float, float, int]
+    at: int = -1  # its entry in the judged table's readings
 
 
 # Which failure names a set's verdict: out of spec before a censored maybe.
@@ -348,8 +366,7 @@ class _Combiner:
                         "retest without a documented invalidation"))
                 elif _WORST[Status(again.status)] > _WORST[Status(decided.status)]:
                     # a retest that fails (or warns) is never hidden by a passing original
-                    decided = replace(again, message=f"retest: {again.message}",
-                                      value=decided.value)
+                    decided = replace(again, message=f"retest: {again.message}")
                 lineage_note = f"original decides; retests: {_values(retests)}"
         message = decided.message
         counted = {id(j) for j in decided.counted}
@@ -402,7 +419,7 @@ class _Combiner:
                 kind = f" {lineage}" if self.retests else ""
                 message = f"each of {n}{kind} replicates passes: {_values(values)}"
             return _SetOut(worst.status, worst.reason, message, worst.item.text,
-                           worst.reading[:2], Reading.VALUE, tuple(values))
+                           worst.reading[:2], worst.reading[2], tuple(values), at=worst.at)
         return self._averaged(values, stage)
 
     def _first(self, judged: list[_Judged]) -> _SetOut:
@@ -411,7 +428,7 @@ class _Combiner:
                            (np.nan, np.nan), Reading.MISSING, ())
         j = judged[0]
         return _SetOut(j.status, j.reason, j.message, j.item.text, j.reading[:2],
-                       j.reading[2], ())
+                       j.reading[2], (), at=j.at)
 
     def _agreeing(self, judged: list[_Judged], values: list[_Judged]) -> _SetOut:
         """A check without replicates: every row of the set with a value reads the same."""
@@ -427,7 +444,7 @@ class _Combiner:
                                first.item.text, (np.nan, np.nan), Reading.INVALID,
                                tuple(values))
         return _SetOut(first.status, first.reason, first.message, first.item.text,
-                       first.reading[:2], first.reading[2], tuple(values))
+                       first.reading[:2], first.reading[2], tuple(values), at=first.at)
 
     def _same(self, a: _Judged, b: _Judged) -> bool:
         if a.item.text == b.item.text:
@@ -476,6 +493,7 @@ class _Combiner:
                                (np.nan, np.nan), Reading.INVALID, tuple(values))
         individual = Limits(unit=limits.unit, min=rule.individual_min, max=rule.individual_max,
                             rounding=limits.rounding)
+        lo, hi = _combine(ivs, rule.reportable)
         beyond: list[tuple[bool, _Judged, Interval, bool]] = []
         for j, iv in zip(values, ivs, strict=True):
             if rule.individual_min is None and rule.individual_max is None:
@@ -492,9 +510,8 @@ class _Combiner:
             verb = "is" if bad else "may be"
             return _SetOut(Status.FAIL, reason,
                            f"{self.name(j)} {j.item.text}{_unit_tail(j, u)} {verb} "
-                           f"{side}{u}{stage}", None, (np.nan, np.nan), Reading.VALUE,
-                           tuple(values))
-        lo, hi = _combine(ivs, rule.reportable)
+                           f"{side}{u}{stage}", _shown(lo, hi, ivs), (float(lo), float(hi)),
+                           Reading.VALUE, tuple(values))
         reportable = Interval(lo, hi, all(iv.lo_open for iv in ivs) and lo == lo,
                               all(iv.hi_open for iv in ivs), None)
         ok, bad, calm = judge_interval(reportable, limits)
@@ -558,6 +575,7 @@ class _SetOut:
     state: int
     counted: tuple[_Judged, ...]
     entries: tuple[Replicate, ...] | None = None
+    at: int = -1  # the deciding individual result's entry in the readings (-1: computed)
 
 
 def _values(judged: Sequence[_Judged]) -> str:
