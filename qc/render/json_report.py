@@ -153,6 +153,11 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
         # rest of a line is ASCII without DEL, so the block needs no pass of its own.
         checks = [
             fragments[codes[start:stop]].tolist() if fragments is not None else _inert_all([
+                f"{pre[s][q]}{_text(v)}, \"message\": {_text(m)}}}"
+                for s, q, v, m in zip(
+                    r.status[start:stop].tolist(), r.reason[start:stop].tolist(),
+                    r.value[start:stop], r.message[start:stop], strict=True)
+            ]) if r.replicates is None else _inert_all([
                 f"{pre[s][q]}{_text(v)}, \"message\": {_text(m)}{x}}}"
                 for s, q, v, m, x in zip(
                     r.status[start:stop].tolist(), r.reason[start:stop].tolist(),
@@ -166,14 +171,17 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
         where = report.input_index[start:stop].tolist()
         verdicts = report.verdicts[start:stop].tolist()
         m = stop - start
-        several = (repeat("", m) if report.groups is None else
-                   [_rows(g) for g in report.groups[start:stop]])
         heads = [
             f'{BATCH_SEPARATOR if start or k else ""}{BATCH_LINE}{{"batch_id": {i}, '
             f'"input": {inputs[w]}, '
-            f'"row": {row}, {g}"verdict": {statuses[v]}, "checks": ['
-            for k, (i, w, row, v, g) in enumerate(zip(ids, where, rows, verdicts, several,
-                                                      strict=True))
+            f'"row": {row}, "verdict": {statuses[v]}, "checks": ['
+            for k, (i, w, row, v) in enumerate(zip(ids, where, rows, verdicts, strict=True))
+        ] if report.groups is None else [
+            f'{BATCH_SEPARATOR if start or k else ""}{BATCH_LINE}{{"batch_id": {i}, '
+            f'"input": {inputs[w]}, '
+            f'"row": {row}, {_rows(g)}"verdict": {statuses[v]}, "checks": ['
+            for k, (i, w, row, v, g) in enumerate(zip(
+                ids, where, rows, verdicts, report.groups[start:stop], strict=True))
         ]
         columns: list[Iterable[str]] = [heads]
         for c, fragments in enumerate(checks):
@@ -190,10 +198,9 @@ def _rows(group: tuple[int, ...]) -> str:
     return f'"rows": {json.dumps(list(group))}, ' if len(group) > 1 else ""
 
 
-def _replicates(result: CheckResult, start: int, stop: int) -> Iterable[str]:
+def _replicates(result: CheckResult, start: int, stop: int) -> list[str]:
     """`, "replicates": [...]` per batch whose check has individual results, else ""."""
-    if result.replicates is None:
-        return repeat("", stop - start)
+    assert result.replicates is not None
     return [
         "" if entries is None else ', "replicates": ' + json.dumps([
             {"row": e.row, "replicate": e.replicate, "value": e.value,
