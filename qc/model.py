@@ -212,6 +212,21 @@ class ReportOnly:
     """Recorded and shown, never judged."""
 
 
+@dataclass(frozen=True)
+class Replicates:
+    """A check's replicate rule (`replicates:`): how many results make one reportable
+    result, how they are combined (`each` judged alone, or their `mean` / `median`),
+    the method's variability criteria and the limits each replicate must meet."""
+
+    min_count: int = 1
+    max_count: int | None = None  # None: no upper bound
+    reportable: str = "each"  # "each" | "mean" | "median"
+    max_cv_pct: Decimal | None = None  # %RSD with the sample SD (n-1)
+    max_range: Decimal | None = None  # max - min, in the check's unit
+    individual_min: Decimal | None = None
+    individual_max: Decimal | None = None
+
+
 Rule = Limits | Allowed | Forbidden | Equals | Pattern | Identity | DateLimits | ReportOnly
 
 IDENTITY_CHECK = "batch_identity"
@@ -229,6 +244,7 @@ class Check:
     columns: tuple[str, ...] = ()  # alternatives in order (first present wins); () = (column,)
     report_only: bool = False
     method: str = ""  # the test method / procedure reference (`USP <85>`), for the CoA
+    replicates: Replicates | None = None  # how the check's results are replicated
 
     @property
     def alternatives(self) -> tuple[str, ...]:
@@ -294,6 +310,19 @@ class Spec:
     product: str = ""  # the product the certificate names ("" = the title)
     manufacture_column: str | None = None  # batch dates shown on the certificate,
     expiry_column: str | None = None  # read by the engine (Report.batch_dates)
+    replicate_column: str | None = None  # rows of one batch id are its replicates
+    result_status_column: str | None = None  # original / retest / invalidated
+    invalidation_column: str | None = None  # the reference that invalidates an original
+
+    @property
+    def grouped(self) -> bool:
+        """Whether several rows may make one batch (replicate or retest rows)."""
+        return self.replicate_column is not None or self.result_status_column is not None
+
+    @property
+    def replicated(self) -> bool:
+        """Whether the engine judges replicates or retests for this spec at all."""
+        return self.grouped or any(c.replicates is not None for c in self.checks)
 
     def derived_named(self, name: str) -> Derived | None:
         key = " ".join(name.split()).casefold()
@@ -460,6 +489,28 @@ class CheckResult:
     message: Sequence[str | None]
     readings: Readings
     note: str = ""
+    # Per batch, every individual result behind the reportable one (None: a batch read
+    # from one cell with one value); None for the whole check when nothing is replicated.
+    replicates: Sequence[tuple[Replicate, ...] | None] | None = None
+
+
+@dataclass(frozen=True)
+class Replicate:
+    """One individual result of a batch's check: the file `row` it came from, the
+    `value` as written, its own `status`/`reason`/`message` (against the check's own
+    limits, whatever the reportable result is), and its
+    lineage: `original`, `retest`, `invalidated` (shown, never counted) or
+    `not a replicate` (a summary row such as Mean or %CV: shown, never judged).
+    `counted` says whether it made the reportable result."""
+
+    row: int
+    value: str
+    status: Status
+    reason: Reason
+    message: str | None
+    lineage: str
+    replicate: str  # the replicate's label: its replicate cell, or its place in the cell
+    counted: bool
 
 
 @dataclass(frozen=True, eq=False)
@@ -558,6 +609,9 @@ class Report:
     as_of: str = ""  # the date `today` meant in this run (ISO)
     not_for_release: str = ""  # why the spec may not release batches ("" = it may)
     batch_dates: tuple[BatchDate, ...] = ()  # the spec's manufacture / expiry columns
+    # Per batch, the file rows it was read from when a spec groups replicate or retest
+    # rows (`rows` gives the first); None when every batch is one row.
+    groups: Sequence[tuple[int, ...]] | None = None
 
     @property
     def summary(self) -> Summary:

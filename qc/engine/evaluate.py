@@ -70,8 +70,14 @@ def evaluate(spec: Spec, table: Table, *, options: Options = Options(), tool_ver
     identity = Check(IDENTITY_CHECK, spec.id_column, Identity())
     as_of = options.as_of or dt.date.today()
     options = replace(options, as_of=as_of)
-    results = [_judge(check, spec, table, options) for check in (identity, *spec.checks)]
-    verdicts = np.zeros(len(table), dtype=np.int8)
+    rows, input_index = table.rows, table.input_index
+    groups: tuple[tuple[int, ...], ...] | None = None
+    if spec.replicated:
+        results, first, groups = _judge_replicated(identity, spec, table, options)
+        rows, input_index = table.rows[first], table.input_index[first]
+    else:
+        results = [_judge(check, spec, table, options) for check in (identity, *spec.checks)]
+    verdicts = np.zeros(len(rows), dtype=np.int8)
     for result in results:
         np.maximum(verdicts, severity(result.status), out=verdicts)
     dates = read_batch_dates(spec, table) if spec.manufacture_column or spec.expiry_column else ()
@@ -84,8 +90,8 @@ def evaluate(spec: Spec, table: Table, *, options: Options = Options(), tool_ver
         spec=spec,
         inputs=table.inputs,
         batch_ids=results[0].value,  # type: ignore[arg-type]
-        rows=table.rows,
-        input_index=table.input_index,
+        rows=rows,
+        input_index=input_index,
         results=tuple(results),
         verdicts=verdicts,
         tool_version=tool_version,
@@ -94,7 +100,41 @@ def evaluate(spec: Spec, table: Table, *, options: Options = Options(), tool_ver
         as_of=as_of.isoformat(),
         not_for_release=not_for_release,
         batch_dates=dates,
+        groups=groups,
     )
+
+
+def _judge_replicated(identity: Check, spec: Spec, table: Table, options: Options
+                      ) -> tuple[list[CheckResult], Ints, tuple[tuple[int, ...], ...] | None]:
+    """The results of a spec with replicates or retests (qc/engine/replicates.py): one
+    entry per batch, the batches' first rows, and each batch's rows when rows group."""
+    from qc.engine import replicates as rep  # deferred: only specs that use replicates
+
+    plan = rep.plan(spec, table)
+    first = plan.first
+
+    def judge(check: Check, t: Table) -> CheckResult:
+        return _judge(check, spec, t, options)
+
+    if spec.grouped:
+        head = judge(identity, rep.take(table, first))
+        status, reason = np.array(head.status), np.array(head.reason)
+        message = list(head.message)
+        for b, why in plan.problems.items():
+            status[b], reason[b] = Status.FAIL, Reason.INVALID
+            message[b] = why if message[b] is None else f"{message[b]}; {why}"
+        results = [replace(head, status=status, reason=reason, message=message)]
+        checks = [rep.judge_check(c, table, plan, judge,
+                                  conflicts(c, table, options.decimal_comma),
+                                  options.decimal_comma) for c in spec.checks]
+        groups = tuple(tuple(int(table.rows[m.row]) for m in batch) for batch in plan.members)
+        return [*results, *checks], first, groups
+    results = [judge(identity, table)]
+    results += [judge(c, table) if c.replicates is None else
+                rep.judge_check(c, table, plan, judge,
+                                conflicts(c, table, options.decimal_comma),
+                                options.decimal_comma) for c in spec.checks]
+    return results, first, None
 
 
 def find_column(check: Check, table: Table) -> tuple[pa.Array | None, list[str], str]:

@@ -657,9 +657,9 @@ def _compare_batches(pairs: Iterable[tuple[Any, Any]], names: Sequence[Any],
             continue
         label = (f"batch {excerpt(repr(a.get('batch_id')))} ({_show(a.get('input'))} row "
                  f"{_show(a.get('row'))})")
-        for key in ("batch_id", "row", "verdict"):
-            if a.get(key) != b[key]:
-                yield f"{label}: {key} {word}: {_was(a.get(key), b[key])}"
+        for key in ("batch_id", "row", "verdict", "rows"):  # rows: replicate/retest batches
+            if a.get(key) != b.get(key):
+                yield f"{label}: {key} {word}: {_was(a.get(key), b.get(key))}"
         where = names.index(a.get("input")) if a.get("input") in names else -1
         if where != fresh_names.index(b["input"]):  # files may be found under other paths
             yield f"{label}: input {word}: the batch comes from {b['input']}"
@@ -674,7 +674,8 @@ def _compare_batches(pairs: Iterable[tuple[Any, Any]], names: Sequence[Any],
             if isinstance(c, dict) and any(k not in d for k in c):
                 yield (f"{label}: check {d['name']!r}: fields exoqc does not write: "
                        f"{_show(sorted(str(k) for k in c if k not in d))}")
-            for key in CHECK_FIELDS:
+            for key in (*CHECK_FIELDS, "replicates"):  # replicates: individual results
                 got = c.get(key) if isinstance(c, dict) else None
-                if got != d[key]:
-                    yield f"{label}: check {d['name']!r}: {key} {word}: {_was(got, d[key])}"
+                if got != d.get(key):
+                    yield (f"{label}: check {d['name']!r}: {key} {word}: "
+                           f"{_was(got, d.get(key))}")

@@ -167,6 +167,12 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
                 for s, q, v, m in zip(
                     r.status[start:stop].tolist(), r.reason[start:stop].tolist(),
                     r.value[start:stop], r.message[start:stop], strict=True)
+            ]) if r.replicates is None else _inert_all([
+                f"{pre[s][q]}{_text(v)}, \"message\": {_text(m)}{x}}}"
+                for s, q, v, m, x in zip(
+                    r.status[start:stop].tolist(), r.reason[start:stop].tolist(),
+                    r.value[start:stop], r.message[start:stop],
+                    _replicates(r, start, stop), strict=True)
             ])
             for r, pre, (fragments, codes) in zip(report.results, prefixes, coded, strict=True)
         ]
@@ -180,6 +186,12 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
             f'"input": {inputs[w]}, '
             f'"row": {row}, "verdict": {statuses[v]}, "checks": ['
             for k, (i, w, row, v) in enumerate(zip(ids, where, rows, verdicts, strict=True))
+        ] if report.groups is None else [
+            f'{BATCH_SEPARATOR if start or k else ""}{BATCH_LINE}{{"batch_id": {i}, '
+            f'"input": {inputs[w]}, '
+            f'"row": {row}, {_rows(g)}"verdict": {statuses[v]}, "checks": ['
+            for k, (i, w, row, v, g) in enumerate(zip(
+                ids, where, rows, verdicts, report.groups[start:stop], strict=True))
         ]
         columns: list[Iterable[str]] = [heads]
         for c, fragments in enumerate(checks):
@@ -189,6 +201,24 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
         columns.append(repeat("]}", m))
         yield "".join(chain.from_iterable(zip(*columns, strict=True)))
     yield BATCHES_END if n else EMPTY_END
+
+
+def _rows(group: tuple[int, ...]) -> str:
+    """`"rows": [...], ` for a batch read from several rows (report_version 2 adds it)."""
+    return f'"rows": {json.dumps(list(group))}, ' if len(group) > 1 else ""
+
+
+def _replicates(result: CheckResult, start: int, stop: int) -> list[str]:
+    """`, "replicates": [...]` per batch whose check has individual results, else ""."""
+    assert result.replicates is not None
+    return [
+        "" if entries is None else ', "replicates": ' + json.dumps([
+            {"row": e.row, "replicate": e.replicate, "value": e.value,
+             "status": e.status.label, "reason": e.reason.label, "message": e.message,
+             "lineage": e.lineage, "counted": e.counted} for e in entries],
+            ensure_ascii=False)
+        for entries in result.replicates[start:stop]
+    ]
 
 
 def _coded_fragments(result: CheckResult, pre: list[list[str]]

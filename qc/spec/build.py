@@ -28,7 +28,8 @@ from qc.spec.location import Locator, SpecPath
 
 # The keys every check has, whatever its rule; each rule kind owns the rest (its KEYS), and
 # specs/spec.schema.json lists exactly these together (tests/rules/test_rule_registry.py).
-COMMON_KEYS = ("name", "column", "description", "method", "required", "report_only", "locked")
+COMMON_KEYS = ("name", "column", "description", "method", "required", "report_only", "locked",
+               "replicates")
 # Keys that refine a rule: a report-only check without a rule may not set them.
 REFINING = ("unit", "rounding", "date_format")
 
@@ -94,6 +95,7 @@ def build(data: Mapping[str, Any], where: Locator, files: tuple[SpecFile, ...], 
         product=data.get("product", ""),
         manufacture_column=data.get("manufacture_column"),
         expiry_column=data.get("expiry_column"),
+        **_grouping(data, where, checks),
     )
 
 
@@ -139,10 +141,20 @@ def _check(item: Mapping[str, Any], ctx: _Context, at: SpecPath) -> Check:
         if len(alternatives) > 1:
             raise ctx.where.error((*at, "column"), f"derived attribute {source.name!r} cannot "
                                   "be one of several column alternatives")
+        if "replicates" in item:
+            raise ctx.where.error((*at, "replicates"), f"derived attribute {source.name!r} "
+                                  "is computed from one row: it has no replicates")
         if not isinstance(rule, Limits | ReportOnly):
             raise ctx.where.error((*at, "column"), f"derived attribute {source.name!r} can "
                                   "only be checked with min/max limits")
+    replicates = None
+    if "replicates" in item:
+        from qc.spec.replicates import build as build_replicates  # only specs that use it
+
+        replicates = build_replicates(item["replicates"], rule, report_only, ctx.where,
+                                      (*at, "replicates"))
     return Check(
+        replicates=replicates,
         name=item["name"],
         column=alternatives[0],
         rule=rule,
@@ -152,6 +164,18 @@ def _check(item: Mapping[str, Any], ctx: _Context, at: SpecPath) -> Check:
         columns=alternatives if len(alternatives) > 1 else (),
         report_only=report_only,
     )
+
+
+def _grouping(data: Mapping[str, Any], where: Locator, checks: tuple[Check, ...]
+              ) -> dict[str, str | None]:
+    """The spec-wide replicate and retest columns (see qc/spec/replicates.py)."""
+    found = {k: data.get(k) for k in ("replicate_column", "result_status_column",
+                                      "invalidation_column")}
+    if any(v is not None for v in found.values()):
+        from qc.spec.replicates import grouping
+
+        grouping(found, data["id_column"], checks, where)
+    return found
 
 
 def _rule(item: Mapping[str, Any], ctx: _Context, at: SpecPath, report_only: bool) -> Rule:

@@ -15,8 +15,9 @@ from qc.spec.source import Source, locate, read_file, read_source
 
 LIFECYCLE_KEYS = ("status", "effective_date", "approved_by")
 TOP_ORDER = ("name", "version", "title", "status", "effective_date", "approved_by", "id_column",
-             "laboratory", "product", "manufacture_column", "expiry_column", "rounding",
-             "date_format", "derived", "checks")
+             "laboratory", "product", "manufacture_column", "expiry_column",
+             "replicate_column", "result_status_column", "invalidation_column",
+             "rounding", "date_format", "derived", "checks")
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,10 @@ def _check_row(check: Check, spec: Spec) -> tuple[str, str, str]:
         text += "; optional"
     if check.method:
         text += f"; method {check.method}"
+    if check.replicates is not None:
+        from qc.spec.replicates import describe
+
+        text += f"; {describe(check.replicates, getattr(check.rule, 'unit', None))}"
     return check.name, column, text
 
 
@@ -72,6 +76,9 @@ def show_table(ref: str, width: int = 100) -> str:
         ("expiry date column", spec.expiry_column)) if value]
     if coa:
         console.print(Text(visible(" · ".join(coa))))
+    for key in ("replicate_column", "result_status_column", "invalidation_column"):
+        if getattr(spec, key) is not None:
+            console.print(Text(visible(f"{key.replace('_', ' ')}: {getattr(spec, key)}")))
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("check", overflow="fold")
     table.add_column("column", overflow="fold")

@@ -118,16 +118,23 @@ def run_trend(options: TrendOptions) -> Trend:
                       options=Options(decimal_comma=options.decimal_comma),
                       tool_version=__version__, generated_at=utc_now())
     paths = [f.path for f in table.inputs]
+    # One entry per batch: with replicate or retest rows a batch's first row stands for it
+    # (its reportable result is what the engine decided).
+    place = {(int(k), int(r)): i for i, (k, r) in enumerate(
+        zip(table.input_index.tolist(), table.rows.tolist(), strict=True))}
+    first = [place[(int(k), int(r))] for k, r in
+             zip(report.input_index.tolist(), report.rows.tolist(), strict=True)]
     sources = [f"{paths[int(k)]} row {int(r)}" for k, r in
-               zip(table.input_index.tolist(), table.rows.tolist(), strict=True)]
-    order = np.arange(len(table), dtype=np.int64)
+               zip(report.input_index.tolist(), report.rows.tolist(), strict=True)]
+    order = np.arange(len(first), dtype=np.int64)
     dates: tuple[str, ...] | None = None
     if options.by is not None:
         key = header_key(options.by)
         lacking = [p for i, p in enumerate(paths) if i not in table.present.get(key, ())]
         if lacking:
             raise InputError(f"{lacking[0]}: no column {options.by!r} (given by --by)")
-        texts = [t or "" for t in table.columns[key].to_pylist()]  # an order key, not a result
+        every = table.columns[key].to_pylist()
+        texts = [every[i] or "" for i in first]  # an order key, not a result
         order = order_by_date(texts, options.by, sources)
         dates = tuple(texts[i] for i in order.tolist())
     attributes = []
