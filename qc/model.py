@@ -259,6 +259,7 @@ class Spec:
     status: str | None = None  # "draft" | "approved" | None (not stated)
     effective_date: str | None = None  # ISO date
     approved_by: str | None = None
+    columns: tuple[tuple[str, str], ...] = ()  # site column map: lab header -> spec column
 
     def derived_named(self, name: str) -> Derived | None:
         key = " ".join(name.split()).casefold()

@@ -86,7 +86,7 @@ def run(options: RunOptions, *, table: Table | None = None) -> Report:
         raise SpecError(f"{spec.files[0].path}: NOT FOR RELEASE: {blocked}; --release refuses "
                         "to judge batches against it")
     column_map, map_file = (read_column_map(options.columns) if options.columns
-                            else ({}, None))
+                            else (dict(spec.columns), None))
     if table is None:
         table = load_table(options.inputs, stdin=options.stdin, sheet=options.sheet,
                            layout=layout(spec, options, column_map))
@@ -108,8 +108,15 @@ def run(options: RunOptions, *, table: Table | None = None) -> Report:
     return replace(report, provenance=provenance(recorded),
                    joins=table.joined + ((map_file,) if map_file else ()),
                    not_batches=table.not_batches,
-                   notes=(_hidden_sheets(table.inputs) + table.header_notes + aside
-                          + join_notes + report.notes))
+                   notes=(_hidden_sheets(table.inputs) + _map_note(spec, options)
+                          + table.header_notes + aside + join_notes + report.notes))
+
+
+def _map_note(spec: Spec, options: RunOptions) -> tuple[str, ...]:
+    """Said when --columns replaces the spec's own `columns:` map."""
+    if options.columns and spec.columns:
+        return (f"--columns {options.columns} replaces the spec's columns: mapping",)
+    return ()
 
 
 def layout(spec: Spec, options: RunOptions, columns: dict[str, str]) -> Layout:

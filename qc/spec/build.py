@@ -63,6 +63,7 @@ def build(data: Mapping[str, Any], where: Locator, files: tuple[SpecFile, ...]) 
         status=data.get("status"),
         effective_date=effective,
         approved_by=data.get("approved_by"),
+        columns=tuple((str(k), str(v)) for k, v in data.get("columns", {}).items()),
     )
 
 

@@ -13,7 +13,7 @@ from qc.spec.source import Source, locate, read_file, read_source
 
 LIFECYCLE_KEYS = ("status", "effective_date", "approved_by")
 TOP_ORDER = ("name", "version", "title", "status", "effective_date", "approved_by", "id_column",
-             "rounding", "date_format", "derived", "checks")
+             "rounding", "date_format", "columns", "derived", "checks")
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,21 @@ def resolve(name_or_path: str, collect: list[SpecError] | None = None) -> Resolv
 NOT_INHERITED = ("name", "version", "extends", "remove", *LIFECYCLE_KEYS)
 
 
+def _follow_id_column(old: Any, new: Any,
+                      checks: list[tuple[dict[str, Any], Source, int]]) -> None:
+    """A child that names another id column takes the inherited checks of the old one with
+    it (the parent's `batch_id_format` then reads the new id column), in place."""
+    if not isinstance(old, str) or not isinstance(new, str):
+        return
+    from qc.model import header_key
+
+    if header_key(old) == header_key(new):
+        return
+    for j, (item, source, i) in enumerate(checks):
+        if isinstance(item.get("column"), str) and header_key(item["column"]) == header_key(old):
+            checks[j] = ({**item, "column": new}, source, i)
+
+
 def merge(resolved: Resolved) -> tuple[dict[str, Any], Locator]:
     """The spec the chain means: each file's keys over its parent's; checks and derived
     attributes by name (a child redefines a name or adds one; it drops one only with
@@ -89,6 +104,7 @@ def merge(resolved: Resolved) -> tuple[dict[str, Any], Locator]:
                                          f"(inherited: {known})")
             names = [n for n in names if n != name]
             checks = [c for c in checks if c[0]["name"] != name]
+        _follow_id_column(data.get("id_column"), own.get("id_column"), checks)
         for key, value in own.items():
             if key in ("extends", "remove"):
                 continue

@@ -215,3 +215,24 @@ def test_excel_merged_title_two_row_header_and_signature(tmp_path: Path,
         f"{path}: header on row 3; ignored above it: row 1 ('Release QC, lot series 2026'), "
         "row 2 ('Batch ID')",
         "not a batch: row 6 ('Approved by')"]
+
+
+def test_child_spec_columns_and_id_column_carry_to_the_inherited_id_format(
+        tmp_path: Path, spec: Path) -> None:
+    child = tmp_path / "child.yaml"
+    child.write_text('name: site\nversion: "1"\nextends: spec.yaml\nid_column: lot_no\n'
+                     'columns:\n  "Lot No.": lot_no\n  Diameter: size\n', encoding="utf-8")
+    path = tmp_path / "b.csv"
+    path.write_text("Lot No.,Diameter,Potency\nEXO-001,120,80\nBAD,120,80\n",
+                    encoding="utf-8")
+    code, rep, _ = check(path, "-s", child)
+    assert code == 1
+    assert verdicts(rep) == [("EXO-001", 2, "pass"), ("BAD", 3, "fail")]
+    fmt = rep["batches"][1]["checks"][1]
+    assert (fmt["name"], fmt["column"], fmt["reason"]) == ("batch_id_format", "lot_no",
+                                                          "invalid")
+    site = tmp_path / "site.yaml"
+    site.write_text('"Lot No.": lot_no\nDiameter: potency\nPotency: size\n', encoding="utf-8")
+    code, rep, _ = check(path, "-s", child, "--columns", site)
+    assert f"--columns {site} replaces the spec's columns: mapping" in rep["notes"]
+    assert rep["batches"][0]["checks"][2]["value"] == "80"  # size now reads Potency
