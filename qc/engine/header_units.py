@@ -37,6 +37,8 @@ def with_header_units(check: Check, table: Table) -> Table:
             written = units.find(unit)
             header = table.headers.get(key, name)
             where = table.inputs[i].path
+            if written is None and target is None:
+                continue  # `pH (-)`: a comment in brackets, and the check reads no unit
             if written is None:
                 raise InputError(f"{where}: header {header!r}: {unit!r} is not a unit exoqc "
                                  f"knows (check {check.name!r} reads numbers)")
@@ -55,7 +57,15 @@ def with_header_units(check: Check, table: Table) -> Table:
 def _append(column: pa.ChunkedArray, rows: np.ndarray, unit: str) -> pa.ChunkedArray:
     """` unit` after each number of `rows` written without a unit."""
     text = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    parts = pc.extract_regex(pc.fill_null(text, ""), GRAMMAR)
+    # Read as the number parser reads (qc/engine/cells.py _parse_rest): odd spaces and the
+    # minus sign folded, and a decimal comma taken as a point, so that `0,12` under
+    # --decimal , gets the header's unit too (whether a comma is allowed is the parser's
+    # business; here only whether a unit is written matters).
+    probe = pc.fill_null(text, "")
+    for space in ("\u00a0", "\u202f", "\u2007", "\u2009"):
+        probe = pc.replace_substring(probe, space, " ")
+    probe = pc.replace_substring(pc.replace_substring(probe, "\u2212", "-"), ",", ".")
+    parts = pc.extract_regex(probe, GRAMMAR)
     matched = to_numpy(parts.is_valid())
     no_unit = np.zeros(len(text), dtype=bool)
     if matched.any():

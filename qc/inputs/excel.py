@@ -134,7 +134,7 @@ def read_sheet(raw: bytes, shown: str, sheet: str | None,
     pending = _broken_cells(raw, shown, index)
     state = states[index]
     return _table(grid, shown, name, pending, None if state == "visible" else state,
-                  layout=layout or Layout(header_row=1), merged=merged)
+                  layout=layout or Layout(header_row=1, set_aside=False), merged=merged)
 
 
 def _sheet_states(raw: bytes, shown: str, count: int) -> tuple[list[str], int]:
@@ -179,7 +179,7 @@ def _table(grid: Sequence[Sequence[object]], shown: str, name: str,
     two-row header counts in its lowest row); every later non-empty row is a batch, but
     for the rows under the data that are not batches."""
     texts = [[v.strip() if type(v) is str else cell_text(v) for v in row] for row in grid]
-    layout = layout or Layout(header_row=1)
+    layout = layout or Layout(header_row=1, set_aside=False)
     _fill_merged_down(texts, merged)
     at = _header_at(texts, shown, name, layout, merged)
     header: list[str] | None = None

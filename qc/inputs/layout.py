@@ -37,6 +37,7 @@ class Layout:
     header_row: int | None = None
     columns: Mapping[str, str] = field(default_factory=dict)
     encoding: str | None = None
+    set_aside: bool = True  # set aside rows under the data (batch files, not --join files)
 
     def key(self, header: str) -> str:
         """A file header's key after the column map (`Batch No` -> batch_id)."""
@@ -135,7 +136,7 @@ def trailing(count: int, row_cells: Callable[[int], Sequence[str]], id_index: in
     up from the bottom, a row whose id cell is a summary or signature word, or whose only
     value is prose in its first cell; the first batch-like row stops the scan. None when
     the header has no id column (the engine then names the missing column)."""
-    if id_index is None:
+    if id_index is None or not layout.set_aside:
         return 0  # no id column: not the spec's table, nothing to set aside
     k = 0
     while k < count:
@@ -153,6 +154,8 @@ def not_batch_text(cells: Sequence[str], id_index: int | None, layout: Layout) -
         return ident
     values = [c for c in cells if c.strip()]
     first = cells[0].strip() if cells else ""
+    if not ident and first and not layout.looks_like_id(first) and summary_word(first):
+        return first  # `Mean` written in column A beside an empty id column
     if len(values) == 1 and first and prose(first) and not layout.looks_like_id(first):
         return first
     return None

@@ -60,7 +60,7 @@ def load_table(paths: Sequence[str], *, stdin: bytes | None = None,
     how to find the header, map the lab's headers and set aside rows that are not
     batches (qc/inputs/layout.py); without it the header is row 1.
     """
-    layout = layout if layout is not None else Layout(header_row=1)
+    layout = layout if layout is not None else Layout(header_row=1, set_aside=False)
     reads = [_read(path, stdin, sheet, layout) for path in paths]
     keys: dict[str, None] = {}
     for r in reads:
@@ -113,7 +113,7 @@ def _arrow(series: pd.Series) -> pa.ChunkedArray:
 
 def _read(path: str, stdin: bytes | None, sheet: str | None = None,
           layout: Layout | None = None) -> _Read:
-    layout = layout if layout is not None else Layout(header_row=1)
+    layout = layout if layout is not None else Layout(header_row=1, set_aside=False)
     shown = "<stdin>" if path == STDIN else path
     raw = stdin if path == STDIN and stdin is not None else _read_bytes(path)
     if path != STDIN and _file_type(path, raw) == "excel":

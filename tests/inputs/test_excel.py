@@ -236,7 +236,9 @@ def test_sheet_option_reads_another_sheet(tmp_path: Path, spec: Path) -> None:
     assert [b["batch_id"] for b in rep["batches"]] == ["XL-9"]  # Excel ignores case too
     run = run_cli("check", str(path), "--spec", str(spec))  # the first sheet, Cover
     assert (run.code, run.err) == (2, f"exoqc: {path}: no column 'batch_id' (needed by "
-                                      "check 'batch_identity')\n")
+                                      "check 'batch_identity'); no column 'size_nm' (needed "
+                                      "by check 'size'); no column 'gmp' (needed by check "
+                                      "'gmp')\n")
 
 
 def test_missing_sheet_exits_2_listing_the_sheets(tmp_path: Path, spec: Path) -> None:

@@ -236,3 +236,22 @@ def test_child_spec_columns_and_id_column_carry_to_the_inherited_id_format(
     code, rep, _ = check(path, "-s", child, "--columns", site)
     assert f"--columns {site} replaces the spec's columns: mapping" in rep["notes"]
     assert rep["batches"][0]["checks"][2]["value"] == "80"  # size now reads Potency
+
+
+def test_header_unit_applies_under_decimal_comma(tmp_path: Path, spec: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text("batch_id;Size (µm);potency\nEXO-001;0,12;80\nEXO-002;0,2;80\n",
+                    encoding="utf-8")
+    code, rep, _ = check(path, "-s", spec, "--decimal", ",")
+    assert code == 1
+    assert [b["verdict"] for b in rep["batches"]] == ["pass", "fail"]
+
+
+def test_summary_word_in_the_first_column_beside_an_empty_id(tmp_path: Path,
+                                                             spec: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text("site,batch_id,size,potency\nA,EXO-001,120,80\nMean,,120,80\n",
+                    encoding="utf-8")
+    code, rep, _ = check(path, "-s", spec)
+    assert code == 0
+    assert rep["notes"] == ["not a batch: row 3 ('Mean')"]
