@@ -255,3 +255,15 @@ def test_summary_word_in_the_first_column_beside_an_empty_id(tmp_path: Path,
     code, rep, _ = check(path, "-s", spec)
     assert code == 0
     assert rep["notes"] == ["not a batch: row 3 ('Mean')"]
+
+
+def test_verify_finds_an_edited_header_row_option(tmp_path: Path, spec: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text("Title\nbatch_id,size,potency\nEXO-001,120,80\n", encoding="utf-8")
+    out = tmp_path / "r.json"
+    assert run_cli("check", path, "-s", spec, "--header-row", "2", "-o", out).code == 0
+    text = out.read_text(encoding="utf-8")
+    out.write_text(text.replace('"header_row": 2,', '"header_row": 1,'), encoding="utf-8")
+    run = run_cli("verify", out)
+    assert run.code == 1
+    assert "option header_row: the report says 1, its recorded command line gives 2" in run.out
