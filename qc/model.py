@@ -262,7 +262,7 @@ class Spec:
     columns: tuple[tuple[str, str], ...] = ()  # site column map: lab header -> spec column
 
     def derived_named(self, name: str) -> Derived | None:
-        key = " ".join(name.split()).casefold()
+        key = header_key(name)
         return next((d for d in self.derived if d.key == key), None)
 
 
@@ -278,7 +278,7 @@ class Derived:
 
     @property
     def key(self) -> str:
-        return " ".join(self.name.split()).casefold()
+        return header_key(self.name)
 
 
 # --- results ---------------------------------------------------------------------------

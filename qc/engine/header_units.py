@@ -35,6 +35,9 @@ def with_header_units(check: Check, table: Table) -> Table:
         column = columns[key]
         for i, unit in by_input.items():
             written = units.find(unit)
+            declared = header_unit(name)
+            if written is None and declared and declared.casefold() == unit.casefold():
+                written = units.find(declared)  # `MEAN SIZE (NM)` for the spec's `(nm)`
             header = table.headers.get(key, name)
             where = table.inputs[i].path
             if written is None and target is None:
@@ -49,7 +52,10 @@ def with_header_units(check: Check, table: Table) -> Table:
                 raise InputError(f"{where}: header {header!r}: {written.symbol} is not a unit "
                                  f"of {target.dimension} (check {check.name!r} reads "
                                  f"{target.symbol})")
-            column = _append(column, table.input_index == i, unit)
+            assert written is not None
+            if written.factor == target.factor:
+                continue  # the check's own unit: the numbers read the same without it
+            column = _append(column, table.input_index == i, written.symbol)
         columns[key] = column
     return replace(table, columns=columns)
 
