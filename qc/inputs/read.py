@@ -3,8 +3,10 @@
 Every cell is read as text: interpreting it is each rule's business. Encodings: UTF-8
 (with or without BOM), UTF-16 with BOM, or Windows-1252 (Excel's 'CSV' on Windows).
 Delimiters: comma, semicolon or tab, detected from the header line. Headers match
-ignoring case and runs of spaces. Entirely empty rows are ignored; row numbers stay
-those of the spreadsheet (header = row 1).
+ignoring case, spaces, `_`, `-`, `.` and a trailing bracketed unit (qc.model.header_key).
+The header is found below a title, and rows under the data that are not batches are set
+aside (qc/inputs/layout.py). Entirely empty rows are ignored; row numbers stay those of
+the spreadsheet.
 """
 
 from __future__ import annotations
