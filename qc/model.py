@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,12 +25,34 @@ DOUBLE_MAX = Decimal("1.7976931348623157e308")
 
 def header_key(name: str) -> str:
     """How a column, header or derived name is matched: NFKC (full-width `ph` is `ph`),
-    invisible characters dropped (`ph` + U+200B is `ph`), case folded, spaces collapsed.
-    Headers a reader cannot tell apart are one name, so a file holding both is ambiguous,
-    never judged on whichever exoqc happened to pick."""
+    invisible characters dropped (`ph` + U+200B is `ph`), case folded, and spaces,
+    underscores, hyphens and dots ignored (`Batch ID`, `batch-id`, `Batch_ID` are
+    `batch_id`). A trailing unit in brackets is not part of the name (`Potency (%)` is
+    `potency`): see `header_unit`. Headers a reader cannot tell apart are one name, so a
+    file holding both is ambiguous, never judged on whichever exoqc happened to pick."""
+    return _SEPARATORS.sub("", split_unit(name)[0])
+
+
+def header_unit(name: str) -> str | None:
+    """The unit written in brackets at the end of a header (`Mean size (µm)`: `µm`), or
+    None. The engine reads the column's unit-less numbers in it (qc/engine/evaluate.py)."""
+    return split_unit(name)[1]
+
+
+def split_unit(name: str) -> tuple[str, str | None]:
+    """(the name, NFKC-folded, visible, case folded; the bracketed unit as written)."""
     from qc.text import visible
 
-    return " ".join(unicodedata.normalize("NFKC", visible(name)).split()).casefold()
+    text = " ".join(unicodedata.normalize("NFKC", visible(name)).split())
+    found = _UNIT.search(text)
+    if found is None or not found.start():
+        return text.casefold(), None
+    return text[:found.start()].casefold(), found.group(1).strip()
+
+
+_SEPARATORS = re.compile(r"[\s_.\-\u2010-\u2015\u2212]+")
+# `(nm)`, `[µm]`, `(10^9 particles/mL)` at the end: no bracket inside, not empty.
+_UNIT = re.compile(r"\s*[(\[]([^()\[\]]*[^()\[\]\s][^()\[\]]*)[)\]]$")
 
 
 class Status(enum.IntEnum):
@@ -313,6 +336,7 @@ class Spec:
     replicate_column: str | None = None  # rows of one batch id are its replicates
     result_status_column: str | None = None  # original / retest / invalidated
     invalidation_column: str | None = None  # the reference that invalidates an original
+    columns: tuple[tuple[str, str], ...] = ()  # site column map: lab header -> spec column
 
     @property
     def grouped(self) -> bool:
@@ -325,7 +349,7 @@ class Spec:
         return self.grouped or any(c.replicates is not None for c in self.checks)
 
     def derived_named(self, name: str) -> Derived | None:
-        key = " ".join(name.split()).casefold()
+        key = header_key(name)
         return next((d for d in self.derived if d.key == key), None)
 
 
@@ -341,7 +365,7 @@ class Derived:
 
     @property
     def key(self) -> str:
-        return " ".join(self.name.split()).casefold()
+        return header_key(self.name)
 
 
 # --- results ---------------------------------------------------------------------------
@@ -357,6 +381,7 @@ class InputFile:
     role: str = "batches"
     sheet: str | None = None  # the sheet read, for an Excel workbook
     hidden: str | None = None  # "hidden" / "very hidden": a sheet Excel does not show
+    header_row: int = 1  # the spreadsheet row of the header (found, or --header-row)
 
 
 class Reading(enum.IntEnum):
@@ -588,6 +613,9 @@ class Provenance:
     sheet: str | None = None
     joins: tuple[str, ...] = ()
     id_pattern: str | None = None
+    header_row: int | None = None  # --header-row
+    columns: str | None = None  # --columns map file
+    encoding: str | None = None  # --encoding
 
 
 @dataclass(frozen=True, eq=False)
@@ -612,6 +640,9 @@ class Report:
     # Per batch, the file rows it was read from when a spec groups replicate or retest
     # rows (`rows` gives the first); None when every batch is one row.
     groups: Sequence[tuple[int, ...]] | None = None
+    # rows under the data that are not batches (qc/inputs/layout.py NotBatch: input, row,
+    # text); never judged, listed in the report and its notes
+    not_batches: tuple[Any, ...] = field(default=())
 
     @property
     def summary(self) -> Summary:

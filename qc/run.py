@@ -11,6 +11,8 @@ from qc import __version__
 from qc.engine.evaluate import Options, evaluate
 from qc.errors import SpecError, UsageError
 from qc.gmp.provenance import provenance, today, utc_now
+from qc.inputs.columns import read_column_map
+from qc.inputs.layout import Layout
 from qc.inputs.read import load_table
 from qc.inputs.table import Table
 from qc.model import InputFile, Report, Spec
@@ -33,6 +35,9 @@ class RunOptions:
     command: tuple[str, ...] = ()  # the command line as given, for the record
     as_of: str | None = None  # ISO date that `today` means (default: the local date)
     release: bool = False  # refuse (exit 2) a spec that is not for release
+    header_row: int | None = None  # --header-row: the header's spreadsheet row; None: found
+    columns: str | None = None  # --columns: a YAML map of lab header -> spec column
+    encoding: str | None = None  # --encoding of CSV batch files; None: detected
 
 
 def parse_as_of(text: str) -> dt.date:
@@ -84,8 +89,11 @@ def run(options: RunOptions, *, table: Table | None = None) -> Report:
     if blocked and options.release:
         raise SpecError(f"{spec.files[0].path}: NOT FOR RELEASE: {blocked}; --release refuses "
                         "to judge batches against it")
+    column_map, map_file = (read_column_map(options.columns) if options.columns
+                            else (dict(spec.columns), None))
     if table is None:
-        table = load_table(options.inputs, stdin=options.stdin, sheet=options.sheet)
+        table = load_table(options.inputs, stdin=options.stdin, sheet=options.sheet,
+                           layout=layout(spec, options, column_map))
     join_notes: tuple[str, ...] = ()
     if options.joins:
         from qc.inputs.join import join_inputs, load_joins
@@ -98,8 +106,36 @@ def run(options: RunOptions, *, table: Table | None = None) -> Report:
     # When the verdict depends on the date, the record holds the date `today` meant, given
     # or not, so that `exoqc verify` re-runs the date checks as of the same day.
     recorded = replace(options, as_of=as_of.isoformat()) if depends_on_date(spec) else options
-    return replace(report, provenance=provenance(recorded), joins=table.joined,
-                   notes=_hidden_sheets(table.inputs) + join_notes + report.notes)
+    from qc.inputs.layout import not_batch_notes
+
+    aside = not_batch_notes(table.not_batches, len(table.inputs) > 1)
+    return replace(report, provenance=provenance(recorded),
+                   joins=table.joined + ((map_file,) if map_file else ()),
+                   not_batches=table.not_batches,
+                   notes=(_hidden_sheets(table.inputs) + _map_note(spec, options)
+                          + table.header_notes + aside + join_notes + report.notes))
+
+
+def _map_note(spec: Spec, options: RunOptions) -> tuple[str, ...]:
+    """Said when --columns replaces the spec's own `columns:` map."""
+    if options.columns and spec.columns:
+        return (f"--columns {options.columns} replaces the spec's columns: mapping",)
+    return ()
+
+
+def layout(spec: Spec, options: RunOptions, columns: dict[str, str]) -> Layout:
+    """How to find the table in the batch files: the spec's id column and the columns its
+    required checks read, its id pattern, --header-row, --encoding and the column map."""
+    from qc.model import Pattern, header_key
+
+    wanted = tuple(dict.fromkeys(
+        header_key(c.column) for c in spec.checks
+        if c.required and not c.report_only and spec.derived_named(c.column) is None))
+    pattern = next((c.rule.regex for c in spec.checks
+                    if isinstance(c.rule, Pattern)
+                    and header_key(c.column) == header_key(spec.id_column)), None)
+    return Layout(id_column=spec.id_column, wanted=wanted, id_pattern=pattern,
+                  header_row=options.header_row, columns=columns, encoding=options.encoding)
 
 
 def _hidden_sheets(files: tuple[InputFile, ...]) -> tuple[str, ...]:

@@ -173,3 +173,26 @@ def id_keys(column: pa.Array) -> pa.Array:
 
     normal = pc.utf8_normalize(column, form="NFKC")
     return pc.replace_substring_regex(pc.utf8_lower(normal), _ID_SEPARATORS, "")
+
+
+# Words a lab writes in the id column of a row that is not a batch: a summary under the
+# data (`Mean`, `Total`) or a sign-off (`Approved by`). Compared case-folded, with or
+# without a trailing colon and anything written after the colon (`Notes: see deviation`).
+SUMMARY_WORDS = ("mean", "average", "total", "sd", "%cv", "n", "notes", "note", "comment",
+                 "comments", "approved by", "reviewed by", "signature")
+_SUMMARY = re.compile(r"\s*(" + "|".join(re.escape(w) for w in SUMMARY_WORDS)
+                      + r")\s*(?::.*)?", re.IGNORECASE | re.DOTALL)
+
+
+def summary_word(text: str) -> str | None:
+    """The summary or signature word a cell starts a non-batch row with, or None: `Mean`,
+    `total:`, `Approved by: J. Smith` yes; `Mean size`, `N1`, `EXO-001` no."""
+    found = _SUMMARY.fullmatch(" ".join(unicodedata.normalize("NFKC", visible(text)).split()))
+    return found.group(1) if found else None
+
+
+def prose(text: str) -> bool:
+    """Whether a lone first cell reads as a sentence, not an id: text with a space or a
+    colon (`QC results, lot series 2026`, `Notes: filtered twice`)."""
+    cleaned = " ".join(unicodedata.normalize("NFKC", visible(text)).split())
+    return " " in cleaned or ":" in cleaned

@@ -55,6 +55,16 @@ from qc.render import SUFFIXES
 @click.option("--as-of", "as_of", type=DATE, metavar="DATE",
               help="The date `today` means in date checks (ISO, e.g. 2026-03-07); default: "
                    "today. Recorded in the report.")
+@click.option("--header-row", "header_row", type=click.IntRange(min=1), metavar="N",
+              default=None, help="The spreadsheet row (from 1) holding the header of the "
+                                 "batch files [default: row 1, else found among the first "
+                                 "20 rows]. Recorded in the report.")
+@click.option("--columns", "columns", metavar="MAP",
+              help="A YAML file mapping the lab's headers to the spec's columns "
+                   "(\"Batch No\": batch_id). Hashed into the report.")
+@click.option("--encoding", metavar="NAME", default=None,
+              help="The text encoding of CSV batch files (e.g. cp1252, gb18030) [default: "
+                   "detected]. Recorded in the report.")
 @click.option("--release", is_flag=True,
               help="Exit 2 instead of judging when the spec is a draft or not yet effective.")
 @color_option
@@ -63,7 +73,9 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[st
           fail_on: str, decimal: str, sheet: str | None, verbose: bool, quiet: bool,
           debug: bool, joins: tuple[str, ...], id_pattern: str | None, operator: str | None,
           sign_key: str | None, audit_log: str | None, as_of: str | None = None,
-          release: bool = False, audit_key: str | None = None) -> None:
+          release: bool = False, audit_key: str | None = None,
+          header_row: int | None = None, columns: str | None = None,
+          encoding: str | None = None) -> None:
     """Check the batches in INPUT (CSV or Excel files, or - for CSV on stdin) against SPEC.
 
     \b
@@ -78,10 +90,12 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[st
     options = RunOptions(inputs=inputs, spec=spec, decimal_comma=decimal == ",",
                          sheet=sheet, joins=joins, id_pattern=id_pattern, fail_on=fail_on,
                          operator=operator, command=command_line(), as_of=as_of,
-                         release=release)
+                         release=release, header_row=header_row, columns=columns,
+                         encoding=encoding)
     session = SessionOptions(outputs=outputs, sign_key=sign_key, audit_log=audit_log,
                              audit_key=audit_key,
-                             protected=tuple(_protected(spec, joins, audit_log=audit_log,
+                             protected=tuple(_protected(spec, joins, columns,
+                                                        audit_log=audit_log,
                                                         sign_key=sign_key,
                                                         audit_key=audit_key)))
     outcome = check_session(options, session, read_stdin=_read_stdin,
@@ -101,11 +115,13 @@ def _show(report: Any, fmt: str | None, quiet: bool, verbose: bool) -> None:
             _print(report, name, verbose)
 
 
-def _protected(spec: str, joins: tuple[str, ...], *, audit_log: str | None,
+def _protected(spec: str, joins: tuple[str, ...], columns: str | None, *,
+               audit_log: str | None,
                sign_key: str | None, audit_key: str | None) -> list[tuple[str, str]]:
     """The files besides the inputs that the run reads or writes, which -o must not replace:
     the joins, every spec file of the `extends` chain, the audit log and the keys."""
     out = [(join, "a --join file") for join in joins]
+    out += [(columns, "the --columns map")] if columns else []
     out += [(path, what) for path, what in _spec_files(spec)]
     out += [(path, what) for path, what in ((audit_log, "the audit log"),
                                             (sign_key, "the signing key"),

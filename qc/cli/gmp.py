@@ -148,7 +148,9 @@ def _parse_check_command(command: Sequence[str]) -> Mapping[str, Any]:
     return {"spec": p.get("spec"), "inputs": list(p.get("inputs") or ()),
             "decimal": p.get("decimal"), "fail_on": p.get("fail_on"),
             "as_of": p.get("as_of"), "sheet": p.get("sheet"),
-            "joins": list(p.get("joins") or ()), "id_pattern": p.get("id_pattern")}
+            "joins": list(p.get("joins") or ()), "id_pattern": p.get("id_pattern"),
+            "header_row": p.get("header_row"), "columns": p.get("columns"),
+            "encoding": p.get("encoding")}
 
 
 @click.command()

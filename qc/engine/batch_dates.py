@@ -53,12 +53,13 @@ def _read(role: str, column: str, spec: Spec, table: Table) -> BatchDate:
     state[~dates.readable] = Reading.INVALID
     state[hidden | broken] = Reading.INVALID
     state[cells.missing & ~broken] = Reading.MISSING
-    value = dates.value.copy()
+    value, end = dates.first.copy(), dates.last.copy()
     value[state != Reading.VALUE] = np.datetime64("NaT")
+    end[state != Reading.VALUE] = np.datetime64("NaT")
     message: list[str | None] = list(dates.problem)
     for i in np.flatnonzero(hidden).tolist():
         message[i] = "contains an invisible character"
     for i, why in table.broken.get(key, {}).items():
         message[i] = why
     return BatchDate(role=role, column=column, value=cells.as_list(), message=message,
-                     readings=Readings(state, date=value))
+                     readings=Readings(state, date=value, date_end=end))

@@ -68,6 +68,10 @@ def evaluate(spec: Spec, table: Table, *, options: Options = Options(), tool_ver
              generated_at: str, not_for_release: str = "") -> Report:
     """The report for every batch of the table; InputError when the table cannot be judged."""
     identity = Check(IDENTITY_CHECK, spec.id_column, Identity())
+    from qc.engine.header_units import check_derived_units
+
+    _refuse_missing((identity, *spec.checks), spec, table)
+    check_derived_units(spec, table)
     as_of = options.as_of or dt.date.today()
     options = replace(options, as_of=as_of)
     rows, input_index = table.rows, table.input_index
@@ -211,6 +215,45 @@ def _read(check: Check, text: str, decimal_comma: bool) -> Interval | str:
     return parse_one(text, target, decimal_comma=decimal_comma)
 
 
+def _refuse_missing(checks: Sequence[Check], spec: Spec, table: Table) -> None:
+    """Every column a judged check needs that an input lacks, in one InputError (exit 2),
+    each with the closest header present ("did you mean 'Batch No'?")."""
+    needed: dict[tuple[str, ...], list[str]] = {}
+    first: str | None = None
+    for check in checks:
+        if not check.required or check.report_only:
+            continue
+        if not check.columns and spec.derived_named(check.column) is not None:
+            continue
+        _, lacking, _ = _alternatives(check, table)
+        if lacking:
+            first = first or lacking[0]
+            needed.setdefault(tuple(check.alternatives), []).append(check.name)
+    if not needed:
+        return
+    problems = []
+    for names, by in needed.items():
+        alt = f" (or {', '.join(repr(o) for o in names[1:])})" if names[1:] else ""
+        near = _closest(names, table)
+        hint = f"; did you mean {near!r}?" if near else ""
+        word = "check" if len(by) == 1 else "checks"
+        problems.append(f"no column {names[0]!r}{alt} (needed by {word} "
+                        f"{', '.join(repr(b) for b in by)}{hint})")
+    raise InputError(f"{first}: " + "; ".join(problems))
+
+
+def _closest(names: Sequence[str], table: Table) -> str | None:
+    """The header present that is closest to one of the names, as written in the file."""
+    import difflib
+
+    present = {key: table.headers.get(key, key) for key in table.columns}
+    for name in names:
+        found = difflib.get_close_matches(header_key(name), list(present), n=1, cutoff=0.6)
+        if found:
+            return present[found[0]]
+    return None
+
+
 def judge_absent(check: Check, table: Table, lacking: list[str], what: str
                  ) -> CheckResult | None:
     """The result of a check whose column is absent from every input (None if present)."""
@@ -253,6 +296,9 @@ def _judge(check: Check, spec: Spec, table: Table, options: Options) -> CheckRes
         from qc.engine.derived.judge import judge_derived  # deferred: only specs with derived
 
         return judge_derived(check, derived, table, decimal_comma=options.decimal_comma)
+    from qc.engine.header_units import with_header_units
+
+    table = with_header_units(check, table)
     column, lacking, used = find_column(check, table)
     absent = judge_absent(check, table, lacking, "")
     if absent is not None:

@@ -45,6 +45,12 @@ class Attributable(Protocol):
     def command(self) -> tuple[str, ...]: ...
     @property
     def as_of(self) -> str | None: ...
+    @property
+    def header_row(self) -> int | None: ...
+    @property
+    def columns(self) -> str | None: ...
+    @property
+    def encoding(self) -> str | None: ...
 
 
 def utc_now() -> str:
@@ -78,6 +84,9 @@ def provenance(options: Attributable) -> Provenance:
         sheet=options.sheet,
         joins=options.joins,
         id_pattern=options.id_pattern,
+        header_row=options.header_row,
+        columns=options.columns,
+        encoding=options.encoding,
     )
 
 

@@ -172,9 +172,12 @@ def _refuse_signature_targets(planned: Sequence[Planned], session: SessionOption
 
 def _protected(session: SessionOptions, options: RunOptions) -> tuple[tuple[str, str], ...]:
     """The protected files, the spec always among them."""
-    if any(what == "the spec" for _, what in session.protected):
-        return session.protected
-    return (*session.protected, (options.spec, "the spec"))
+    out = session.protected
+    if options.columns and not any(p == options.columns for p, _ in out):
+        out = (*out, (options.columns, "the --columns map"))
+    if any(what == "the spec" for _, what in out):
+        return out
+    return (*out, (options.spec, "the spec"))
 
 
 def _record_failure(session: SessionOptions, signer: Ed25519PrivateKey | None,

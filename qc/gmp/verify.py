@@ -43,7 +43,7 @@ CHECK_FIELDS = ("name", "column", "status", "reason", "value", "message")
 SPEC_FIELDS = ("name", "version", "title", "status", "effective_date", "approved_by",
                "not_for_release", "locked", "lineage", "laboratory", "product",
                "manufacture_column", "expiry_column", "methods")
-INPUT_FIELDS = ("rows", "role", "sheet")
+INPUT_FIELDS = ("rows", "role", "sheet", "header_row")
 MAX_PATH = 4096  # characters of a recorded path (PATH_MAX on Linux)
 ATTESTED_WIDTH = 400  # characters of an attested value printed
 MAX_LISTED = 200  # differences listed before "and N more"
@@ -54,7 +54,7 @@ _RECORD = (layout.BATCH_LINE.lstrip("\n") + "{").encode()  # a batch record's li
 _SHA = re.compile(r"[0-9a-f]{64}")
 # The options of `check` that feed a re-run, as the report's provenance names them.
 RERUN_OPTIONS = ("spec", "inputs", "as_of", "decimal", "sheet", "fail_on", "joins",
-                 "id_pattern")
+                 "id_pattern", "header_row", "columns", "encoding")
 # Parses a recorded command line into {option: value} in the provenance's terms; the CLI
 # gives `exoqc check`'s own parser (the library never imports the command line).
 CommandParser = Callable[[Sequence[str]], Mapping[str, Any]]
@@ -94,6 +94,7 @@ class _Recorded:
     spec: tuple[tuple[str, str], ...]  # the extends chain, the file asked for first
     batches: tuple[tuple[str, str], ...]
     joins: tuple[tuple[str, str], ...]
+    columns: tuple[tuple[str, str], ...] = ()  # the --columns map file (role "columns")
 
 
 def verify_report(path: str, *, inputs_dir: str | None = None,
@@ -266,10 +267,12 @@ def _recorded(head: Mapping[str, Any], path: str) -> _Recorded:
     chain = tuple(pair(f, f"spec.files[{i}]") for i, f in enumerate(files))
     batches: list[tuple[str, str]] = []
     joins: list[tuple[str, str]] = []
+    columns: list[tuple[str, str]] = []
     for i, f in enumerate(inputs):
         entry = pair(f, f"inputs[{i}]")
-        (joins if f.get("role") == "join" else batches).append(entry)
-    return _Recorded(chain, tuple(batches), tuple(joins))
+        role = f.get("role")
+        (joins if role == "join" else columns if role == "columns" else batches).append(entry)
+    return _Recorded(chain, tuple(batches), tuple(joins), tuple(columns))
 
 
 def _options_cover(options: Mapping[str, Any], recorded: _Recorded) -> Iterator[str]:
@@ -285,6 +288,11 @@ def _options_cover(options: Mapping[str, Any], recorded: _Recorded) -> Iterator[
         if named != [p for p, _ in files]:
             yield (f"options {key}: {_show(named)} are not the hashed {key} "
                    f"{_show([p for p, _ in files])}; the re-run reads the hashed files only")
+    mapped = options.get("columns")
+    if ([mapped] if mapped is not None else []) != [p for p, _ in recorded.columns]:
+        yield (f"options columns: {_show(mapped)} is not the hashed column map "
+               f"{_show([p for p, _ in recorded.columns])}; the re-run reads the hashed "
+               "files only")
 
 
 def _attested(head: Mapping[str, Any], prov: Mapping[str, Any],
@@ -344,7 +352,7 @@ def _chain_matches(report: Report, recorded: _Recorded) -> Iterator[str]:
                f"({', '.join(h[:16] + '…' for h in read)}), the report records "
                f"{len(want)} ({', '.join(h[:16] + '…' for h in want)})")
     for key, fresh, files in (("inputs", report.inputs, recorded.batches),
-                              ("joins", report.joins, recorded.joins)):
+                              ("joins", report.joins, recorded.joins + recorded.columns)):
         if [f.sha256 for f in fresh] != [h for _, h in files]:
             yield f"{key}: the re-run read files whose sha256 is not the recorded one"
 
@@ -409,6 +417,7 @@ def _locate_all(recorded: _Recorded, inputs_dir: str | None, spec_file: str | No
     wanted: list[tuple[str, str, str, Kind]] = [
         ("spec", p, h, "spec file") for p, h in recorded.spec]
     wanted += [("input", p, h, "batch file") for p, h in (*recorded.batches, *recorded.joins)]
+    wanted += [("column map", p, h, "spec file") for p, h in recorded.columns]
     for i, (word, path, sha, kind) in enumerate(wanted):
         found = Path(spec_file) if i == 0 and spec_file is not None \
             else _locate(path, inputs_dir)
@@ -434,13 +443,24 @@ def _rerun(options: Mapping[str, Any], recorded: _Recorded,
     if first.startswith(BUILTIN_PREFIX) and spec == str(_locate(first, None)):
         spec = first.removeprefix(BUILTIN_PREFIX)  # a built-in spec by name, as recorded
     inputs = tuple(found[n_spec:n_spec + n_batches])
-    joins = tuple(found[n_spec + n_batches:])
+    n_joins = len(recorded.joins)
+    joins = tuple(found[n_spec + n_batches:n_spec + n_batches + n_joins])
+    mapped = found[n_spec + n_batches + n_joins:]
     sheet, id_pattern = options.get("sheet"), options.get("id_pattern")
     kwargs: dict[str, Any] = {"inputs": inputs, "spec": spec,
                               "decimal_comma": options.get("decimal") == ",",
                               "sheet": sheet if isinstance(sheet, str) else None,
                               "joins": joins,
                               "id_pattern": id_pattern if isinstance(id_pattern, str) else None}
+    header_row, encoding = options.get("header_row"), options.get("encoding")
+    if header_row is not None:
+        if not isinstance(header_row, int) or isinstance(header_row, bool) or header_row < 1:
+            raise VerifyError(f"the recorded --header-row {_show(header_row)} is not a row")
+        kwargs["header_row"] = header_row
+    if isinstance(encoding, str):
+        kwargs["encoding"] = encoding
+    if mapped:
+        kwargs["columns"] = mapped[0]
     as_of = options.get("as_of")
     if as_of is not None:
         try:
@@ -469,11 +489,14 @@ def _as_recorded(report: Report, head: Mapping[str, Any]) -> Report | None:
             as_of=None if opts.get("as_of") is None else str(opts["as_of"]),
             sheet=None if opts.get("sheet") is None else str(opts["sheet"]),
             joins=tuple(str(j) for j in opts.get("joins") or ()),
-            id_pattern=None if opts.get("id_pattern") is None else str(opts["id_pattern"]))
+            id_pattern=None if opts.get("id_pattern") is None else str(opts["id_pattern"]),
+            header_row=None if opts.get("header_row") is None else int(opts["header_row"]),
+            columns=None if opts.get("columns") is None else str(opts["columns"]),
+            encoding=None if opts.get("encoding") is None else str(opts["encoding"]))
         inputs = [str(f["path"]) for f in head["inputs"]]
         files = [str(f["path"]) for f in head["spec"]["files"]]
         stamp, version = str(head["generated_at"]), str(head["tool"]["version"])
-    except (KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, AttributeError, ValueError):
         return None
     joined = inputs[len(report.inputs):]
     inputs = inputs[:len(report.inputs)]

@@ -27,6 +27,7 @@ from xml.etree.ElementTree import Element, ParseError, iterparse
 from xml.sax.saxutils import unescape
 
 from qc.errors import InputError
+from qc.inputs.layout import Header, Layout, NotBatch, find_header, not_batch_text, trailing
 
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
@@ -58,6 +59,8 @@ class Sheet:
     cells: list[list[str]]
     rows: list[int]
     broken: dict[tuple[int, int], str]
+    above: tuple[tuple[int, str], ...] = ()  # non-empty rows above the header, not read
+    not_batches: tuple[NotBatch, ...] = ()  # rows under the data that are not batches
 
 
 # What exoqc says about a cell that holds no value it can judge.
@@ -90,7 +93,8 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def read_sheet(raw: bytes, shown: str, sheet: str | None) -> Sheet:
+def read_sheet(raw: bytes, shown: str, sheet: str | None,
+               layout: Layout | None = None) -> Sheet:
     """The sheet named (matched as Excel does, ignoring case), or else the one Excel opens:
     the active sheet if it is visible, else the first visible one. A hidden or very hidden
     sheet is read only when named. InputError names the file and the problem."""
@@ -122,12 +126,15 @@ def read_sheet(raw: bytes, shown: str, sheet: str | None) -> Sheet:
         raise InputError(f"{shown}: no sheet {sheet!r}; the sheets are: "
                          + ", ".join(repr(n) for n in names))
     try:
-        grid = book.get_sheet_by_index(index).to_python(skip_empty_area=False)
+        found = book.get_sheet_by_index(index)
+        grid = found.to_python(skip_empty_area=False)
+        merged = list(found.merged_cell_ranges or ())
     except Exception as exc:
         raise InputError(f"{shown}: sheet {name!r}: cannot read: {_one_line(exc)}") from None
     pending = _broken_cells(raw, shown, index)
     state = states[index]
-    return _table(grid, shown, name, pending, None if state == "visible" else state)
+    return _table(grid, shown, name, pending, None if state == "visible" else state,
+                  layout=layout or Layout(header_row=1, set_aside=False), merged=merged)
 
 
 def _sheet_states(raw: bytes, shown: str, count: int) -> tuple[list[str], int]:
@@ -162,10 +169,19 @@ def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+Merge = tuple[tuple[int, int], tuple[int, int]]  # ((row, col), (row, col)), 0-based
+
+
 def _table(grid: Sequence[Sequence[object]], shown: str, name: str,
-           pending: dict[tuple[int, int], tuple[str, str]], hidden: str | None = None) -> Sheet:
-    """Header = the first non-empty row; every later non-empty row is a batch."""
-    texts = ([v.strip() if type(v) is str else cell_text(v) for v in row] for row in grid)
+           pending: dict[tuple[int, int], tuple[str, str]], hidden: str | None = None, *,
+           layout: Layout | None = None, merged: Sequence[Merge] = ()) -> Sheet:
+    """Header = the row qc/inputs/layout.py finds (a header cell merged down over a
+    two-row header counts in its lowest row); every later non-empty row is a batch, but
+    for the rows under the data that are not batches."""
+    texts = [[v.strip() if type(v) is str else cell_text(v) for v in row] for row in grid]
+    layout = layout or Layout(header_row=1, set_aside=False)
+    _fill_merged_down(texts, merged)
+    at = _header_at(texts, shown, name, layout, merged)
     header: list[str] | None = None
     header_row = 0
     cells: list[list[str]] = []
@@ -176,8 +192,10 @@ def _table(grid: Sequence[Sequence[object]], shown: str, name: str,
         by_row.setdefault(r, []).append(c)
     for r, row in enumerate(texts, start=1):
         marks = by_row.get(r, [])
+        if r < at.row:
+            continue
         if header is None:
-            if any(row) or marks:
+            if r == at.row and (any(row) or marks):
                 if marks:
                     raise InputError(f"{shown}: sheet {name!r}: header cell "
                                      f"{_ref(r, marks[0])}: {pending[(r, marks[0])][1]}")
@@ -201,7 +219,54 @@ def _table(grid: Sequence[Sequence[object]], shown: str, name: str,
         rows.append(r)
     if header is None:
         raise InputError(f"{shown}: sheet {name!r} is empty")
-    return Sheet(name, hidden, header, header_row, cells, rows, broken)
+    keys = [layout.key(h) for h in header]
+    from qc.model import header_key
+
+    want = header_key(layout.id_column)
+    id_index = keys.index(want) if want in keys else None
+    cut = trailing(len(cells), lambda i: cells[i], id_index, layout)
+    if any(i >= len(cells) - cut for i, _ in broken):
+        cut = 0  # a broken cell is never set aside: its row stays a batch, judged invalid
+    aside = tuple(NotBatch(shown, rows[i], not_batch_text(cells[i], id_index, layout) or "")
+                  for i in range(len(cells) - cut, len(cells)))
+    if cut:
+        cells, rows = cells[:-cut], rows[:-cut]
+    if not cells and aside:
+        raise InputError(f"{shown}: sheet {name!r}: no batch rows below the header")
+    return Sheet(name, hidden, header, header_row, cells, rows, broken, at.above, aside)
+
+
+def _fill_merged_down(texts: list[list[str]], merged: Sequence[Merge]) -> None:
+    """A cell merged over several rows (`Batch ID` over a two-row header) shows its value
+    in every row it covers, as Excel shows it; only vertical merges are filled."""
+    for (r1, c1), (r2, c2) in merged:
+        if r2 <= r1 or r1 >= len(texts):
+            continue
+        top = texts[r1]
+        for c in range(c1, c2 + 1):
+            value = top[c] if c < len(top) else ""
+            for r in range(r1 + 1, min(r2, len(texts) - 1) + 1):
+                row = texts[r]
+                if c < len(row) and not row[c]:
+                    row[c] = value
+
+
+def _header_at(texts: list[list[str]], shown: str, name: str, layout: Layout,
+               merged: Sequence[Merge]) -> Header:
+    """The header found, moved down to the lowest row of a two-row header (the name row
+    under the group row: the rows its vertically merged cells cover)."""
+    from dataclasses import replace
+
+    found = find_header(texts, layout, f"{shown}: sheet {name!r}")
+    lowest = found.row
+    for (r1, _), (r2, _) in merged:
+        if r1 + 1 == found.row and r2 > r1:
+            lowest = max(lowest, r2 + 1)
+    if lowest == found.row or layout.header_row is not None:
+        return found
+    extra = tuple((r, next((c for c in texts[r - 1] if c), ""))
+                  for r in range(found.row, lowest) if any(texts[r - 1]))
+    return replace(found, row=lowest, above=found.above + extra)
 
 
 def _trim(header: list[str]) -> list[str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +42,7 @@ class JoinSource:
     columns: dict[str, pa.ChunkedArray]
     duplicated: dict[str, str]
     locate: Callable[[int], str]  # join row index -> "row 7" or the export's file name
+    headers: dict[str, str] = field(default_factory=dict)  # key -> the header as written
 
 
 def load_joins(paths: Sequence[str], id_column: str, *, id_pattern: str | None = None
@@ -61,7 +62,7 @@ def _csv_source(path: str) -> JoinSource:
     file = dataclasses.replace(table.inputs[0], role="join")
     rows = table.rows
     return JoinSource(path, (file,), dict(table.columns), dict(table.duplicated),
-                      lambda i: f"row {int(rows[i])}")
+                      lambda i: f"row {int(rows[i])}", dict(table.headers))
 
 
 def _export_source(paths: Sequence[str], id_column: str, id_pattern: str | None
@@ -108,7 +109,8 @@ def join_inputs(table: Table, sources: Sequence[JoinSource], id_column: str
                 continue
             taken = column.take(index).cast(pa.large_string())
             if key in columns:
-                _refuse_conflict(source, key, origin[key], columns[key], taken,
+                _refuse_conflict(source, source.headers.get(key, key), origin[key],
+                                 columns[key], taken,
                                  table.columns[id_key])
                 columns[key] = pc.coalesce(columns[key], taken)
             else:
@@ -152,7 +154,7 @@ def _refuse_bad_ids(source: JoinSource, raw: pa.Array, ids: pa.Array) -> None:
                          "ambiguous: cannot tell which to join")
 
 
-def _refuse_conflict(source: JoinSource, key: str, holder: str, current: pa.ChunkedArray,
+def _refuse_conflict(source: JoinSource, name: str, holder: str, current: pa.ChunkedArray,
                      taken: pa.ChunkedArray, ids: pa.ChunkedArray) -> None:
     now = pc.utf8_trim_whitespace(current)
     new = pc.utf8_trim_whitespace(taken)
@@ -161,7 +163,7 @@ def _refuse_conflict(source: JoinSource, key: str, holder: str, current: pa.Chun
         return
     i = int(pc.index(differ, True).as_py())
     batch = ids[i].as_py()
-    raise InputError(f"{source.name}: column {key!r} is also in {holder} with a different "
+    raise InputError(f"{source.name}: column {name!r} is also in {holder} with a different "
                      f"value for batch {batch!r} ({now[i].as_py()!r} there, {new[i].as_py()!r} "
                      "here); ambiguous")
 

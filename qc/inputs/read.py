@@ -3,8 +3,10 @@
 Every cell is read as text: interpreting it is each rule's business. Encodings: UTF-8
 (with or without BOM), UTF-16 with BOM, or Windows-1252 (Excel's 'CSV' on Windows).
 Delimiters: comma, semicolon or tab, detected from the header line. Headers match
-ignoring case and runs of spaces. Entirely empty rows are ignored; row numbers stay
-those of the spreadsheet (header = row 1).
+ignoring case, spaces, `_`, `-`, `.` and a trailing bracketed unit (qc.model.header_key).
+The header is found below a title, and rows under the data that are not batches are set
+aside (qc/inputs/layout.py). Entirely empty rows are ignored; row numbers stay those of
+the spreadsheet.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import io
 import re
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,8 +29,9 @@ import pyarrow.compute as pc
 
 from qc.engine.arrowbuf import indices, text_scalar, to_numpy
 from qc.errors import InputError
+from qc.inputs.layout import Header, Layout, NotBatch, find_header, header_note, trailing
 from qc.inputs.table import Table
-from qc.model import InputFile, header_key
+from qc.model import InputFile, header_unit
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where used: the fast CSV path never needs it
@@ -44,16 +47,23 @@ class _Read:
     rows: npt.NDArray[np.int64]
     duplicated: dict[str, str]
     broken: dict[str, dict[int, str]] = field(default_factory=dict)
+    header: Header = field(default_factory=lambda: Header(1))
+    not_batches: tuple[NotBatch, ...] = ()
+    units: dict[str, str] = field(default_factory=dict)  # key -> the header's bracketed unit
+    headers: dict[str, str] = field(default_factory=dict)  # key -> the header as written
 
 
 def load_table(paths: Sequence[str], *, stdin: bytes | None = None,
-               sheet: str | None = None) -> Table:
+               sheet: str | None = None, layout: Layout | None = None) -> Table:
     """Read every input; InputError (exit 2) names the file and the problem.
 
     `sheet` names the sheet to read in Excel workbooks (default: the one Excel opens, see
-    qc.inputs.excel.read_sheet); each InputFile records the sheet read.
+    qc.inputs.excel.read_sheet); each InputFile records the sheet read. `layout` says
+    how to find the header, map the lab's headers and set aside rows that are not
+    batches (qc/inputs/layout.py); without it the header is row 1.
     """
-    reads = [_read(path, stdin, sheet) for path in paths]
+    layout = layout if layout is not None else Layout(header_row=1, set_aside=False)
+    reads = [_read(path, stdin, sheet, layout) for path in paths]
     keys: dict[str, None] = {}
     for r in reads:
         keys.update(dict.fromkeys(r.columns))
@@ -78,6 +88,12 @@ def load_table(paths: Sequence[str], *, stdin: bytes | None = None,
         input_index=np.concatenate(
             [np.full(len(r.rows), i, dtype=np.int64) for i, r in enumerate(reads)]),
         broken=_offset_broken(reads),
+        not_batches=tuple(nb for r in reads for nb in r.not_batches),
+        header_notes=tuple(n for r in reads if (n := header_note(r.file.path, r.header))),
+        units={key: {i: r.units[key] for i, r in enumerate(reads) if key in r.units}
+               for key in keys if any(key in r.units for r in reads)},
+        headers={key: next(r.headers[key] for r in reads if key in r.headers)
+                 for key in keys},
     )
 
 
@@ -97,28 +113,115 @@ def _arrow(series: pd.Series) -> pa.ChunkedArray:
     return arrow.cast(pa.large_string())
 
 
-def _read(path: str, stdin: bytes | None, sheet: str | None = None) -> _Read:
+def _read(path: str, stdin: bytes | None, sheet: str | None = None,
+          layout: Layout | None = None) -> _Read:
+    layout = layout if layout is not None else Layout(header_row=1, set_aside=False)
     shown = "<stdin>" if path == STDIN else path
     raw = stdin if path == STDIN and stdin is not None else _read_bytes(path)
     if path != STDIN and _file_type(path, raw) == "excel":
-        return _read_excel(raw, shown, sheet)
+        return _read_excel(raw, shown, sheet, layout)
     _refuse_binary(raw, shown)
     digest = _Digest(raw)
-    fast = read_fast(raw)
-    if fast is not None:
-        return _fast_read(fast, raw, shown, digest)
-    text, encoding = _decode(raw, shown)
+    fast = read_fast(raw) if layout.encoding is None else None
+    if fast is not None and _first_row_header(fast[1], layout):
+        return _fast_read(fast, raw, shown, digest, layout)
+    text, encoding = _decode(raw, shown, layout.encoding)
     if not text.strip():
         raise InputError(f"{shown}: the file is empty")
-    delimiter = _sniff(text)
-    header = _header(text, delimiter, shown)
-    frame, duplicated, empty = _parse(raw, text, encoding, delimiter, header, shown)
-    rows = np.arange(2, len(frame) + 2, dtype=np.int64)[~empty]
+    found = _find_header(text, layout, shown)
+    if found.row == 1:
+        delimiter = _sniff(text)
+        header = _header(text, delimiter, shown)
+    else:
+        line = text.splitlines()[found.row - 1]
+        delimiter = _sniff(line)
+        header = _header(line, delimiter, shown)
+    frame, empty = _parse(raw, text, encoding, delimiter, header, shown, skip=found.row)
+    rows = np.arange(found.row + 1, len(frame) + found.row + 1, dtype=np.int64)[~empty]
     frame = frame.loc[~empty].reset_index(drop=True)
+    keys = [layout.key(h) for h in header]
+    cut = trailing(len(frame), lambda i: [str(v) for v in frame.iloc[i].tolist()],
+                   _id_index(keys, layout), layout)
+    set_aside = _set_aside(frame, rows, cut, keys, layout, shown)
+    if cut:
+        frame, rows = frame.iloc[:len(frame) - cut].reset_index(drop=True), rows[:-cut]
     if frame.empty:
         raise InputError(f"{shown}: no batch rows below the header")
-    file = InputFile(path=shown, sha256=digest.result(), rows=len(frame))
-    return _Read(file, _columns(frame), rows, duplicated)
+    frame, duplicated = _keyed(frame, header, shown, layout)
+    file = InputFile(path=shown, sha256=digest.result(), rows=len(frame),
+                     header_row=found.row)
+    return _Read(file, _columns(frame), rows, duplicated, header=found,
+                 not_batches=set_aside, units=_named(header, layout)[0],
+                 headers=_named(header, layout)[1])
+
+
+def _first_row_header(header: list[str], layout: Layout) -> bool:
+    """Whether the fast reader's header (the first line) is the one to use."""
+    if layout.header_row is not None:
+        return layout.header_row == 1
+    from qc.model import header_key
+
+    return header_key(layout.id_column) in {layout.key(h) for h in header}
+
+
+def _find_header(text: str, layout: Layout, shown: str) -> Header:
+    """The header row of a CSV text: each of the first lines read with its own delimiter
+    (a title row's comma must not decide how the header splits)."""
+    if layout.header_row == 1:
+        return Header(1)
+    from qc.inputs.layout import SEARCHED
+
+    depth = max(SEARCHED, layout.header_row or 0)
+    lines = text.splitlines()[:depth]
+    candidates = []
+    for line in lines:
+        try:
+            candidates.append(_header(line, _sniff(line), shown) if line.strip() else [])
+        except InputError:
+            candidates.append([line])
+    found = find_header(candidates, layout, shown)
+    from dataclasses import replace
+
+    from qc.inputs.layout import SHOWN_TEXT
+
+    return replace(found, above=tuple(
+        (r, line if len(line := lines[r - 1].strip()) <= SHOWN_TEXT
+         else line[:SHOWN_TEXT - 1] + "…") for r, _ in found.above))
+
+
+def _id_index(keys: list[str], layout: Layout) -> int | None:
+    from qc.model import header_key
+
+    want = header_key(layout.id_column)
+    return keys.index(want) if want in keys else None
+
+
+def _set_aside(frame: pd.DataFrame, rows: npt.NDArray[np.int64], cut: int, keys: list[str],
+               layout: Layout, shown: str) -> tuple[NotBatch, ...]:
+    from qc.inputs.layout import not_batch_text
+
+    out = []
+    for i in range(len(frame) - cut, len(frame)):
+        cells = [str(v) for v in frame.iloc[i].tolist()]
+        text = not_batch_text(cells, _id_index(keys, layout), layout) or ""
+        out.append(NotBatch(shown, int(rows[i]), text))
+    return tuple(out)
+
+
+def _named(header: list[str], layout: Layout) -> tuple[dict[str, str], dict[str, str]]:
+    """The `units` and `headers` fields of a _Read: each key's bracketed unit and the
+    header as written (first of each name)."""
+    units: dict[str, str] = {}
+    headers: dict[str, str] = {}
+    for h in header:
+        key = layout.key(h)
+        if key in headers:
+            continue
+        headers[key] = h
+        unit = header_unit(h)
+        if unit is not None:
+            units[key] = unit
+    return units, headers
 
 
 def _columns(frame: pd.DataFrame) -> dict[str, pa.ChunkedArray]:
@@ -208,9 +311,10 @@ def _plainly_quoted(raw: bytes, delimiter: str) -> bool:
     return 2 * sum(1 for _ in field.finditer(raw)) == raw.count(b'"')
 
 
-def _fast_read(parsed: Parsed, raw: bytes, shown: str, digest: _Digest) -> _Read:
+def _fast_read(parsed: Parsed, raw: bytes, shown: str, digest: _Digest,
+               layout: Layout) -> _Read:
     by_position, header = parsed
-    keys = [header_key(h) for h in header]
+    keys = [layout.key(h) for h in header]
     size = len(by_position["0"]) if header else 0
     first = {key: by_position[str(i)] for i, key in reversed(list(enumerate(keys)))}
     first = {key: first[key] for key in dict.fromkeys(keys)}  # the general reader's order
@@ -218,13 +322,36 @@ def _fast_read(parsed: Parsed, raw: bytes, shown: str, digest: _Digest) -> _Read
     # duplicated names included (a value under a repeated header is still a value).
     empty = _blank_rows(list(by_position.values()), size)
     rows = np.arange(2, size + 2, dtype=np.int64)[~empty]
-    keep = None if not empty.any() else indices(np.flatnonzero(~empty))
+    kept = np.flatnonzero(~empty)
+    positions = list(by_position.values())
+
+    def row_cells(i: int) -> list[str]:
+        return [str(c[int(kept[i])].as_py()) for c in positions]
+
+    id_index = _id_index(keys, layout)
+    cut = trailing(len(kept), row_cells, id_index, layout)
+    set_aside = _fast_set_aside(row_cells, rows, len(kept), cut, id_index, layout, shown)
+    if cut:
+        kept, rows = kept[:-cut], rows[:-cut]
+    keep = None if len(kept) == size else indices(kept)
     columns = {key: column if keep is None else column.take(keep)
                for key, column in first.items()}
     if not rows.size:
         raise InputError(f"{shown}: no batch rows below the header")
     file = InputFile(path=shown, sha256=digest.result(), rows=int(rows.size))
-    return _Read(file, columns, rows, _duplicates(keys, header, shown))
+    return _Read(file, columns, rows, _duplicates(keys, header, shown),
+                 not_batches=set_aside, units=_named(header, layout)[0],
+                 headers=_named(header, layout)[1])
+
+
+def _fast_set_aside(row_cells: Callable[[int], list[str]], rows: npt.NDArray[np.int64],
+                    count: int, cut: int, id_index: int | None, layout: Layout,
+                    shown: str) -> tuple[NotBatch, ...]:
+    from qc.inputs.layout import not_batch_text
+
+    return tuple(NotBatch(shown, int(rows[i]),
+                          not_batch_text(row_cells(i), id_index, layout) or "")
+                 for i in range(count - cut, count))
 
 
 # What Python's str.strip() removes (str.isspace), so that a row is blank on the fast
@@ -294,24 +421,27 @@ def _refuse_binary(raw: bytes, shown: str) -> None:
         raise InputError(f"{shown}: unsupported file type: {what}; {READS}")
 
 
-def _read_excel(raw: bytes, shown: str, sheet: str | None) -> _Read:
+def _read_excel(raw: bytes, shown: str, sheet: str | None, layout: Layout) -> _Read:
     from qc.inputs.excel import read_sheet
 
-    got = read_sheet(raw, shown, sheet)
+    got = read_sheet(raw, shown, sheet, layout)
     if not got.cells:
         raise InputError(f"{shown}: sheet {got.name!r}: no batch rows below the header")
     width = len(got.header)
     import pandas as pd
 
     frame = pd.DataFrame(got.cells, columns=range(width), dtype=str)
-    frame, duplicated = _keyed(frame, got.header, shown)
+    frame, duplicated = _keyed(frame, got.header, shown, layout)
     broken: dict[str, dict[int, str]] = {}
-    keys = [header_key(h) for h in got.header]
+    keys = [layout.key(h) for h in got.header]
     for (i, c), why in got.broken.items():
         broken.setdefault(keys[c], {})[i] = why
     file = InputFile(path=shown, sha256=hashlib.sha256(raw).hexdigest(), rows=len(got.cells),
-                     sheet=got.name, hidden=got.hidden)
-    return _Read(file, _columns(frame), np.array(got.rows, dtype=np.int64), duplicated, broken)
+                     sheet=got.name, hidden=got.hidden, header_row=got.header_row)
+    return _Read(file, _columns(frame), np.array(got.rows, dtype=np.int64), duplicated, broken,
+                 header=Header(got.header_row, got.above), not_batches=got.not_batches,
+                 units=_named(got.header, layout)[0],
+                 headers=_named(got.header, layout)[1])
 
 
 def _read_bytes(path: str) -> bytes:
@@ -326,11 +456,14 @@ _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 TEXT_CODECS = ("utf-16", "utf-32")  # handed to pandas as decoded text, not bytes
 
 
-def _decode(raw: bytes, shown: str) -> tuple[str, str]:
+def _decode(raw: bytes, shown: str, forced: str | None = None) -> tuple[str, str]:
     """The file's text and the codec name pandas should read it with. Encodings are
     detected, not assumed: a BOM says UTF-32 or UTF-16; else UTF-8; else Windows-1252, but
     only when that gives plausible lab text; anything else is refused with one line that
-    names the likely encoding (a file that decodes to mojibake never passes)."""
+    names the likely encoding (a file that decodes to mojibake never passes). `forced`
+    (--encoding) is used instead, strictly, and refused when it gives mojibake."""
+    if forced is not None:
+        return _decode_as(raw, shown, forced), "text"
     for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
                        (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if raw.startswith(bom):
@@ -368,6 +501,38 @@ def _decode(raw: bytes, shown: str) -> tuple[str, str]:
     hint = (f"it looks like {likely} text: save it as UTF-8 CSV"
             if likely else "save it as UTF-8 CSV")
     raise InputError(f"{shown}: neither UTF-8 nor plausible Windows-1252 text{seen}; {hint}")
+
+
+def _decode_as(raw: bytes, shown: str, forced: str) -> str:
+    """The text in the encoding the user named; InputError when the bytes are not in it or
+    read as nonsense in it (a Western 8-bit codec turning UTF-8 or CJK into mojibake)."""
+    import codecs
+
+    try:
+        name = codecs.lookup(forced).name
+    except LookupError:
+        raise InputError(f"{shown}: --encoding {forced!r}: no such encoding") from None
+    try:
+        text = raw.decode(name)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{shown}: not {forced} text: invalid byte at {exc.start}") from None
+    if "\x00" in text:
+        raise InputError(f"{shown}: not {forced} text (it decodes to NUL characters)")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if re.search(r"[\x80-\x9f\ufffd]", text):
+        raise InputError(f"{shown}: read as {forced} it holds control or replacement "
+                         "characters: not its encoding")
+    if _SINGLE_BYTE.match(name):
+        garbled = _mojibake(text)
+        if garbled is not None:
+            raise InputError(f"{shown}: read as {forced} it reads {garbled!r}: not its "
+                             "encoding")
+    return text
+
+
+# Western 8-bit codecs, in which another encoding's bytes still decode (to mojibake).
+_SINGLE_BYTE = re.compile(r"cp125\d|latin_1|iso8859_\d+|mac_roman|cp437|cp850")
 
 
 # Non-ASCII characters a lab file in Windows-1252 plausibly holds: accented letters, and
@@ -446,37 +611,38 @@ def _header(text: str, delimiter: str, shown: str) -> list[str]:
 
 
 def _parse(raw: bytes, text: str, encoding: str, delimiter: str, header: list[str],
-           shown: str) -> tuple[pd.DataFrame, dict[str, str], npt.NDArray[np.bool_]]:
-    """The frame keyed by header, where a name repeats, and which rows are blank (every
-    cell of every column, repeated names included)."""
+           shown: str, *, skip: int = 1) -> tuple[pd.DataFrame, npt.NDArray[np.bool_]]:
+    """The frame by column position below the header (spreadsheet row `skip`), and which
+    rows are blank (every cell of every column, repeated names included)."""
     import pandas as pd  # deferred: only files the fast reader declines need it
 
+    as_text = encoding in TEXT_CODECS or encoding == "text"
     source: io.BytesIO | io.StringIO = (
-        io.StringIO(text, newline="") if encoding in TEXT_CODECS else io.BytesIO(raw))
+        io.StringIO(text, newline="") if as_text else io.BytesIO(raw))
     try:
         with warnings.catch_warnings():
             # A first data row wider than the header would otherwise be read with its
             # leading cells as an index (columns shifted) or, with index_col=False,
             # silently cut: both put values under the wrong header.
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = _read_csv(source, delimiter, len(header), encoding)
+            frame = _read_csv(source, delimiter, len(header),
+                              None if as_text else encoding, skip)
     except pd.errors.ParserWarning:
         raise InputError(f"{shown}: {_too_wide(text, delimiter, len(header))}") from None
     except pd.errors.ParserError as exc:
         raise InputError(f"{shown}: {_parser_message(str(exc))}") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise InputError(f"{shown}: cannot parse as CSV: {exc}") from None
-    empty = _empty_rows(frame)
-    return (*_keyed(frame, header, shown), empty)
+    return frame, _empty_rows(frame)
 
 
-def _keyed(frame: pd.DataFrame, header: list[str], shown: str
+def _keyed(frame: pd.DataFrame, header: list[str], shown: str, layout: Layout
            ) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The frame with columns keyed by header_key, first of each name kept; and where a
-    name appears twice."""
+    """The frame with columns keyed by header_key (after the column map), first of each
+    name kept; and where a name appears twice."""
     import pandas as pd
 
-    keys = [header_key(h) for h in header]
+    keys = [layout.key(h) for h in header]
     frame.columns = pd.Index(keys)
     # Keep the first of each name; the engine refuses a duplicated column that a check needs.
     return frame.loc[:, ~frame.columns.duplicated()], _duplicates(keys, header, shown)
@@ -495,18 +661,18 @@ def _duplicates(keys: list[str], header: list[str], shown: str) -> dict[str, str
 
 
 def _read_csv(source: io.BytesIO | io.StringIO, delimiter: str, width: int,
-              encoding: str) -> pd.DataFrame:
+              encoding: str | None, skip: int = 1) -> pd.DataFrame:
     import pandas as pd
 
     return pd.read_csv(
         source,
         sep=delimiter,
         header=None,
-        skiprows=1,
+        skiprows=skip,
         names=range(width),
         index_col=False,
         dtype=str,
-        encoding=None if encoding in TEXT_CODECS else encoding,
+        encoding=encoding,
         keep_default_na=False,
         na_filter=False,
         skip_blank_lines=False,

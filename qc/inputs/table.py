@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from qc.inputs.layout import NotBatch
 from qc.model import InputFile
 
 
@@ -25,6 +26,14 @@ class Table:
     # header_key -> {cell index: why}: Excel cells with no value to judge (a formula never
     # calculated, an error value such as #N/A); the engine judges them invalid.
     broken: dict[str, dict[int, str]] = field(default_factory=dict)
+    # Rows under the data that are not batches (a `Mean` row, notes, a sign-off), and a
+    # note per file whose header is not row 1 (qc/inputs/layout.py).
+    not_batches: tuple[NotBatch, ...] = ()
+    header_notes: tuple[str, ...] = ()
+    # header_key -> {input index: unit}: the unit in brackets at the end of the header
+    # (`Mean size (µm)`), the unit of that column's unit-less numbers in that input.
+    units: dict[str, dict[int, str]] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # header_key -> as written
 
     def __len__(self) -> int:
         return len(self.rows)

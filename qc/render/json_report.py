@@ -102,6 +102,8 @@ def header(report: Report) -> dict[str, Any]:
             "checks_reported": s.reported,
         },
         "notes": list(report.notes),
+        **({"not_batches": [{"input": nb.input, "row": nb.row, "text": nb.text}
+                            for nb in report.not_batches]} if report.not_batches else {}),
         "provenance": provenance(report),
     }
 
@@ -110,6 +112,8 @@ def _input(f: InputFile) -> dict[str, Any]:
     entry: dict[str, Any] = {"path": f.path, "sha256": f.sha256, "rows": f.rows, "role": f.role}
     if f.sheet is not None:  # an Excel workbook: the sheet actually read
         entry["sheet"] = f.sheet
+    if f.header_row != 1:  # the header found below a title, or given by --header-row
+        entry["header_row"] = f.header_row
     return entry
 
 
@@ -133,6 +137,9 @@ def provenance(report: Report) -> dict[str, Any] | None:
             "sheet": p.sheet,
             "joins": list(p.joins),
             "id_pattern": p.id_pattern,
+            "header_row": p.header_row,
+            "columns": p.columns,
+            "encoding": p.encoding,
         },
     }
 

@@ -21,7 +21,7 @@ from qc.engine.cells import Cells
 from qc.model import Identity, Readings, Reason, Status
 from qc.rules.outcome import Outcome, blank, mark, states
 from qc.rules.text import NON_RESULTS
-from qc.text import id_keys
+from qc.text import id_keys, summary_word
 
 SHOWN = 3  # other rows named in a duplicate-id message; the rest are counted
 
@@ -38,6 +38,20 @@ def evaluate(rule: Identity, cells: Cells, *, rows: npt.NDArray[np.int64],
     mark(out, junk, Status.FAIL, Reason.INVALID)
     for i in np.flatnonzero(junk).tolist():
         out.message[i] = f"{cells.text[i].as_py()!r} is not a batch id"
+    # `Mean`, `Total`, `Approved by` between batch rows: a summary row inside the data
+    # (rows under the data are set aside by the reader, qc/inputs/layout.py), never a batch.
+    encoded = pc.dictionary_encode(cells.text)
+    words = [summary_word(t) if t is not None else None
+             for t in encoded.dictionary.to_pylist()]
+    if any(words):
+        codes = to_numpy(encoded.indices).astype(np.intp, copy=False)
+        summary = np.array([w is not None for w in words], dtype=bool)[codes]
+        summary &= ~cells.missing & ~junk
+        mark(out, summary, Status.FAIL, Reason.INVALID)
+        for i in np.flatnonzero(summary).tolist():
+            out.message[i] = (f"{cells.text[i].as_py()!r} looks like a summary row inside the "
+                              "data, not a batch id")
+        junk = junk | summary
     # Every copy of a repeated id: a code that occurs more than once (hashing, no sort).
     keys = to_numpy(pc.dictionary_encode(id_keys(cells.text)).indices).astype(np.intp,
                                                                              copy=False)

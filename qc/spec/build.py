@@ -96,6 +96,7 @@ def build(data: Mapping[str, Any], where: Locator, files: tuple[SpecFile, ...], 
         manufacture_column=data.get("manufacture_column"),
         expiry_column=data.get("expiry_column"),
         **_grouping(data, where, checks),
+        columns=tuple((str(k), str(v)) for k, v in data.get("columns", {}).items()),
     )
 
 

@@ -17,7 +17,7 @@ LIFECYCLE_KEYS = ("status", "effective_date", "approved_by")
 TOP_ORDER = ("name", "version", "title", "status", "effective_date", "approved_by", "id_column",
              "laboratory", "product", "manufacture_column", "expiry_column",
              "replicate_column", "result_status_column", "invalidation_column",
-             "rounding", "date_format", "derived", "checks")
+             "rounding", "date_format", "columns", "derived", "checks")
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,21 @@ def resolve(name_or_path: str, collect: list[SpecError] | None = None) -> Resolv
 
 
 NOT_INHERITED = ("name", "version", "extends", "remove", "locked", *LIFECYCLE_KEYS)
+
+
+def _follow_id_column(old: Any, new: Any,
+                      checks: list[tuple[dict[str, Any], Source, int]]) -> None:
+    """A child that names another id column takes the inherited checks of the old one with
+    it (the parent's `batch_id_format` then reads the new id column), in place."""
+    if not isinstance(old, str) or not isinstance(new, str):
+        return
+    from qc.model import header_key
+
+    if header_key(old) == header_key(new):
+        return
+    for j, (item, source, i) in enumerate(checks):
+        if isinstance(item.get("column"), str) and header_key(item["column"]) == header_key(old):
+            checks[j] = ({**item, "column": new}, source, i)
 
 
 def merge(resolved: Resolved) -> tuple[dict[str, Any], Locator]:
@@ -110,6 +125,7 @@ def merge_all(resolved: Resolved) -> tuple[dict[str, Any], Locator, tuple[Lineag
             changed.append(Lineage(name, "removed", source.shown, was.shown))
             names = [n for n in names if n != name]
             checks = [c for c in checks if c[0]["name"] != name]
+        _follow_id_column(data.get("id_column"), own.get("id_column"), checks)
         for key, value in own.items():
             if key in ("extends", "remove", "locked"):
                 continue

@@ -426,9 +426,9 @@ def test_json_spec(write: Write) -> None:
         ("", "exoqc: CSV: the file is empty"),
         (f"{HEADER}\n{GOOD}\n{GOOD},extra\n", "exoqc: CSV: line 3: 9 fields where the header has 8"),
         (f"{HEADER.replace('size_nm', 'size')}\n{GOOD}\n",
-         "exoqc: CSV: no column 'size_nm' (needed by check 'size')"),
+         "exoqc: CSV: no column 'size_nm' (needed by check 'size'; did you mean 'size'?)"),
         (f"{HEADER.replace('batch_id', 'id')}\n{GOOD}\n",
-         "exoqc: CSV: no column 'batch_id' (needed by check 'batch_identity')"),
+         "exoqc: CSV: no column 'batch_id' (needed by checks 'batch_identity', 'id_format')"),
         (f"{HEADER},Size_NM\n{GOOD},1\n",
          "exoqc: CSV: columns 2 and 9 are both named 'Size_NM'; check 'size' cannot tell which to "
          "use"),

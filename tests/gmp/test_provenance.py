@@ -52,7 +52,8 @@ def test_json_report_records_who_what_where(write: Callable[[str, str | bytes], 
         "command": ["exoqc", *args],
         "options": {"spec": str(spec), "inputs": [str(csv)], "decimal": ".",
                     "fail_on": "warn", "as_of": None,
-                    "sheet": None, "joins": [], "id_pattern": None},
+                    "sheet": None, "joins": [], "id_pattern": None, "header_row": None,
+                    "columns": None, "encoding": None},
     }
     assert list(prov["versions"]) == ["exoqc", "python", "numpy", "pandas", "pyarrow",
                                       "jsonschema", "click", "rich"]

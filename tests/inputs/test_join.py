@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from qc.errors import InputError
 from qc.inputs.join import JoinSource, join_inputs
 from qc.inputs.table import Table
-from qc.model import InputFile
+from qc.model import InputFile, header_key
 from tests.conftest import ROOT, run_cli
 
 Write = Callable[[str, str | bytes], Path]
@@ -218,7 +218,7 @@ def test_a_bad_id_pattern_is_a_usage_error(spec: Path, batches: Path) -> None:
 
 
 def _table(ids: list[str | None], **columns: list[str | None]) -> Table:
-    cols = {"batch_id": pa.chunked_array([pa.array(ids, pa.large_string())])}
+    cols = {header_key("batch_id"): pa.chunked_array([pa.array(ids, pa.large_string())])}
     cols |= {k: pa.chunked_array([pa.array(v, pa.large_string())]) for k, v in columns.items()}
     return Table(inputs=(InputFile("main.csv", "0" * 64, len(ids)),), columns=cols,
                  present={k: frozenset({0}) for k in cols}, duplicated={},
@@ -226,7 +226,7 @@ def _table(ids: list[str | None], **columns: list[str | None]) -> Table:
 
 
 def _source(ids: list[str], **columns: list[str]) -> JoinSource:
-    cols = {"batch_id": pa.chunked_array([pa.array(ids, pa.large_string())])}
+    cols = {header_key("batch_id"): pa.chunked_array([pa.array(ids, pa.large_string())])}
     cols |= {k: pa.chunked_array([pa.array(v, pa.large_string())]) for k, v in columns.items()}
     return JoinSource("j.csv", (InputFile("j.csv", "1" * 64, len(ids), "join"),), cols, {},
                       lambda i: f"row {i + 2}")
@@ -245,7 +245,7 @@ def test_join_inputs_unit() -> None:
 
 def test_join_inputs_needs_the_id_in_the_main_table() -> None:
     table = _table(["A"])
-    del table.columns["batch_id"]
+    del table.columns[header_key("batch_id")]
     with pytest.raises(InputError, match=r"^main\.csv: no column 'lot' to join j\.csv on$"):
         join_inputs(table, [_source(["A"])], "lot")
 

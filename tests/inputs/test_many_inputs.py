@@ -62,7 +62,7 @@ def test_stdin_errors_name_stdin(spec: Path) -> None:
     run = run_cli("check", "-", "--spec", str(spec), stdin=b"batch_id,ph\nS-1,7.4\n")
     assert (run.code, run.out) == (2, "")
     assert run.err == ("exoqc: <stdin>: no column 'particles_per_ml' (needed by check "
-                       "'particles')\n")
+                       "'particles'); no column 'endotoxin' (needed by check 'endotoxin')\n")
     run = run_cli("check", "-", "--spec", str(spec), stdin=b"%PDF-1.4\n")
     assert (run.code, run.err) == (2, "exoqc: <stdin>: unsupported file type: a PDF document; "
                                       "exoqc reads CSV files and Excel workbooks (.xlsx, .xlsm)\n")

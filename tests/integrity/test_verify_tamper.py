@@ -39,7 +39,8 @@ def test_an_untouched_report_verifies_and_lists_what_is_attested(lab: Lab) -> No
     assert list(fields) == ["operator", "host", "time", "exoqc version", "versions", "command",
                             "option spec", "option inputs", "option as_of", "option decimal",
                             "option sheet", "option fail_on", "option joins",
-                            "option id_pattern"]
+                            "option id_pattern", "option header_row", "option columns",
+                            "option encoding"]
     assert fields["operator"] == "test-operator"
     assert fields["option spec"] == "approved.yaml"
     # unsigned: verified, and told what nothing protects

@@ -99,7 +99,11 @@ ERRORS: list[tuple[str, bytes, str]] = [
     ("header-and-blank-rows", _lines(HEADER, ",,,,,,", "", " , ,"),
      "no batch rows below the header"),
     ("not-csv-at-all", b"Lorem ipsum dolor sit amet\nconsectetur\n",
-     "no column 'batch_id' (needed by check 'batch_identity')"),
+     "no column 'batch_id' (needed by check 'batch_identity'); no column 'size_nm' (needed "
+     "by check 'size'); no column 'conc_per_ml' (needed by check 'conc'); no column "
+     "'sterility' (needed by check 'sterility'); no column 'cell_source' (needed by check "
+     "'source'); no column 'lot_code' (needed by check 'code'); no column 'gmp' (needed by "
+     "check 'gmp')"),
 ]
 
 

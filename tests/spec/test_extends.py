@@ -211,7 +211,7 @@ def test_no_alternative_present_is_exit_2(write: Callable[..., Path]) -> None:
     run = run_cli("check", str(data), "--spec", str(spec))
     assert (run.code, run.err) == (
         2, f"exoqc: {data}: no column 'mean_particle_size_nm' (or 'Mean size (nm)', "
-           "'size_nm') (needed by check 'size')\n"), run
+           "'size_nm') (needed by check 'size'; did you mean 'size'?)\n"), run
 
 
 def test_column_must_be_text_or_list(write: Callable[..., Path]) -> None:

@@ -288,9 +288,11 @@ def _date(date: BatchDate, i: int) -> dict[str, str]:
     value = date.value[i]
     if state is Reading.VALUE:
         shown = str(value)
-        read = date.readings.date
+        read, end = date.readings.date, date.readings.date_end
         assert read is not None
         iso = str(read[i])
+        if end is not None and str(end[i]) != iso:  # a partial date: the period it names
+            iso = f"{iso} to {end[i]}"
         if iso != shown:
             shown += f" (read as {iso})"
         return {"label": label, "value": shown, "css": ""}

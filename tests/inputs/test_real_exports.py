@@ -1,0 +1,269 @@
+"""Real lab exports through the real CLI (issue 16 items 1-3): a title above the header,
+rows under the data that are not batches, headers spelled five ways, the site column
+map, a two-row Excel header with merged cells, --header-row and --encoding."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from tests.conftest import run_cli
+
+SPEC = """\
+name: exports
+version: "1"
+id_column: batch_id
+checks:
+  - name: batch_id_format
+    column: batch_id
+    pattern: 'EXO-\\d{3}'
+  - name: size
+    column: size
+    unit: nm
+    max: 150
+  - name: potency
+    column: potency
+    unit: "%"
+    min: 50
+"""
+
+
+@pytest.fixture
+def spec(tmp_path: Path) -> Path:
+    path = tmp_path / "spec.yaml"
+    path.write_text(SPEC, encoding="utf-8")
+    return path
+
+
+def check(*args: str | Path) -> tuple[int, dict[str, Any], str]:
+    run = run_cli("check", *args, "-f", "json")
+    return run.code, (json.loads(run.out) if run.out else {}), run.err
+
+
+def verdicts(rep: dict[str, Any]) -> list[tuple[str, int, str]]:
+    return [(b["batch_id"], b["row"], b["verdict"]) for b in rep["batches"]]
+
+
+def test_title_row_notes_and_signature_rows_of_a_csv(tmp_path: Path, spec: Path) -> None:
+    path = tmp_path / "lims.csv"
+    # As a LIMS writes it: a title, a blank line, a semicolon header, data, then a mean
+    # row, a notes line and a sign-off.
+    path.write_bytes(b"QC results, lot series 2026\r\n\r\nBatch ID;Size (nm);Potency (%)\r\n"
+                     b"EXO-001;120;80\r\nEXO-002;170;90\r\nMean;145;85\r\n"
+                     b"Notes: EXO-002 re-tested;;\r\nApproved by: J. Smith;;\r\n")
+    code, rep, err = check(path, "-s", spec)
+    assert (code, err) == (1, "")
+    assert verdicts(rep) == [("EXO-001", 4, "pass"), ("EXO-002", 5, "fail")]
+    assert rep["inputs"][0]["header_row"] == 3
+    assert rep["notes"] == [
+        f"{path}: header on row 3; ignored above it: row 1 ('QC results, lot series 2026')",
+        "not a batch: row 6 ('Mean')",
+        "not a batch: row 7 ('Notes: EXO-002 re-tested')",
+        "not a batch: row 8 ('Approved by: J. Smith')",
+    ]
+    assert rep["not_batches"] == [
+        {"input": str(path), "row": 6, "text": "Mean"},
+        {"input": str(path), "row": 7, "text": "Notes: EXO-002 re-tested"},
+        {"input": str(path), "row": 8, "text": "Approved by: J. Smith"}]
+    table = run_cli("check", path, "-s", spec)
+    assert "note: not a batch: row 6 ('Mean')" in table.out
+
+
+def test_a_batch_like_row_under_the_data_is_judged_missing(tmp_path: Path,
+                                                          spec: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text("batch_id,size,potency\nEXO-001,120,80\nEXO-002,,\nTotal,120,80\n",
+                    encoding="utf-8")
+    code, rep, _ = check(path, "-s", spec)
+    assert code == 1
+    assert verdicts(rep) == [("EXO-001", 2, "pass"), ("EXO-002", 3, "fail")]
+    assert rep["notes"] == ["not a batch: row 4 ('Total')"]
+
+
+def test_a_summary_row_inside_the_data_is_invalid(tmp_path: Path, spec: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text("batch_id,size,potency\nEXO-001,120,80\nmean:,120,80\nEXO-002,120,80\n",
+                    encoding="utf-8")
+    code, rep, _ = check(path, "-s", spec)
+    assert code == 1
+    assert verdicts(rep)[1] == ("mean:", 3, "fail")
+    ident = rep["batches"][1]["checks"][0]
+    assert (ident["status"], ident["reason"]) == ("fail", "invalid")
+    assert "not_batches" not in rep
+
+
+@pytest.mark.parametrize("header", ["batch_id", "Batch ID", "batch-id", "Batch_ID",
+                                    "BATCH.ID"])
+def test_headers_spelled_five_ways_match(tmp_path: Path, spec: Path, header: str) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text(f"{header},Size,Potency (%)\nEXO-001,120,80\n", encoding="utf-8")
+    code, rep, err = check(path, "-s", spec)
+    assert (code, err) == (0, "")
+    assert verdicts(rep) == [("EXO-001", 2, "pass")]
+
+
+def test_header_unit_is_the_unit_of_unitless_cells(tmp_path: Path, spec: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text("batch_id,Mean size (µm),potency\n".replace("Mean size", "Size")
+                    + "EXO-001,0.12,80\nEXO-002,0.2,80\nEXO-003,130 nm,80\n",
+                    encoding="utf-8")
+    code, rep, _ = check(path, "-s", spec)
+    assert code == 1
+    assert [b["verdict"] for b in rep["batches"]] == ["pass", "fail", "pass"]
+    other = tmp_path / "c.csv"
+    other.write_text("batch_id,Size (mL),potency\nEXO-001,0.12,80\n", encoding="utf-8")
+    run = run_cli("check", other, "-s", spec)
+    assert (run.code, run.err) == (2, f"exoqc: {other}: header 'Size (mL)': mL is not a unit "
+                                      "of length (check 'size' reads nm)\n")
+
+
+def test_every_missing_column_at_once_with_the_closest_header(tmp_path: Path,
+                                                               spec: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text("Batch No,Sise,Potency\nEXO-001,120,80\n", encoding="utf-8")
+    run = run_cli("check", path, "-s", spec)
+    assert (run.code, run.out) == (2, "")
+    assert run.err == (
+        f"exoqc: {path}: no column 'batch_id' (needed by checks 'batch_identity', "
+        "'batch_id_format'; did you mean 'Batch No'?); no column 'size' (needed by check "
+        "'size'; did you mean 'Sise'?)\n")
+
+
+def test_two_headers_with_one_name_are_a_duplicate(tmp_path: Path, spec: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text("batch_id,Size,size_,potency\nEXO-001,120,120,80\n", encoding="utf-8")
+    run = run_cli("check", path, "-s", spec)
+    assert run.code == 2
+    assert "columns 2 and 3 are both named" in run.err
+
+
+def test_column_map_renames_lab_headers_and_verify_rereads_it(tmp_path: Path,
+                                                              spec: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text("Lot No,Mean diameter,Potency\nEXO-001,120,80\n", encoding="utf-8")
+    site = tmp_path / "site.yaml"
+    site.write_text('"Lot No": batch_id\nMean diameter: size\n', encoding="utf-8")
+    out = tmp_path / "r.json"
+    run = run_cli("check", path, "-s", spec, "--columns", site, "-o", out)
+    assert run.code == 0, run.err
+    rep = json.loads(out.read_text(encoding="utf-8"))
+    assert rep["provenance"]["options"]["columns"] == str(site)
+    assert [(i["path"], i["role"]) for i in rep["inputs"]] == [(str(path), "batches"),
+                                                                (str(site), "columns")]
+    assert run_cli("verify", out).code == 0
+    site.write_text('"Lot No": batch_id\nMean diameter: potency\n', encoding="utf-8")
+    assert run_cli("verify", out).code != 0  # the map changed: its hash no longer matches
+    refused = run_cli("check", path, "-s", spec, "--columns", site, "-o", site)
+    assert refused.code == 2
+    assert "is the --columns map; refusing to overwrite it" in refused.err
+
+
+def test_header_row_option_and_verify(tmp_path: Path, spec: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text("batch_id,size,potency\nEXO-000,1,1\nbatch_id,size,potency\n"
+                    "EXO-001,120,80\n", encoding="utf-8")
+    out = tmp_path / "r.json"
+    run = run_cli("check", path, "-s", spec, "--header-row", "3", "-o", out)
+    assert run.code == 0, run.err
+    rep = json.loads(out.read_text(encoding="utf-8"))
+    assert verdicts(rep) == [("EXO-001", 4, "pass")]
+    assert rep["provenance"]["options"]["header_row"] == 3
+    assert run_cli("verify", out).code == 0
+    beyond = run_cli("check", path, "-s", spec, "--header-row", "40")
+    assert beyond.code == 2
+    assert "--header-row 40: the row is empty or beyond the end of the file" in beyond.err
+
+
+def test_encoding_option_reads_and_refuses_mojibake(tmp_path: Path, spec: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_bytes("batch_id,size,potency,site\nEXO-001,120,80,北京\n".encode("gb18030"))
+    run = run_cli("check", path, "-s", spec, "--encoding", "gb18030", "-f", "json")
+    assert run.code == 0, run.err
+    assert json.loads(run.out)["provenance"]["options"]["encoding"] == "gb18030"
+    wrong = run_cli("check", path, "-s", spec, "--encoding", "cp1252")
+    assert wrong.code == 2
+    assert "not its encoding" in wrong.err
+
+
+def test_excel_merged_title_two_row_header_and_signature(tmp_path: Path,
+                                                         spec: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["A1"] = "Release QC, lot series 2026"
+    sheet.merge_cells("A1:C1")
+    sheet["A2"] = "Batch ID"
+    sheet.merge_cells("A2:A3")  # the id header spans the group row and the name row
+    sheet["B2"] = "Characterisation"
+    sheet.merge_cells("B2:C2")
+    sheet["B3"] = "Size (nm)"
+    sheet["C3"] = "Potency (%)"
+    sheet.append(["EXO-001", 120, 80])
+    sheet.append(["EXO-002", 160, 80])
+    sheet.append(["Approved by", "J. Smith", None])
+    path = tmp_path / "lab.xlsx"
+    book.save(path)
+    code, rep, err = check(path, "-s", spec)
+    assert (code, err) == (1, "")
+    assert verdicts(rep) == [("EXO-001", 4, "pass"), ("EXO-002", 5, "fail")]
+    assert rep["inputs"][0]["header_row"] == 3
+    assert rep["notes"] == [
+        f"{path}: header on row 3; ignored above it: row 1 ('Release QC, lot series 2026'), "
+        "row 2 ('Batch ID')",
+        "not a batch: row 6 ('Approved by')"]
+
+
+def test_child_spec_columns_and_id_column_carry_to_the_inherited_id_format(
+        tmp_path: Path, spec: Path) -> None:
+    child = tmp_path / "child.yaml"
+    child.write_text('name: site\nversion: "1"\nextends: spec.yaml\nid_column: lot_no\n'
+                     'columns:\n  "Lot No.": lot_no\n  Diameter: size\n', encoding="utf-8")
+    path = tmp_path / "b.csv"
+    path.write_text("Lot No.,Diameter,Potency\nEXO-001,120,80\nBAD,120,80\n",
+                    encoding="utf-8")
+    code, rep, _ = check(path, "-s", child)
+    assert code == 1
+    assert verdicts(rep) == [("EXO-001", 2, "pass"), ("BAD", 3, "fail")]
+    fmt = rep["batches"][1]["checks"][1]
+    assert (fmt["name"], fmt["column"], fmt["reason"]) == ("batch_id_format", "lot_no",
+                                                          "invalid")
+    site = tmp_path / "site.yaml"
+    site.write_text('"Lot No.": lot_no\nDiameter: potency\nPotency: size\n', encoding="utf-8")
+    code, rep, _ = check(path, "-s", child, "--columns", site)
+    assert f"--columns {site} replaces the spec's columns: mapping" in rep["notes"]
+    assert rep["batches"][0]["checks"][2]["value"] == "80"  # size now reads Potency
+
+
+def test_header_unit_applies_under_decimal_comma(tmp_path: Path, spec: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text("batch_id;Size (µm);potency\nEXO-001;0,12;80\nEXO-002;0,2;80\n",
+                    encoding="utf-8")
+    code, rep, _ = check(path, "-s", spec, "--decimal", ",")
+    assert code == 1
+    assert [b["verdict"] for b in rep["batches"]] == ["pass", "fail"]
+
+
+def test_summary_word_in_the_first_column_beside_an_empty_id(tmp_path: Path,
+                                                             spec: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text("site,batch_id,size,potency\nA,EXO-001,120,80\nMean,,120,80\n",
+                    encoding="utf-8")
+    code, rep, _ = check(path, "-s", spec)
+    assert code == 0
+    assert rep["notes"] == ["not a batch: row 3 ('Mean')"]
+
+
+def test_verify_finds_an_edited_header_row_option(tmp_path: Path, spec: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text("Title\nbatch_id,size,potency\nEXO-001,120,80\n", encoding="utf-8")
+    out = tmp_path / "r.json"
+    assert run_cli("check", path, "-s", spec, "--header-row", "2", "-o", out).code == 0
+    text = out.read_text(encoding="utf-8")
+    out.write_text(text.replace('"header_row": 2,', '"header_row": 1,'), encoding="utf-8")
+    run = run_cli("verify", out)
+    assert run.code == 1
+    assert "option header_row: the report says 1, its recorded command line gives 2" in run.out
