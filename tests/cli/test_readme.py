@@ -39,7 +39,7 @@ ENV: dict[str, str | None] = {"SOURCE_DATE_EPOCH": EPOCH, "GITHUB_ACTIONS": None
 # Files the README names as the reader's own, never shipped: commands using them are not run.
 STAND_INS = {"batches.csv", "my-spec.yaml", "lab1/*.csv", "lab2/results.xlsx",
              "eu-export.csv", "results.xlsx", "report.json", "audit.log", "qa.key",
-             "qa.key.pub", "head.json"}
+             "qa.key.pub", "head.json", "qp.key", "qp.key.pub"}
 # Options whose value a command writes, not reads.
 WRITES = {"-o", "--output", "--audit-log"}
 FILE_LIKE = re.compile(r"[/*]|\.(csv|xlsx|xlsm|yaml|yml|json|log|key|pub|html|xml|md|txt)$")
