@@ -63,7 +63,10 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
     for f in report.inputs:
         yield f"- Input: {cell(f.path)} ({f.rows} rows, sha256 `{f.sha256}`)\n"
     for f in report.joins:
-        yield f"- Joined: {cell(f.path)} ({f.rows} rows, sha256 `{f.sha256}`)\n"
+        if f.role == "columns":
+            yield f"- Column map: {cell(f.path)} (sha256 `{f.sha256}`)\n"
+        else:
+            yield f"- Joined: {cell(f.path)} ({f.rows} rows, sha256 `{f.sha256}`)\n"
     yield f"- exoqc {cell(report.tool_version)}, {cell(report.generated_at)}\n"
     if report.provenance is not None:
         yield f"- Operator: {cell(report.provenance.operator)}\n"

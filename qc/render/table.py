@@ -91,8 +91,12 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
 
     spec = report.spec
     files = ", ".join(visible(f.path) for f in report.inputs)
-    if report.joins:
-        files += " · joined: " + ", ".join(visible(f.path) for f in report.joins)
+    joined = [f for f in report.joins if f.role == "join"]
+    if joined:
+        files += " · joined: " + ", ".join(visible(f.path) for f in joined)
+    maps = [f for f in report.joins if f.role == "columns"]
+    if maps:
+        files += " · columns: " + ", ".join(visible(f.path) for f in maps)
     say(f"exoqc {report.tool_version} · spec {visible(spec.name)} {visible(spec.version)}"
         f" · {files}", "dim")
     if report.not_for_release:

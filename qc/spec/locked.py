@@ -2,7 +2,7 @@
 
 A locked check may only get stricter in a child: its numeric limits narrowed, entries
 removed from its accepted words (`allowed`, `warn_values`), entries added to its
-`forbidden` and `indeterminate_values` words, its description reworded. Anything else
+`forbidden` and `indeterminate_values` words, its description or method reworded. Anything else
 (removing it, making it optional or report-only, changing its column, unit, rounding,
 matching or rule, loosening a limit) is a spec error naming both files (qc/spec/extends.py).
 """
@@ -16,7 +16,7 @@ from typing import Any
 from qc.text import tokens
 
 # Keys a child may change freely.
-FREE = ("name", "description", "locked")
+FREE = ("name", "description", "method", "locked")  # method: a reference shown, never judged
 # Numeric bounds: (inclusive key, strict key or None), for lower and upper limits.
 LOWER = (("min", "min_exclusive"), ("warn_min", None))
 UPPER = (("max", "max_exclusive"), ("warn_max", None))

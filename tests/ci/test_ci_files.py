@@ -148,7 +148,10 @@ def test_action_runs_exoqc_and_sets_every_output(lab: Path) -> None:
                            "warned": "1", "failed": "1", "junit": "exoqc-junit.xml",
                            "markdown": "exoqc-summary.md",
                            "reports": "exoqc-junit.xml\nexoqc-summary.md\nout/r.json\nout/r.csv"}
-    assert run.summary.startswith("# earlier step\n## ❌ exoqc: FAIL\n")
+    # the spec states no status: the summary's first line says NOT FOR RELEASE
+    assert run.summary.startswith("# earlier step\n**NOT FOR RELEASE: spec ci-spec 1 states no "
+                                  "status (only an approved spec is for release)**\n\n"
+                                  "## ❌ exoqc: FAIL\n")
     assert "| A2 | lab/a.csv | 3 | ❌ FAIL | size: 170 is above the maximum 150 |  |" in run.summary
     assert run.summary.removeprefix("# earlier step\n") == (
         lab / "exoqc-summary.md").read_text("utf-8")
@@ -182,7 +185,7 @@ def test_every_check_option_reaches_exoqc(lab: Path) -> None:
     assert report["provenance"]["options"] == {
         "spec": "spec.yaml", "inputs": ["lab/eu.csv"], "decimal": ",", "fail_on": "fail",
         "as_of": "2026-03-07", "sheet": "Results", "joins": ["pot.csv"],
-        "id_pattern": "(E\\d)"}
+        "id_pattern": "(E\\d)", "header_row": None, "columns": None, "encoding": None}
     assert report["provenance"]["operator"] == "Jane Doe"
     assert report["batches"][0]["checks"][-1]["value"] == "120,5"
 

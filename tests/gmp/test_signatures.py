@@ -78,7 +78,11 @@ def _fp(name: str) -> str:
 def test_sign_adds_a_signature_with_its_meaning() -> None:
     run = _sign("rv", "R. Viewer", "reviewed", "--reason", "data review, SOP-7")
     entry = _sig()["signatures"][1]
-    assert (run.code, run.err) == (0, "")
+    # the tiny spec states no status: signing says the report stays NOT FOR RELEASE
+    assert (run.code, run.err) == (0, "exoqc: note: r.json is NOT FOR RELEASE (spec tiny 3 "
+                                      "states no status (only an approved spec is for "
+                                      "release)); a signature records what you did, it does "
+                                      "not change that\n")
     assert run.out == (f"signed: r.json: 2. reviewed by R. Viewer, {entry['time']}, key sha256 "
                        f"{_fp('rv')}, reason: data review, SOP-7\n"
                        "wrote r.json.sig (2 signatures)\n")
