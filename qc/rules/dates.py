@@ -144,24 +144,27 @@ def evaluate(rule: DateLimits, cells: Cells, *, as_of: dt.date | None = None,
         bounds[key] = (low, high)
     judged = ~failed
     first, last = dates.first, dates.last
-    for certain in (True, False):
-        for key, status, reason, kind, beyond, touches in _SIDES:
-            if key not in bounds:
-                continue
-            low, high = bounds[key]
-            hit = judged & (beyond(first, last, low, high) if certain
-                            else touches(first, last, low, high))
-            straddle = not certain
-            mark(out, hit, status, Reason.INDETERMINATE if straddle and reason else reason)
-            bound = limits[key]
-            for i in np.flatnonzero(hit).tolist():
-                limit = _bound_text(bound, low[i], high[i])
-                period = _period(first[i], last[i])
-                out.message[i] = (f"cannot tell whether {period} is within the "
-                                  f"{_LIMIT_NAMES[key]} {limit}: a partial date straddles "
-                                  "the limit; give the full date" if straddle
-                                  else f"{period} is {kind} {limit}")
-            judged &= ~hit
+    # Action limits first, both certain and straddling, then alert limits: a period that
+    # may be beyond an action limit is indeterminate even when it is certainly in alert.
+    order = [(c, side) for group in (_SIDES[:4], _SIDES[4:]) for c in (True, False)
+             for side in group]
+    for certain, (key, status, reason, kind, beyond, touches) in order:
+        if key not in bounds:
+            continue
+        low, high = bounds[key]
+        hit = judged & (beyond(first, last, low, high) if certain
+                        else touches(first, last, low, high))
+        straddle = not certain
+        mark(out, hit, status, Reason.INDETERMINATE if straddle and reason else reason)
+        bound = limits[key]
+        for i in np.flatnonzero(hit).tolist():
+            limit = _bound_text(bound, low[i], high[i])
+            period = _period(first[i], last[i])
+            out.message[i] = (f"cannot tell whether {period} is within the "
+                              f"{_LIMIT_NAMES[key]} {limit}: a partial date straddles "
+                              "the limit; give the full date" if straddle
+                              else f"{period} is {kind} {limit}")
+        judged &= ~hit
     for i in np.flatnonzero(judged & dates.partial).tolist():
         out.message[i] = (f"read as {first[i]} (partial: {rule.partial})" if rule.partial
                           else f"read as {_period(first[i], last[i])}, within the limits")

@@ -223,3 +223,32 @@ def test_a_partial_date_in_the_limit_column_is_judged_over_its_period(
         assert (status, reason) == each[0]
     else:
         assert reason == 4
+
+
+def test_a_period_straddling_the_minimum_is_indeterminate_even_inside_the_alert_band(
+        judge: Callable[..., object]) -> None:
+    """Found by attack: expiry `2026-03` on 2026-03-15 with `min: today` and `warn_min:
+    today+30d` only warned (the certain alert hit was taken before the straddled minimum);
+    days 1-14 of March are expired, so it is indeterminate."""
+    spec = IN_DATE.replace("    min: today\n", "    min: today\n    warn_min: today+30d\n")
+    run = judge(spec, csv("batch_id,expiry_date", "B1,2026-03", "B2,2026-05"),
+                "--as-of", "2026-03-15")
+    got = _one(run)
+    assert got[0][:2] == ("fail", "indeterminate"), got
+    assert got[1][:2] == ("pass", None)  # May 2026: after today+30d on every day
+
+
+@given(year=st.integers(2025, 2027), month=st.integers(1, 12),
+       as_of=st.dates(dt.date(2025, 1, 1), dt.date(2027, 12, 31)), days=st.integers(0, 60))
+def test_with_an_alert_band_a_period_never_does_better_than_its_worst_day(
+        year: int, month: int, as_of: dt.date, days: int) -> None:
+    rule = DateLimits(min=DateBound("today"), warn_min=DateBound("today", days=days))
+    first = dt.date(year, month, 1)
+    end = dates.last_day(np.array([first], dtype="datetime64[D]"), "month")[0].astype(dt.date)
+    each = _verdicts([(first + dt.timedelta(d)).isoformat()
+                      for d in range((end - first).days + 1)], rule, as_of)
+    ((status, reason),) = _verdicts([f"{year}-{month:02d}"], rule, as_of)
+    worst = max(s for s, _ in each)
+    assert status >= worst  # never a better verdict than some day of the period gets
+    if any(r == 1 for _, r in each) and not all(r == 1 for _, r in each):
+        assert reason == 4  # partly expired: indeterminate
