@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from qc import __version__
 from qc.engine.evaluate import Options, evaluate
-from qc.errors import SpecError, UsageError
+from qc.errors import InputError, SpecError, UsageError
 from qc.gmp.provenance import provenance, today, utc_now
 from qc.inputs.columns import read_column_map
 from qc.inputs.layout import Layout
@@ -17,6 +17,7 @@ from qc.inputs.read import load_table
 from qc.inputs.table import Table
 from qc.model import InputFile, Report, Spec
 from qc.spec import load_spec
+from qc.spec.column_map import read_columns, taken_away
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,10 @@ def run(options: RunOptions, *, table: Table | None = None) -> Report:
                         "to judge batches against it")
     column_map, map_file = (read_column_map(options.columns) if options.columns
                             else (dict(spec.columns), None))
+    if options.columns:
+        problems = taken_away(column_map.items(), read_columns(spec))
+        if problems:
+            raise InputError(f"{options.columns}: column map: {problems[0]}")
     if table is None:
         table = load_table(options.inputs, stdin=options.stdin, sheet=options.sheet,
                            layout=layout(spec, options, column_map))

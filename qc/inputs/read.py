@@ -31,7 +31,7 @@ from qc.engine.arrowbuf import indices, text_scalar, to_numpy
 from qc.errors import InputError
 from qc.inputs.layout import Header, Layout, NotBatch, find_header, header_note, trailing
 from qc.inputs.table import Table
-from qc.model import InputFile, header_unit
+from qc.model import InputFile, header_key, header_unit
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where used: the fast CSV path never needs it
@@ -654,8 +654,13 @@ def _duplicates(keys: list[str], header: list[str], shown: str) -> dict[str, str
     dupes: dict[str, str] = {}
     for i, key in enumerate(keys):
         if key in seen and key not in dupes:
-            first = seen[key] + 1
-            dupes[key] = f"{shown}: columns {first} and {i + 1} are both named {header[i]!r}"
+            j = seen[key]
+            if header_key(header[j]) == header_key(header[i]) == key:
+                dupes[key] = f"{shown}: columns {j + 1} and {i + 1} are both named {header[i]!r}"
+            else:  # the column map renamed one (or both) onto the other
+                name = next((h for h in (header[j], header[i]) if header_key(h) == key), key)
+                dupes[key] = (f"{shown}: columns {j + 1} ({header[j]!r}) and {i + 1} "
+                              f"({header[i]!r}) both mean {name!r} after the column map")
         seen.setdefault(key, i)
     return dupes
 

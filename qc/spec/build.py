@@ -24,6 +24,7 @@ from qc.model import (
 )
 from qc.rules.dates import iso_date, spec_formats
 from qc.rules.entry import Entry
+from qc.spec.column_map import read_columns, taken_away
 from qc.spec.location import Locator, SpecPath
 
 # The keys every check has, whatever its rule; each rule kind owns the rest (its KEYS), and
@@ -78,7 +79,7 @@ def build(data: Mapping[str, Any], where: Locator, files: tuple[SpecFile, ...], 
     effective = data.get("effective_date")
     if effective is not None:
         attempt(partial(iso_date, effective, where, ("effective_date",)), None)
-    return Spec(
+    spec = Spec(
         name=data["name"],
         version=str(data["version"]),
         id_column=data["id_column"],
@@ -98,6 +99,11 @@ def build(data: Mapping[str, Any], where: Locator, files: tuple[SpecFile, ...], 
         **_grouping(data, where, checks),
         columns=tuple((str(k), str(v)) for k, v in data.get("columns", {}).items()),
     )
+    read = read_columns(spec)
+    for lab, column in spec.columns:
+        for problem in taken_away(((lab, column),), read):
+            attempt(partial(_raise, where.error(("columns", lab), problem)), None)
+    return spec
 
 
 def _raise(error: SpecError) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qc.errors import SpecError
-from qc.model import Lineage
+from qc.model import Lineage, header_key
 from qc.spec.location import Locator
 from qc.spec.locked import loosenings
 from qc.spec.schema import check_file
@@ -149,6 +149,8 @@ def merge_all(resolved: Resolved) -> tuple[dict[str, Any], Locator, tuple[Lineag
                     changed.append(Lineage(item["name"], "overridden", source.shown, was.shown))
                     checks[at] = (item, source, i)
                 continue
+            if key == "columns" and isinstance(value, dict):
+                _keep_locked_columns(value, checks, locks, source)
             if key in ("rounding", "date_format") and data.get(key) != value:
                 _keep_locked_default(key, checks, locks, source)
             data[key] = value
@@ -247,3 +249,21 @@ def _keep_locked_default(key: str, checks: list[tuple[dict[str, Any], Source, in
         if item["name"] in locks and key not in item and takes:
             raise source.where.error((key,), f"cannot change the spec-wide {key}: locked check "
                                      f"{item['name']!r} ({locks[item['name']].shown}) takes it")
+
+
+def _keep_locked_columns(value: dict[Any, Any], checks: list[tuple[dict[str, Any], Source, int]],
+                         locks: dict[str, Source], source: Source) -> None:
+    """SpecError when a child's `columns:` map renames a header onto, or away from, the
+    column a locked check reads: that would change the locked check's column, which only
+    the file that locked it may set (a site map for it is `check --columns`, recorded in
+    the report)."""
+    for lab, column in value.items():
+        keys = {header_key(str(lab)), header_key(str(column))}
+        for item, _, _ in checks:
+            read = {header_key(c) for c in ([item["column"]] if isinstance(item["column"], str)
+                                            else item["column"])}
+            if item["name"] in locks and keys & read:
+                raise source.where.error(("columns", lab), f"cannot map a header onto or away "
+                                         f"from the column of locked check {item['name']!r} "
+                                         f"({locks[item['name']].shown}); a site column map "
+                                         "for it is `exoqc check --columns FILE`")

@@ -232,10 +232,15 @@ def test_child_spec_columns_and_id_column_carry_to_the_inherited_id_format(
     assert (fmt["name"], fmt["column"], fmt["reason"]) == ("batch_id_format", "lot_no",
                                                           "invalid")
     site = tmp_path / "site.yaml"
-    site.write_text('"Lot No.": lot_no\nDiameter: potency\nPotency: size\n', encoding="utf-8")
+    site.write_text('"Lot No.": lot_no\nDiameter: size\n', encoding="utf-8")
     code, rep, _ = check(path, "-s", child, "--columns", site)
     assert f"--columns {site} replaces the spec's columns: mapping" in rep["notes"]
-    assert rep["batches"][0]["checks"][2]["value"] == "80"  # size now reads Potency
+    assert rep["batches"][0]["checks"][2]["value"] == "120"
+    # A swap renames a column the spec reads (Potency) onto another: refused (attack F1).
+    site.write_text('"Lot No.": lot_no\nDiameter: potency\nPotency: size\n', encoding="utf-8")
+    refused = run_cli("check", path, "-s", child, "--columns", site)
+    assert refused.code == 2 and "'Potency': 'size' renames a column check 'potency'" \
+        in refused.err, refused
 
 
 def test_header_unit_applies_under_decimal_comma(tmp_path: Path, spec: Path) -> None:
