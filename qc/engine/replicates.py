@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import statistics
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -23,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from qc.engine import units
-from qc.engine.cells import Interval, parse_one, read_cells
+from qc.engine.cells import MISSING_TOKENS, Interval, parse_one, read_cells
 from qc.errors import InputError
 from qc.inputs.table import Table
 from qc.model import (
@@ -40,6 +41,7 @@ from qc.model import (
     header_key,
 )
 from qc.rules.limits import judge_interval
+from qc.rules.text import NON_RESULTS, fold
 from qc.text import id_keys, tokens
 
 ORIGINAL, RETEST, INVALIDATED, SUMMARY = "original", "retest", "invalidated", "not a replicate"
@@ -154,12 +156,22 @@ def _member(i: int, labels: list[str], statuses: list[str], refs: list[str], spe
                        "or invalidated")
         else:
             lineage = found
-        if lineage == INVALIDATED and not refs[i]:
+        if lineage == INVALIDATED and not _documented(refs[i]):
+            shown = f" ({refs[i].strip()!r} is not one)" if refs[i].strip() else ""
             problem = (f"{_where(table, i)}: an invalidated result needs its invalidation "
-                       "reference")
+                       f"reference{shown}")
     if summary is not None:
         lineage = SUMMARY
     return Member(i, lineage, label, refs[i], summary), problem
+
+
+def _documented(reference: str) -> bool:
+    """Whether an invalidation reference names something (`OOS-2026-014`, `deviation 12`):
+    not blank, not a missing or not-a-result word (`-`, `N/A`, `none`, `?`, `TBD`), and
+    holding a letter or digit. An original result is set aside only for a documented cause."""
+    folded = fold(unicodedata.normalize("NFKC", reference))
+    return (bool(re.search(r"[^\W_]", folded)) and folded not in NON_RESULTS
+            and folded not in MISSING_TOKENS)
 
 
 def _lineage_problems(batch: list[Member], spec: Spec, table: Table) -> list[str]:

@@ -56,6 +56,7 @@ def resolve(name_or_path: str, collect: list[SpecError] | None = None) -> Resolv
         ref, folder, builtin_parent, via = parent, parent_folder, builtin, current
 
 
+GROUPING = ("replicate_column", "result_status_column", "invalidation_column")
 NOT_INHERITED = ("name", "version", "extends", "remove", "locked", *LIFECYCLE_KEYS)
 
 
@@ -149,6 +150,11 @@ def merge_all(resolved: Resolved) -> tuple[dict[str, Any], Locator, tuple[Lineag
                     changed.append(Lineage(item["name"], "overridden", source.shown, was.shown))
                     checks[at] = (item, source, i)
                 continue
+            if key in GROUPING and data.get(key) != value and locks:
+                names = ", ".join(sorted(locks))
+                raise source.where.error((key,), f"cannot set {key}: it changes which "
+                                         f"results the locked checks ({names}) judge, and "
+                                         "only the file that locked them may set it")
             if key == "columns" and isinstance(value, dict):
                 _keep_locked_columns(value, checks, locks, source)
             if key in ("rounding", "date_format") and data.get(key) != value:

@@ -245,6 +245,10 @@ def test_retest_rules(write: Callable[..., Path], csv: str, status: str, reason:
     (rows("A", "invalidated", OOS) + rows("A", "retest", OK),
      "an invalidated result needs its invalidation reference"),
     (rows("A", "retest", OK), "a retest without an original or invalidated result"),
+    # attack F2: a placeholder is no documented cause (the words a LIMS leaves for "none")
+    *[(rows("A", "invalidated", OOS, ref) + rows("A", "retest", OK),
+       "an invalidated result needs its invalidation reference")
+      for ref in ("-", "N/A", "none", "?", "TBD", "—", " - ", "#N/A", "...", "n/a")],
 ])
 def test_lineage_problems_make_the_batch_invalid(write: Callable[..., Path], csv: str,
                                                  words: str) -> None:
@@ -303,3 +307,17 @@ def test_trend_uses_reportable_results() -> None:
     assert run.code in (0, 1), run
     assert "5 batches" in run.out
     assert "out of spec: EXO-R-004" in run.out
+
+
+@pytest.mark.parametrize("key", ["replicate_column: replicate", "result_status_column: s",
+                                 "invalidation_column: ref"])
+def test_a_child_of_a_locked_spec_cannot_regroup_its_results(write: Callable[..., Path],
+                                                             key: str) -> None:
+    """Attack F2: a child of clinical that turns on retests could replace the locked
+    sterility result by a retest; grouping keys come under the lock."""
+    child = write("child.yaml", f"name: c\nversion: '1'\nextends: clinical\n{key}\n")
+    run = run_cli("spec", "validate", child)
+    assert run.code == 2, run
+    assert f"cannot set {key.split(':')[0]}: it changes which results the locked checks" \
+        in run.out + run.err
+    assert "sterility" in run.out + run.err
