@@ -96,7 +96,8 @@ def find_header(rows: Sequence[Sequence[str]], layout: Layout, shown: str,
         if not 0 <= index < len(rows) or not any(c.strip() for c in rows[index]):
             raise InputError(f"{shown}: --header-row {layout.header_row}: the row is empty "
                              "or beyond the end of the file")
-        return Header(layout.header_row, _above(filled, layout.header_row))
+        return _checked(Header(layout.header_row, _above(filled, layout.header_row)), filled,
+                        layout, shown)
     if not filled:
         return Header(first)
     top_row, top = filled[0]
@@ -106,8 +107,33 @@ def find_header(rows: Sequence[Sequence[str]], layout: Layout, shown: str,
         if row - first >= SEARCHED:
             break
         if layout.holds_header(cells):
-            return Header(row, _above(filled, row))
+            return _checked(Header(row, _above(filled, row)), filled, layout, shown)
     return Header(top_row, _above(filled, top_row))
+
+
+# a result as a cell holds it: `120`, `<0.5`, `3.4E+11`, `0,092 µm`
+_NUMBER = re.compile(r"[<>≤≥]?=?\s*[-+\u2212]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?"
+                     r"\s*\S{0,8}")
+
+
+def _checked(header: Header, filled: Sequence[tuple[int, Sequence[str]]], layout: Layout,
+             shown: str) -> Header:
+    """The header, unless a row above it looks like a batch: a cell matching the spec's id
+    pattern, or results (two or more numbers among three or more values). Such a row
+    would be ignored, and a batch is never dropped silently: InputError naming it."""
+    for row, cells in filled:
+        if row >= header.row:
+            break
+        values = [c.strip() for c in cells if c.strip()]
+        ident = next((v for v in values if layout.looks_like_id(v)), None)
+        numbers = sum(1 for v in values if _NUMBER.fullmatch(v))
+        if ident is not None or (len(values) >= 3 and numbers >= 2):
+            what = (f"batch id {ident!r}" if ident is not None
+                    else f"results ({_first_text(cells)!r}, ...)")
+            raise InputError(f"{shown}: row {row} above the header (row {header.row}) holds "
+                             f"{what}: a batch is never ignored; move it below the header "
+                             "or remove it")
+    return header
 
 
 def _above(filled: Sequence[tuple[int, Sequence[str]]], row: int) -> tuple[tuple[int, str], ...]:

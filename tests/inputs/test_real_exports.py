@@ -164,7 +164,7 @@ def test_column_map_renames_lab_headers_and_verify_rereads_it(tmp_path: Path,
 
 def test_header_row_option_and_verify(tmp_path: Path, spec: Path) -> None:
     path = tmp_path / "b.csv"
-    path.write_text("batch_id,size,potency\nEXO-000,1,1\nbatch_id,size,potency\n"
+    path.write_text("batch_id,size,potency\nexported by LIMS\nbatch_id,size,potency\n"
                     "EXO-001,120,80\n", encoding="utf-8")
     out = tmp_path / "r.json"
     run = run_cli("check", path, "-s", spec, "--header-row", "3", "-o", out)
@@ -272,3 +272,36 @@ def test_verify_finds_an_edited_header_row_option(tmp_path: Path, spec: Path) ->
     run = run_cli("verify", out)
     assert run.code == 1
     assert "option header_row: the report says 1, its recorded command line gives 2" in run.out
+
+
+@pytest.mark.parametrize(("above", "words"), [
+    ("EXO-001,120,80\n", "row 2 above the header (row 3) holds batch id 'EXO-001'"),
+    ("B-1,120,80\n", "row 2 above the header (row 3) holds results ('B-1', ...)"),
+    (",EXO-001,\n", "holds batch id 'EXO-001'"),
+])
+@pytest.mark.parametrize("given", [False, True])
+def test_a_batch_above_the_header_is_never_ignored(tmp_path: Path, spec: Path, above: str,
+                                                   words: str, given: bool) -> None:
+    """Attack F4: a batch row above a found (or given) header was only noted, so the
+    batch was never judged and the run could pass."""
+    path = tmp_path / "b.csv"
+    path.write_text("Release QC, lot series 2026\n" + above + "batch_id,size,potency\n"
+                    "EXO-002,120,80\n", encoding="utf-8")
+    run = run_cli("check", path, "-s", spec, *(["--header-row", "3"] if given else []))
+    assert run.code == 2, run
+    assert words in run.err and run.err.count("\n") == 1
+
+
+def test_a_batch_above_an_excel_header_is_never_ignored(tmp_path: Path, spec: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["QC results"])
+    sheet.append(["EXO-001", 120, 80])
+    sheet.append(["batch_id", "size", "potency"])
+    sheet.append(["EXO-002", 120, 80])
+    path = tmp_path / "b.xlsx"
+    book.save(path)
+    run = run_cli("check", path, "-s", spec)
+    assert run.code == 2, run
+    assert "row 2 above the header (row 3) holds batch id 'EXO-001'" in run.err
