@@ -176,15 +176,31 @@ def not_batch_text(cells: Sequence[str], id_index: int | None, layout: Layout) -
     """What a row under the data says when it is not a batch (its id cell or its first
     cell), else None. A cell that matches the spec's id pattern is always a batch id."""
     ident = cells[id_index].strip() if id_index is not None and id_index < len(cells) else ""
-    if ident and not layout.looks_like_id(ident) and summary_word(ident) is not None:
-        return ident
+    if ident and not layout.looks_like_id(ident) and (word := summary_word(ident)) is not None:
+        return ident if _summary_like(word, cells, id_index) else None
     values = [c for c in cells if c.strip()]
     first = cells[0].strip() if cells else ""
-    if not ident and first and not layout.looks_like_id(first) and summary_word(first):
-        return first  # `Mean` written in column A beside an empty id column
+    if not ident and first and not layout.looks_like_id(first) and (word := summary_word(first)):
+        # `Mean` written in column A beside an empty id column
+        return first if _summary_like(word, cells, 0) else None
     if len(values) == 1 and first and prose(first) and not layout.looks_like_id(first):
         return first
     return None
+
+
+STATISTICS = ("mean", "average", "total", "sd", "%cv", "n")  # the rest are notes, sign-offs
+
+
+def _summary_like(word: str, cells: Sequence[str], at: int | None) -> bool:
+    """Whether the rest of a row that starts with a summary word holds what such a row
+    holds: numbers only after a statistic (`Mean`, `SD`, `n`), at most two values (a name,
+    a date) after a note or sign-off. A row with results in it (`Total, ..., No growth,
+    Positive`) is kept as a batch row, where the id check finds it invalid: a row with
+    results is never set aside unjudged."""
+    rest = [c.strip() for j, c in enumerate(cells) if j != at and c.strip()]
+    if word.casefold() in STATISTICS:
+        return all(_NUMBER.fullmatch(v) for v in rest)
+    return len(rest) <= 2
 
 
 def not_batch_notes(found: Sequence[NotBatch], several: bool) -> tuple[str, ...]:

@@ -84,6 +84,28 @@ def test_a_batch_like_row_under_the_data_is_judged_missing(tmp_path: Path,
     assert rep["notes"] == ["not a batch: row 4 ('Total')"]
 
 
+@pytest.mark.parametrize(("tail", "aside"), [
+    # a statistic with numbers only, a sign-off with a name and a date: set aside
+    ("Mean,120,80\nSD,1.5,2 %\nApproved by,J. Smith,2026-01-02\n", [3, 4, 5]),
+    # results that are not numbers after a statistic: a batch row, never set aside unjudged
+    ("Total,120,Positive\n", []),
+    ("Mean,120,80\nTotal,120,n.d.\n", []),
+    # a sign-off with three values is results, not a signature
+    ("Approved by,120,80,x\n", []),
+])
+def test_a_trailing_summary_word_row_with_results_is_judged(tmp_path: Path, spec: Path,
+                                                            tail: str, aside: list[int]) -> None:
+    """Attack F6: a row under the data whose id is a summary word was set aside whatever
+    it held, so a row of results went unjudged and the run passed."""
+    path = tmp_path / "b.csv"
+    path.write_text("batch_id,size,potency,x\nEXO-001,120,80,\n" + tail, encoding="utf-8")
+    code, rep, _ = check(path, "-s", spec)
+    assert [n["row"] for n in rep.get("not_batches", [])] == aside
+    assert code == (0 if aside else 1)
+    if not aside:
+        assert rep["batches"][-1]["checks"][0]["reason"] == "invalid"
+
+
 def test_a_summary_row_inside_the_data_is_invalid(tmp_path: Path, spec: Path) -> None:
     path = tmp_path / "b.csv"
     path.write_text("batch_id,size,potency\nEXO-001,120,80\nmean:,120,80\nEXO-002,120,80\n",
