@@ -100,6 +100,11 @@ def check(inputs: tuple[str, ...], spec: str, fmt: str | None, outputs: tuple[st
                                                         audit_key=audit_key)))
     outcome = check_session(options, session, read_stdin=_read_stdin,
                             show=lambda report: _show(report, fmt, quiet, verbose))
+    if release and (unjudged := outcome.report.unjudged()).any():
+        ids = [outcome.report.batch_ids[i] for i in unjudged.nonzero()[0][:3].tolist()]
+        more = f" and {int(unjudged.sum()) - 3} more" if unjudged.sum() > 3 else ""
+        say(f"exoqc: --release: no check of the spec was judged for {', '.join(ids)}{more} "
+            "(every check not tested or report-only): nothing shows it conforms", err=True)
     exit_with(outcome.exit_code)
 
 

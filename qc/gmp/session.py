@@ -102,6 +102,8 @@ def check_session(options: RunOptions, session: SessionOptions, *,
         if show is not None:
             show(report)
         code = report.exit_code(fail_on=Status.WARN if options.fail_on == "warn" else Status.FAIL)
+        if options.release and report.unjudged().any():
+            code = 1  # --release: a batch no check judged is not shown to conform
     except ExoqcError as exc:
         _record_failure(session, audit_signer, options, report, written, COULD_NOT_JUDGE,
                         str(exc), exc)

@@ -79,3 +79,23 @@ def test_csv_and_table_say_what_happened(reports: Path) -> None:
     assert "not tested" in table.out and "reported" in table.out
     assert "optional check 'size_distribution' is not tested" in table.out
     assert "passes" not in table.out
+
+
+def test_a_batch_no_check_judged_is_not_released_nor_counted_as_conforming(
+        tmp_path: Path) -> None:
+    """Attack F7: a batch whose every check was optional and absent passed `--release`
+    with exit 0, and the HTML counted it under "1 conform"."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text("name: s\nversion: '1'\nstatus: approved\nid_column: batch_id\nchecks:\n"
+                    "  - name: size\n    column: size\n    required: false\n    max: 150\n",
+                    encoding="utf-8")
+    data = tmp_path / "b.csv"
+    data.write_text("batch_id\nB1\n", encoding="utf-8")
+    html = tmp_path / "r.html"
+    released = run_cli("check", data, "-s", spec, "--release", "-o", html)
+    assert released.code == 1, released
+    assert "--release: no check of the spec was judged for B1" in released.err
+    page = html.read_text("utf-8")
+    assert "0 conform</span>" in page and "1 with no check judged" in page
+    plain = run_cli("check", data, "-s", spec, "-q")
+    assert plain.code == 0, plain  # without --release, exit codes keep their contract

@@ -174,6 +174,7 @@ def context(report: Report, signatures: Sequence[Mapping[str, str]] = ()) -> dic
         "report_sha256": report_hash,
         "verdict": _run_word(report, unjudged),
         "counts": s,
+        "unjudged_count": int(unjudged.sum()),  # PASS batches that no check judged
         "spec": {
             "name": spec.name,
             "version": spec.version,
