@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from qc.cli.guard import command_line, exit_with, guard, say
-from qc.cli.params import DATE, NON_EMPTY, REGEX
+from qc.cli.params import DATE, NON_EMPTY, REGEX, TextEncoding
 from qc.cli.terminal import color_option, terminal, write
 from qc.render import SUFFIXES
 
@@ -62,7 +62,7 @@ from qc.render import SUFFIXES
 @click.option("--columns", "columns", metavar="MAP",
               help="A YAML file mapping the lab's headers to the spec's columns "
                    "(\"Batch No\": batch_id). Hashed into the report.")
-@click.option("--encoding", metavar="NAME", default=None,
+@click.option("--encoding", metavar="NAME", default=None, type=TextEncoding(),
               help="The text encoding of CSV batch files (e.g. cp1252, gb18030) [default: "
                    "detected]. Recorded in the report.")
 @click.option("--release", is_flag=True,

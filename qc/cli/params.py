@@ -50,6 +50,22 @@ class Regex(click.ParamType[str, Any]):
         return str(value)
 
 
+class TextEncoding(click.ParamType[str, Any]):
+    """--encoding NAME: a text encoding Python knows (cp1252, gb18030, utf-16); codecs that
+    are not text encodings (rot13, base64, zlib) are refused. The value stays as given."""
+
+    name = "NAME"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        from qc.inputs.read import text_encoding
+
+        problem = text_encoding(str(value))
+        if problem:
+            self.fail(problem, param, ctx)
+        return str(value)
+
+
 class SizeWindow(click.ParamType[tuple[Decimal, Decimal], Any]):
     """--window LOW-HIGH in nm: `30-150`, `30\u2013150` (en dash), `30 - 150 nm` -> (30, 150)."""
 

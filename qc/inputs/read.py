@@ -503,19 +503,49 @@ def _decode(raw: bytes, shown: str, forced: str | None = None) -> tuple[str, str
     raise InputError(f"{shown}: neither UTF-8 nor plausible Windows-1252 text{seen}; {hint}")
 
 
+def text_encoding(name: str) -> str:
+    """Why `name` is not a text encoding Python can decode a file with ("" when it is)."""
+    import codecs
+
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return f"{name!r}: no such encoding"
+    if not getattr(info, "_is_text_encoding", True):  # rot13, base64, zlib, hex
+        return f"{name!r} is not a text encoding (it transforms bytes or text)"
+    return ""
+
+
 def _decode_as(raw: bytes, shown: str, forced: str) -> str:
     """The text in the encoding the user named; InputError when the bytes are not in it or
     read as nonsense in it (a Western 8-bit codec turning UTF-8 or CJK into mojibake)."""
     import codecs
 
-    try:
-        name = codecs.lookup(forced).name
-    except LookupError:
-        raise InputError(f"{shown}: --encoding {forced!r}: no such encoding") from None
+    problem = text_encoding(forced)
+    if problem:
+        raise InputError(f"{shown}: --encoding {problem}")
+    name = codecs.lookup(forced).name
+    hint = ""
+    if name.replace("-", "_").startswith(("utf_16", "utf_32")) and b"\x00" not in raw:
+        try:
+            raw.decode("utf-8")
+            hint = "; it reads as UTF-8: leave out --encoding"
+        except UnicodeDecodeError:
+            pass
+        # UTF-16 and UTF-32 write a comma or a line end with NUL bytes: a file with none
+        # is not in them, whatever it decodes to.
+        raise InputError(f"{shown}: not {forced} text: it holds no NUL byte, which every "
+                         f"{forced} comma and line end has{hint}")
     try:
         text = raw.decode(name)
     except UnicodeDecodeError as exc:
-        raise InputError(f"{shown}: not {forced} text: invalid byte at {exc.start}") from None
+        try:
+            raw.decode("utf-8")
+            hint = "; it reads as UTF-8: leave out --encoding"
+        except UnicodeDecodeError:
+            pass
+        raise InputError(f"{shown}: not {forced} text: invalid byte at {exc.start}"
+                         f"{hint}") from None
     if "\x00" in text:
         raise InputError(f"{shown}: not {forced} text (it decodes to NUL characters)")
     if text.startswith("\ufeff"):

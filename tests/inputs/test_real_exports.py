@@ -327,3 +327,30 @@ def test_a_batch_above_an_excel_header_is_never_ignored(tmp_path: Path, spec: Pa
     run = run_cli("check", path, "-s", spec)
     assert run.code == 2, run
     assert "row 2 above the header (row 3) holds batch id 'EXO-001'" in run.err
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    ("rot13", "'rot13' is not a text encoding"),
+    ("base64", "'base64' is not a text encoding"),
+    ("zlib", "'zlib' is not a text encoding"),
+    ("no-such-codec", "'no-such-codec': no such encoding"),
+])
+def test_encoding_option_refuses_what_is_not_a_text_encoding(tmp_path: Path, spec: Path,
+                                                             name: str, words: str) -> None:
+    """Attack F8: `--encoding rot13` was an internal error (LookupError)."""
+    path = tmp_path / "b.csv"
+    path.write_text("batch_id,size,potency\nEXO-001,120,80\n", encoding="utf-8")
+    run = run_cli("check", path, "-s", spec, "--encoding", name)
+    assert run.code == 2, run
+    assert words in run.err and "internal error" not in run.err
+
+
+@pytest.mark.parametrize("name", ["utf-16", "UTF_16LE", "utf-32"])
+@pytest.mark.parametrize("body", ["EXO-001,120,80\n", "EXO-001,120,80,x\n"])  # odd, even
+def test_a_wide_encoding_named_for_a_utf8_file_says_so(tmp_path: Path, spec: Path,
+                                                       name: str, body: str) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text("batch_id,size,potency\n" + body, encoding="utf-8")
+    run = run_cli("check", path, "-s", spec, "--encoding", name)
+    assert run.code == 2, run
+    assert "it reads as UTF-8: leave out --encoding" in run.err
