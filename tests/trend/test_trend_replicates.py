@@ -27,7 +27,7 @@ checks:
 def test_trend_takes_the_reportable_mean_of_each_batch(tmp_path: Path) -> None:
     rows, means = ["batch_id,replicate,potency_pct"], []
     for b in range(10):
-        values = [90 + b, 100 + 2 * b, 95 - b]
+        values = [95 + b, 100 + b // 2, 98 - b // 3]
         means.append(sum(values) / 3)
         rows += [f"B{b},{k + 1},{v}" for k, v in enumerate(values)]
     rows += ["BX,1,60", "BX,2,120", "BX,3,90"]  # CV 33 %: invalid, never a point
