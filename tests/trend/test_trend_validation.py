@@ -100,7 +100,7 @@ def test_nist_example_through_the_cli(write) -> None:
 decimals = st.integers(min_value=-10**6, max_value=10**6).map(lambda k: k / 1000)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.lists(decimals, min_size=stats.MIN_POINTS, max_size=80).filter(
     lambda v: len(set(v)) > 1))
 def test_mean_and_sigmas_equal_an_independent_recomputation(values: list[float]) -> None:
