@@ -118,6 +118,41 @@ def test_mean_and_sigmas_equal_an_independent_recomputation(values: list[float])
     assert float(sigma) == pytest.approx(got.sigma_within, rel=1e-12)
 
 
+@settings(max_examples=200)
+@given(st.lists(st.integers(min_value=-40, max_value=40), min_size=stats.MIN_POINTS,
+                max_size=40).filter(lambda v: len(set(v)) > 1),
+       st.sampled_from([1, 10, 100]))
+def test_zones_agree_with_exact_rational_arithmetic(ints: list[int], scale: int) -> None:
+    # decimals (small integers over 1, 10 or 100): the zones agree with exact arithmetic;
+    # a point exactly on a line is rare here (1.128 = 141/125), hence ON_THE_LIMIT below
+    values = [k / scale for k in ints]
+    got = stats.chart(np.array(values))
+    assert got is not None
+    x = [Fraction(k, scale) for k in ints]
+    mean = sum(x, Fraction(0)) / len(x)
+    sigma = sum((abs(b - a) for a, b in itertools.pairwise(x)), Fraction(0)) / (len(x) - 1) \
+        / Fraction("1.128")
+    beyond3 = [i for i, v in enumerate(x) if abs(v - mean) > 3 * sigma]
+    assert [p for s in got.signals if s.rule == 1 for p in s.points] == beyond3
+    hi2 = [abs(v - mean) > 2 * sigma and v > mean for v in x]
+    lo2 = [abs(v - mean) > 2 * sigma and v < mean for v in x]
+    rule5 = {p for s in got.signals if s.rule == 5 for p in s.points}
+    for side in (hi2, lo2):
+        for end in range(2, len(x)):
+            if sum(side[end - 2:end + 1]) >= 2:
+                assert {i for i in range(end - 2, end + 1) if side[i]} <= rule5
+
+
+@settings(max_examples=100)
+@given(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False),
+       st.integers(min_value=stats.MIN_POINTS, max_value=60))
+def test_any_constant_series_has_no_variation(value: float, n: int) -> None:
+    got = stats.chart(np.full(n, value), value - 1, value + 1)
+    assert got is not None
+    assert (got.mean, got.sigma_within, got.sigma_overall) == (value, 0.0, 0.0)
+    assert got.cpk.value is None and got.ppk.value is None and got.signals == ()
+
+
 # --- exact comparison at a zone line ----------------------------------------------------
 
 # Constructed so that the 6th point is exactly on the upper control limit:
