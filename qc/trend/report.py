@@ -18,7 +18,7 @@ from qc.render.text import visible
 from qc.trend.analyse import Attribute, Trend
 from qc.trend.stats import RULES, Capability
 
-TREND_VERSION = 1
+TREND_VERSION = 2  # 2: Ppk named Ppk/PPU/PPL, capability status and caveat, exclusive limits
 FORMATS = ("table", "json")
 SUFFIXES = {".json": "json", ".html": "html"}
 
@@ -36,17 +36,46 @@ def _cap(cap: Capability) -> str:
     return "\u2013" if cap.value is None else f"{cap.value:.2f}"
 
 
-def _labels(cap: Capability) -> tuple[str, str]:
+def _cap_long(cap: Capability) -> str:
+    """An index for the HTML page: its value, or why it was not computed."""
+    return f"{cap.value:.2f}" if cap.value is not None else f"not computed ({cap.why})"
+
+
+def _labels(a: Attribute) -> tuple[str, str]:
     """How the two indices are named: Cpk/Ppk, or CPU/PPU (CPL/PPL) for a one-sided spec."""
-    if cap.kind == "Cpk":
-        return "Cpk", "Ppk"
-    return cap.kind, "P" + cap.kind[1:]
+    if a.chart is not None:
+        return a.chart.cpk.kind, a.chart.ppk.kind
+    one_sided = (a.rule.lower is None) != (a.rule.upper is None)
+    side = "PU" if a.rule.upper is not None else "PL"
+    return ("C" + side, "P" + side) if one_sided else ("Cpk", "Ppk")
 
 
 def status(a: Attribute) -> str:
     if a.chart is None:
         return "not_enough_data"
-    return "no_variation" if a.chart.sigma_within == 0 else "computed"
+    return "no_variation" if a.chart.no_variation else "computed"
+
+
+def in_control(a: Attribute) -> bool | None:
+    """False when a Nelson rule signals; None when the rules did not apply."""
+    if a.chart is None or a.chart.no_variation:
+        return None
+    return not a.signals
+
+
+def caveat(a: Attribute) -> str | None:
+    """What a reader of a capability index must know when the process is not in control."""
+    if in_control(a) is not False:
+        return None
+    n = len(a.signals)
+    return (f"not in statistical control ({n} trend {'signal' if n == 1 else 'signals'}): "
+            "the capability indices describe past results, not a stable process, and do "
+            "not predict future batches")
+
+
+def _capability(cap: Capability) -> dict[str, Any]:
+    return {"kind": cap.kind, "value": cap.value, "status": cap.status,
+            "why": cap.why or None}
 
 
 def _ids(trend: Trend, positions: Sequence[int]) -> list[str]:
@@ -72,7 +101,8 @@ def to_dict(trend: Trend) -> dict[str, Any]:
             "unit": a.rule.unit,
             "criterion": criterion(a.check),
             "spec_limits": {k: _float(getattr(a.rule, k))
-                            for k in ("min", "max", "warn_min", "warn_max")},
+                            for k in ("min", "max", "min_exclusive", "max_exclusive",
+                                      "warn_min", "warn_max")},
             "status": status(a),
             "note": a.note or None,
             "n": a.n,
@@ -85,8 +115,10 @@ def to_dict(trend: Trend) -> dict[str, Any]:
             "sigma_overall": c.sigma_overall if c else None,
             "lcl": c.lcl if c else None,
             "ucl": c.ucl if c else None,
-            "cpk": {"kind": c.cpk.kind, "value": c.cpk.value} if c else None,
-            "ppk": {"kind": c.ppk.kind, "value": c.ppk.value} if c else None,
+            "cpk": _capability(c.cpk) if c else None,
+            "ppk": _capability(c.ppk) if c else None,
+            "in_control": in_control(a),
+            "caveat": caveat(a),
             "signals": [{"rule": s.rule, "description": RULES[s.rule],
                          "batches": _ids(trend, s.points)} for s in a.signals],
             "out_of_spec": _ids(trend, a.out_of_spec.tolist()),
@@ -152,7 +184,8 @@ def render_table(trend: Trend, *, color: bool, width: int) -> Iterator[str]:
         title = f"{a.check.name}{unit}: {criterion(a.check)}"
         table = Table(title=Text(visible(title), style="bold"), title_justify="left",
                       box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-        cpk, ppk = _labels(c.cpk) if (c := a.chart) else ("Cpk", "Ppk")
+        cpk, ppk = _labels(a)
+        c = a.chart
         for name in ("n", "excl.", "mean", "\u03c3 within", "\u03c3 overall", "LCL", "UCL",
                      cpk, ppk, "signals", "OOS"):
             table.add_column(name, justify="right", no_wrap=True)
@@ -166,6 +199,11 @@ def render_table(trend: Trend, *, color: bool, width: int) -> Iterator[str]:
         console.print(table)
         if a.note:
             console.print(Text(f"  {a.note}", style="yellow"))
+        if c is not None and (unknown := [x for x in (c.cpk, c.ppk) if x.value is None]):
+            console.print(Text(f"  {' and '.join(x.kind for x in unknown)}: not computed "
+                               f"({unknown[0].why})", style="yellow"))
+        if warning := caveat(a):
+            console.print(Text(f"  caveat on {cpk} and {ppk}: {warning}", style="yellow"))
         for s in a.signals:
             console.print(Text(f"  signal, rule {s.rule} ({RULES[s.rule]}): "
                                f"{_batches(trend, s.points)}", style="yellow"))
@@ -225,9 +263,11 @@ def render_html(trend: Trend) -> Iterator[str]:
                 ("\u03c3 overall (sample)", _num(c.sigma_overall, 6)),
                 ("Lower control limit", _num(c.lcl, 6)),
                 ("Upper control limit", _num(c.ucl, 6)),
-                (_labels(c.cpk)[0] + " (within \u03c3)", _cap(c.cpk)),
-                (_labels(c.cpk)[1] + " (overall \u03c3)", _cap(c.ppk)),
+                (c.cpk.kind + " (within \u03c3)", _cap_long(c.cpk)),
+                (c.ppk.kind + " (overall \u03c3)", _cap_long(c.ppk)),
             ],
+            "caveat": caveat(a),
+            "indices": "{} and {}".format(*_labels(a)),
             "svg": safe(svg),
             "signals": [{"rule": s.rule, "text": RULES[s.rule],
                          "batches": ", ".join(_ids(trend, s.points))} for s in a.signals],

@@ -93,13 +93,20 @@ def test_json_numbers_match_the_statistics(write) -> None:
     assert size["mean"] == pytest.approx(expected.mean)
     assert size["sigma_within"] == pytest.approx(expected.sigma_within)
     assert size["ucl"] == pytest.approx(expected.ucl)
-    assert size["cpk"] == {"kind": "Cpk", "value": pytest.approx(expected.cpk.value)}
-    assert size["spec_limits"] == {"min": 50.0, "max": 200.0, "warn_min": None,
-                                   "warn_max": 180.0}
+    assert size["cpk"] == {"kind": "Cpk", "value": pytest.approx(expected.cpk.value),
+                           "status": "computed", "why": None}
+    assert size["ppk"] == {"kind": "Ppk", "value": pytest.approx(expected.ppk.value),
+                           "status": "computed", "why": None}
+    assert size["spec_limits"] == {"min": 50.0, "max": 200.0, "min_exclusive": None,
+                                   "max_exclusive": None, "warn_min": None, "warn_max": 180.0}
     assert size["criterion"] == "50\u2013200 nm"
     endotoxin = got["attributes"][1]
     assert endotoxin["status"] == "no_variation"
-    assert endotoxin["cpk"] == {"kind": "CPU", "value": None}
+    assert endotoxin["cpk"] == {"kind": "CPU", "value": None, "status": "not_computed",
+                                "why": "no variation"}
+    assert endotoxin["ppk"] == {"kind": "PPU", "value": None, "status": "not_computed",
+                                "why": "no variation"}
+    assert endotoxin["in_control"] is None and endotoxin["caveat"] is None
     assert [a["check"] for a in got["attributes"]] == ["size", "endotoxin"]  # numeric only
 
 

@@ -109,7 +109,7 @@ def _limits(ax: Any, limits: Limits) -> list[Label]:
     for value, name in ((limits.min, "min"), (limits.max, "max")):
         if value is not None:
             ax.axhline(value, color=LIMIT, linewidth=1.2, linestyle="--")
-            labels.append((value, f"{name} {value:g}", LIMIT))
+            labels.append((value, f"{name} {plain_number(value, 6)}", LIMIT))
     for value in (limits.warn_min, limits.warn_max):
         if value is not None:
             ax.axhline(value, color=WARN, linewidth=0.8, linestyle=":")
@@ -138,7 +138,7 @@ def _zoom(ax: Any, seen: list[float], limits: Limits) -> list[str]:
         if low - span <= value <= high + span:
             low, high = min(low, value - 0.05 * span), max(high, value + 0.05 * span)
         elif name != "alert":
-            off.append(f"{name} {value:g}")
+            off.append(f"{name} {plain_number(value, 6)}")
     ax.set_ylim(low, high)
     return off
 
@@ -179,12 +179,36 @@ def _x_axis(ax: Any, n: int, labels: Sequence[str] | None) -> None:
         ax.set_xlabel("batch no.", fontsize=8)
 
 
+def plain_number(value: float, digits: int = 4) -> str:
+    """A tick label as plain text: `120`, `0.05`, `2.5e10`, `1e-5` (no TeX, no `e+`)."""
+    text = f"{value:.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text
+
+
 def _y_axis(ax: Any) -> None:
-    """Tick labels that carry their own exponent (2e+10), never a detached offset text."""
+    """Tick labels that carry their own exponent (2e10), never a detached offset text, and
+    are plain text on a log axis too (matplotlib's default there is TeX: `10^{13}`)."""
     if ax.get_yscale() == "linear":
         from matplotlib.ticker import FuncFormatter
 
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.4g}"))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: plain_number(v)))
+    else:
+        ax.yaxis.set_major_formatter(_plain_log_formatter(label_only_base=True))
+        ax.yaxis.set_minor_formatter(_plain_log_formatter(label_only_base=False))
+
+
+def _plain_log_formatter(*, label_only_base: bool) -> Any:
+    """matplotlib's LogFormatter (it chooses which ticks get a label) writing plain text."""
+    from matplotlib.ticker import LogFormatter
+
+    class PlainLog(LogFormatter):
+        def _num_to_string(self, x: float, vmin: float, vmax: float) -> str:
+            return plain_number(x, 3)
+
+    return PlainLog(base=10.0, labelOnlyBase=label_only_base)
 
 
 def _legend(ax: Any) -> None:
@@ -246,11 +270,11 @@ def _control_chart(title: str, unit: str | None, values: Floats, centre: float |
         _censored(ax, x, excluded, CONTROL, "censored (excluded)")
     if centre is not None:
         ax.axhline(centre, color=CONTROL, linewidth=1.0)
-        names.append((centre, f"mean {centre:.4g}", CONTROL))
+        names.append((centre, f"mean {plain_number(centre)}", CONTROL))
     for value, name in ((ucl, "UCL"), (lcl, "LCL")):
         if value is not None:
             ax.axhline(value, color=CONTROL, linewidth=0.9, linestyle=(0, (6, 3)))
-            names.append((value, f"{name} {value:.4g}", CONTROL))
+            names.append((value, f"{name} {plain_number(value)}", CONTROL))
     seen = [*values[finite].tolist(), *[v for v in (centre, ucl, lcl) if v is not None]]
     if excluded is not None:
         bounds = np.where(np.isinf(excluded.lo), excluded.hi, excluded.lo)[excluded.valid]
