@@ -25,14 +25,16 @@ def read_columns(spec: Spec) -> dict[str, str]:
     for derived in spec.derived:
         for column in derived.inputs:
             read.setdefault(header_key(column), f"derived attribute {derived.name!r}")
-    for role, column in (("the id column", spec.id_column),
-                         ("manufacture_column", spec.manufacture_column),
-                         ("expiry_column", spec.expiry_column),
-                         ("replicate_column", spec.replicate_column),
-                         ("result_status_column", spec.result_status_column),
-                         ("invalidation_column", spec.invalidation_column)):
-        if column:
-            read.setdefault(header_key(column), role)
+    roles: tuple[tuple[str, str | None], ...] = (
+        ("the id column", spec.id_column),
+        ("manufacture_column", spec.manufacture_column),
+        ("expiry_column", spec.expiry_column),
+        ("replicate_column", spec.replicate_column),
+        ("result_status_column", spec.result_status_column),
+        ("invalidation_column", spec.invalidation_column))
+    for role, wanted in roles:
+        if wanted:
+            read.setdefault(header_key(wanted), role)
     return read
 
 

@@ -151,9 +151,9 @@ def merge_all(resolved: Resolved) -> tuple[dict[str, Any], Locator, tuple[Lineag
                     checks[at] = (item, source, i)
                 continue
             if key in GROUPING and data.get(key) != value and locks:
-                names = ", ".join(sorted(locks))
+                locked = ", ".join(sorted(locks))
                 raise source.where.error((key,), f"cannot set {key}: it changes which "
-                                         f"results the locked checks ({names}) judge, and "
+                                         f"results the locked checks ({locked}) judge, and "
                                          "only the file that locked them may set it")
             if key == "columns" and isinstance(value, dict):
                 _keep_locked_columns(value, checks, locks, source)
