@@ -166,12 +166,15 @@ def _member(i: int, labels: list[str], statuses: list[str], refs: list[str], spe
 
 
 def _documented(reference: str) -> bool:
-    """Whether an invalidation reference names something (`OOS-2026-014`, `deviation 12`):
-    not blank, not a missing or not-a-result word (`-`, `N/A`, `none`, `?`, `TBD`), and
-    holding a letter or digit. An original result is set aside only for a documented cause."""
+    """Whether an invalidation reference names a record (`DEV-2026-014`, `OOS 12`, `48213`):
+    it holds a digit other than 0 and at least three letters or digits, and is not a
+    missing or not-a-result word. Placeholders (`-`, `N/A`, `TBD`, `pending QA`, `x`,
+    `DEV-XXXX`) name none: an original result is set aside only for a documented cause,
+    and a deny-list of placeholders could never be complete."""
     folded = fold(unicodedata.normalize("NFKC", reference))
-    return (bool(re.search(r"[^\W_]", folded)) and folded not in NON_RESULTS
-            and folded not in MISSING_TOKENS)
+    alnum = re.findall(r"[^\W_]", folded)
+    return (len(alnum) >= 3 and re.search(r"[1-9]", folded) is not None
+            and folded not in NON_RESULTS and folded not in MISSING_TOKENS)
 
 
 def _lineage_problems(batch: list[Member], spec: Spec, table: Table) -> list[str]:

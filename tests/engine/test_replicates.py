@@ -248,7 +248,9 @@ def test_retest_rules(write: Callable[..., Path], csv: str, status: str, reason:
     # attack F2: a placeholder is no documented cause (the words a LIMS leaves for "none")
     *[(rows("A", "invalidated", OOS, ref) + rows("A", "retest", OK),
        "an invalidated result needs its invalidation reference")
-      for ref in ("-", "N/A", "none", "?", "TBD", "—", " - ", "#N/A", "...", "n/a")],
+      for ref in ("-", "N/A", "none", "?", "TBD", "\u2014", " - ", "#N/A", "...", "n/a",
+                  "n.a.", "TBC", "unknown", "pending QA", "to follow", "x", "0", "DEV-XXXX",
+                  "see notes", "000", "\uff10")],
 ])
 def test_lineage_problems_make_the_batch_invalid(write: Callable[..., Path], csv: str,
                                                  words: str) -> None:
