@@ -31,6 +31,10 @@ MEANINGS = ("performed", "reviewed", "approved")
 @click.option("--require-signature", is_flag=True,
               help="Exit 1 unless REPORT.json.sig holds a good signature by a --public-key "
                    "and no bad one.")
+@click.option("--require-meaning", "require_meanings", type=click.Choice(MEANINGS),
+              multiple=True, metavar="MEANING",
+              help="Exit 1 unless a good signature by a --public-key has this meaning "
+                   "(performed, reviewed or approved). Repeatable.")
 @click.option("--audit-log", metavar="PATH",
               help="Append a record of this verification to PATH (see exoqc audit verify).")
 @click.option("--audit-key", metavar="KEY",
@@ -39,7 +43,8 @@ MEANINGS = ("performed", "reviewed", "approved")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
 @guard
 def verify(report: str, inputs_dir: str | None, spec_file: str | None,
-           public_keys: tuple[str, ...], require_signature: bool, audit_log: str | None,
+           public_keys: tuple[str, ...], require_signature: bool,
+           require_meanings: tuple[str, ...], audit_log: str | None,
            audit_key: str | None, debug: bool) -> None:
     """Re-hash the files a JSON report names, re-run exactly those, and compare every
     re-derivable field and result; check and show its signatures; list what only a
@@ -50,8 +55,10 @@ def verify(report: str, inputs_dir: str | None, spec_file: str | None,
     Exit codes:
       0  verified: same files, same fields, same verdicts, and no signature that does
          not hold (each signature by a --public-key good)
-      1  something differs, a signature does not hold, a --public-key made no signature,
-         or --require-signature and no good signature; each difference is listed
+      1  something differs, a signature does not hold, a --public-key made no signature
+         ("no signature by key ..."), --require-signature and no good signature, or
+         --require-meaning M and no good signature means M; a PDF's certificate pages
+         disagree with its embedded report or its signatures; each difference is listed
       2  the report, a file it names, or a key cannot be found or read
     """
     from qc.gmp.verify import verify_report
@@ -60,7 +67,8 @@ def verify(report: str, inputs_dir: str | None, spec_file: str | None,
     try:
         result = verify_report(report, inputs_dir=inputs_dir, public_key=public_keys,
                                spec_file=spec_file, require_signature=require_signature,
-                               parse_command=_parse_check_command)
+                               parse_command=_parse_check_command,
+                               require_meanings=require_meanings)
     except BaseException as exc:
         if audit_log is not None:
             _record_error(audit_log, "verify", report, key, exc)
@@ -78,6 +86,7 @@ def verify(report: str, inputs_dir: str | None, spec_file: str | None,
                    "verified": result.ok,
                    "differences": len(result.differences) + len(result.rederived),
                    "public_keys": [fp(load_public_key(k)) for k in public_keys],
+                   "require_meanings": list(require_meanings),
                    "signatures": [checked_record(c) for c in result.signatures]})
     exit_with(code)
 
@@ -154,7 +163,7 @@ def _parse_check_command(command: Sequence[str]) -> Mapping[str, Any]:
 
 
 @click.command()
-@click.argument("report", metavar="REPORT.json")
+@click.argument("report", metavar="REPORT")
 @click.option("--key", required=True, metavar="KEY",
               help="Your Ed25519 private key (exoqc keygen); asks for its passphrase at a "
                    "terminal when it is encrypted.")
@@ -178,21 +187,32 @@ def _parse_check_command(command: Sequence[str]) -> Mapping[str, Any]:
 def sign(report: str, key: str, signer: str, meaning: str, reason: str | None,
          passphrase_env: str | None, inputs_dir: str | None, audit_log: str | None,
          audit_key: str | None, debug: bool) -> None:
-    """Add your signature with its meaning to REPORT.json.sig: your printed name, the UTC
+    """Add your signature with its meaning to REPORT.sig: your printed name, the UTC
     time, the meaning and reason, and your key's fingerprint, bound to the report's bytes
     and to every signature before yours.
 
     The report is verified first (its files re-hashed and re-run, as exoqc verify does)
     and the signatures already there must hold: exoqc never signs what would not verify.
+    A report stating that a batch does not conform, or NOT FOR RELEASE, cannot be signed
+    as approved. A PDF report (REPORT.pdf) is signed through the JSON report embedded in
+    it, and written again with your signature in its certificates' signature block.
 
     \b
     Exit codes:
       0  signed
       1  not signed: the report does not verify, or a signature already there does not hold
-      2  a missing or unknown --meaning, a file or key that cannot be read, a wrong
-         passphrase, or the signature file cannot be written
+      2  a missing or unknown --meaning, --meaning approved on a report that states a
+         batch does not conform or is NOT FOR RELEASE, a file or key that cannot be
+         read, a wrong passphrase, or the signature file cannot be written
     """
-    from qc.gmp.signing import env_passphrase, load_private_key, sig_path, sign_file
+    from qc.gmp.signing import (
+        approval_problem,
+        env_passphrase,
+        load_private_key,
+        pdf_renderer,
+        sig_path,
+        sign_file,
+    )
 
     passphrase = env_passphrase(passphrase_env) if passphrase_env is not None else None
     _refuse_signature_target(report, key, audit_log, audit_key)
@@ -221,14 +241,27 @@ def sign(report: str, key: str, signer: str, meaning: str, reason: str | None,
                 record(audit_log, SIGN, command_line(), report, exit_code=1,
                        outcome=JUDGED, key=log_key, details={"signed": False})
             exit_with(1)
+        evaluated = result.evaluated
+        if meaning == "approved":
+            why = approval_problem(evaluated) if evaluated is not None else \
+                "it could not be re-evaluated"
+            if why:
+                from qc.errors import UsageError
+
+                raise UsageError(f"'--meaning approved': {report} cannot be approved: {why} "
+                                 "(sign it as performed or reviewed)")
+        renderer = pdf_renderer(evaluated) if result.pdf and evaluated is not None else None
         target, made = sign_file(Path(report), private, signer=signer, meaning=meaning,
-                                 reason=reason)
+                                 reason=reason, render_pdf=renderer)
     except BaseException as exc:
         if audit_log is not None and not isinstance(exc, click.exceptions.Exit):
             _record_error(audit_log, "sign", report, log_key, exc)
         raise
     say(f"signed: {report}: {made.describe()}")
     say(f"wrote {target} ({made.index} signature{'' if made.index == 1 else 's'})")
+    if result.pdf:
+        say(f"wrote {report} again: its certificates' signature block shows "
+            f"{'the signature' if made.index == 1 else f'the {made.index} signatures'}")
     not_for_release = _not_for_release(report)
     if not_for_release:
         say(f"exoqc: note: {report} is NOT FOR RELEASE ({excerpt(not_for_release)}); a "

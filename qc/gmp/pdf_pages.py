@@ -1,0 +1,136 @@
+"""What a PDF report's visible certificates say, compared with the report `exoqc verify`
+re-derived from its embedded JSON report and with its signature file (finding F5: pages of
+another run swapped in verified).
+
+The text of each page is extracted (pypdf) and compared, per certificate, with what the
+certificate of the re-derived report shows (qc/render/html/report.py `context`): its
+certificate number, its batch id, its conformance, and each test's result values and
+conformance; and its signature block with the signatures of REPORT.pdf.sig (printed name,
+UTC time, meaning, key fingerprint; no electronic signature shown that the file does not
+hold). Text is compared with all white space removed (a value may wrap inside its table
+cell) after NFKC normalisation (ligatures, the micro sign).
+
+This is a check of consistency, not a cryptographic protection: the text a viewer shows is
+drawn from glyphs whose mapping to text a forger controls. Only a good signature of the PDF
+(its last signature's `pdf_sha256`, qc/gmp/signing.py) protects the pages' bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from qc.inputs.files import excerpt
+
+if TYPE_CHECKING:
+    from qc.gmp.signing import Signature
+    from qc.model import Report
+
+NUMBER = re.compile(r"EXQ-[0-9A-F]{8}-[0-9A-F]{8}")
+E_SIGNATURE = "electronicsignature,key"  # squeezed: how the block shows an e-signature
+MAX_PAGES_LISTED = 20
+
+
+def squeeze(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    """The text of each page of the PDF, in order."""
+    from pypdf import PdfReader
+
+    logging.getLogger("pypdf").addHandler(logging.NullHandler())
+    reader = PdfReader(io.BytesIO(pdf), strict=False)
+    return [page.extract_text() or "" for page in reader.pages]
+
+
+def page_problems(pages: Sequence[str], report: Report,
+                  signatures: Sequence[Signature]) -> list[str]:
+    """Every way the certificates on `pages` disagree with `report` and `signatures`,
+    naming the page; [] when they agree."""
+    from qc.render.html.report import context
+
+    shown = context(report, [s.row() for s in signatures])
+    expected: dict[str, Mapping[str, Any]] = {c["number"]: c for c in shown["certificates"]}
+    on_pages: dict[str, list[int]] = {}
+    problems: list[str] = []
+    for n, text in enumerate(pages, start=1):
+        found = NUMBER.findall(text)
+        if not found:
+            if E_SIGNATURE in squeeze(text):
+                problems.append(f"page {n}: shows an electronic signature outside a "
+                                "certificate")
+            continue
+        first = found[0]
+        if any(other != first for other in found):
+            problems.append(f"page {n}: shows more than one certificate number "
+                            f"({', '.join(sorted(set(found)))})")
+        on_pages.setdefault(first, []).append(n)
+    for number, numbers in on_pages.items():
+        where = _pages(numbers)
+        certificate = expected.get(number)
+        if certificate is None:
+            problems.append(f"{where}: certificate {number} is not a certificate of this "
+                            "report (pages of another report?)")
+            continue
+        text = squeeze("\n".join(pages[i - 1] for i in numbers))
+        problems += [f"{where} (certificate {number}): {p}"
+                     for p in _certificate_problems(text, certificate, signatures)]
+    problems += [f"certificate {number} of batch {excerpt(repr(c['batch_id']))} is on no "
+                 "page" for number, c in expected.items() if number not in on_pages]
+    return problems
+
+
+def _pages(numbers: Sequence[int]) -> str:
+    if len(numbers) == 1:
+        return f"page {numbers[0]}"
+    listed = ", ".join(map(str, numbers[:MAX_PAGES_LISTED]))
+    return f"pages {listed}"
+
+
+def _certificate_problems(text: str, certificate: Mapping[str, Any],
+                          signatures: Sequence[Signature]) -> Iterator[str]:
+    batch = certificate["batch_id"] or "(no id)"
+    if squeeze(f"Batch {batch}") not in text:
+        yield f"batch {excerpt(repr(batch))} is not shown"
+    if squeeze(f"Certificate of analysis {certificate['text']}") not in text:
+        yield f"the conformance {certificate['text']!r} is not shown"
+    # each test's row: from its name to the next test's name (rows are in order)
+    checks = certificate["checks"]
+    starts: list[int] = []
+    at = text.find(squeeze("Acceptance criterion"))
+    for check in checks:
+        found = text.find(squeeze(check["name"]), max(at, 0))
+        starts.append(found)
+        if found >= 0:
+            at = found + len(squeeze(check["name"]))
+    for k, check in enumerate(checks):
+        name = excerpt(repr(check["name"]))
+        if starts[k] < 0:
+            yield f"test {name} is not shown"
+            continue
+        ends = [s for s in starts[k + 1:] if s >= 0]
+        row = text[starts[k]:ends[0] if ends else len(text)]
+        for value in check["results"]:
+            unit = f" {check['unit']}" if check["unit"] else ""
+            if squeeze(f"{value}{unit}") not in row:
+                yield f"test {name}: the result {excerpt(repr(value))} is not shown"
+        if squeeze(check["text"]) not in row:
+            yield f"test {name}: the conformance {check['text']!r} is not shown"
+    shown = text.count(E_SIGNATURE)
+    if shown != len(signatures):
+        held = (f"the signature file holds {len(signatures)}" if signatures
+                else "the report has no signature file")
+        yield (f"the signature block shows {shown} electronic signature"
+               f"{'' if shown == 1 else 's'}, {held}")
+    for signature in signatures:
+        stated = signature.row()
+        missing = [field for field in ("signer", "time", "meaning", "fingerprint")
+                   if squeeze(stated[field]) not in text]
+        if missing:
+            yield (f"the signature block does not show signature {signature.index}'s "
+                   f"{', '.join(missing)} as its signature file states them")
