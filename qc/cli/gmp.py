@@ -210,11 +210,18 @@ def sign(report: str, key: str, signer: str, meaning: str, reason: str | None,
         env_passphrase,
         load_private_key,
         pdf_renderer,
+        reason_problem,
         sig_path,
         sign_file,
+        signer_problem,
     )
 
     passphrase = env_passphrase(passphrase_env) if passphrase_env is not None else None
+    for problem in (signer_problem(signer), reason_problem(reason)):
+        if problem:  # before any work
+            from qc.errors import UsageError
+
+            raise UsageError(problem)
     _refuse_signature_target(report, key, audit_log, audit_key)
     # The log's key first (--audit-key): then a signing key that cannot be loaded is
     # recorded too. Without --audit-key the signing key keeps the log.
