@@ -99,8 +99,10 @@ def _show_verification(report: str, result: Any) -> None:
         signed = (", signature good" if good == 1 == len(result.signatures) else
                   f", {good} of {len(result.signatures)} signatures good" if good else "")
         if result.pdf:
-            signed += " (of the PDF's bytes: its pages and its embedded report)" \
-                if good else " (the JSON report embedded in the PDF)"
+            signed += (" (the last one signs the PDF's bytes: its pages and its embedded "
+                       "report)" if _pages_signed(result) else
+                       " (the JSON report embedded in the PDF; its certificate pages agree "
+                       "with it)")
         say(f"verified: {report}: {result.batches} batches, inputs and spec unchanged, "
                    f"every result reproduced{signed}")
     else:
@@ -130,11 +132,18 @@ def _show_verification(report: str, result: Any) -> None:
         say(f"note: {why}: nothing protects the attested fields above, nor the report "
                    "as a whole against being rewritten with other files; sign with check "
                    "--sign-key or exoqc sign, verify with --public-key --require-signature")
-        if result.pdf:
-            say("note: the PDF's visible pages are not protected: verify checked the JSON "
-                "report embedded in it, not the text on its pages, which could have been "
-                "changed; a good signature (check --sign-key, verify --public-key) covers "
-                "the pages too")
+    if result.pdf and not _pages_signed(result):
+        say("note: the PDF's visible pages are not protected: verify compared the text of "
+            "its certificates with the JSON report embedded in it, but nothing binds the "
+            "pages' bytes; a good last signature (check --sign-key or exoqc sign, verify "
+            "--public-key with the last signer's key) covers them")
+
+
+def _pages_signed(result: Any) -> bool:
+    """Whether a PDF's bytes are covered: its last signature (which states the PDF's
+    sha256) is good, checked with a key given."""
+    return bool(result.signatures) and result.signatures[-1].status == "good" and \
+        result.signature == "good"
 
 
 def _parse_check_command(command: Sequence[str]) -> Mapping[str, Any]:
