@@ -7,8 +7,11 @@ certificate of the re-derived report shows (qc/render/html/report.py `context`):
 certificate number, its batch id, its conformance, and each test's result values and
 conformance; and its signature block with the signatures of REPORT.pdf.sig (printed name,
 UTC time, meaning, key fingerprint; no electronic signature shown that the file does not
-hold). Text is compared with all white space removed (a value may wrap inside its table
-cell) after NFKC normalisation (ligatures, the micro sign).
+hold: each signature's name, time, meaning and fingerprint in that order in the block).
+Text is compared with all white space removed (a value may wrap inside its table cell)
+after NFKC normalisation (ligatures, the micro sign). A printed name so long that it wraps
+in its cell while the next cell wraps too reads interleaved and fails the comparison: a
+false alarm, never a false pass.
 
 This is a check of consistency, not a cryptographic protection: the text a viewer shows is
 drawn from glyphs whose mapping to text a forger controls. Only a good signature of the PDF
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
 
 NUMBER = re.compile(r"EXQ-[0-9A-F]{8}-[0-9A-F]{8}")
 E_SIGNATURE = "electronicsignature,key"  # squeezed: how the block shows an e-signature
+BLOCK = "NameDateandtime(UTC)MeaningSignature"  # squeezed: the signature block's header
 MAX_PAGES_LISTED = 20
 
 
@@ -121,16 +125,28 @@ def _certificate_problems(text: str, certificate: Mapping[str, Any],
                 yield f"test {name}: the result {excerpt(repr(value))} is not shown"
         if squeeze(check["text"]) not in row:
             yield f"test {name}: the conformance {check['text']!r} is not shown"
-    shown = text.count(E_SIGNATURE)
-    if shown != len(signatures):
+    header = text.rfind(BLOCK)
+    block = text[header:] if header >= 0 else ""
+    if header < 0:
+        yield "the signature block is not shown"
+    shown = block.count(E_SIGNATURE)
+    if shown != len(signatures) or text.count(E_SIGNATURE) != shown:
         held = (f"the signature file holds {len(signatures)}" if signatures
                 else "the report has no signature file")
-        yield (f"the signature block shows {shown} electronic signature"
-               f"{'' if shown == 1 else 's'}, {held}")
-    for signature in signatures:
+        yield (f"the signature block shows {text.count(E_SIGNATURE)} electronic signature"
+               f"{'' if text.count(E_SIGNATURE) == 1 else 's'}, {held}")
+    at = 0
+    for signature in signatures:  # in the block, in stack order within each meaning's rows
         stated = signature.row()
-        missing = [field for field in ("signer", "time", "meaning", "fingerprint")
-                   if squeeze(stated[field]) not in text]
+        start = block.find(squeeze(stated["signer"]))
+        missing: list[str] = []
+        at = max(start, 0)
+        for field in ("signer", "time", "meaning", "fingerprint"):
+            found = block.find(squeeze(stated[field]), at)
+            if found < 0:
+                missing.append(field)
+            else:
+                at = found + len(squeeze(stated[field]))
         if missing:
             yield (f"the signature block does not show signature {signature.index}'s "
                    f"{', '.join(missing)} as its signature file states them")

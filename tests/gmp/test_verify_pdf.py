@@ -164,58 +164,16 @@ def test_a_certificate_page_edited_in_its_text_fails(here: Path) -> None:
     assert report is not None
     pages = page_texts(Path("r.pdf").read_bytes())
     assert page_problems(pages, report, ()) == []
-    edited = [*pages[:2], pages[2].replace("250 nm Does not conform", "150 nm Conforms")]
-    assert edited != pages
+    edited = [*pages[:2], pages[2].replace("Does not conform", "Conforms").replace("250", "150")]
     number = re.search(r"EXQ-[0-9A-F-]+", pages[2])
     assert number is not None
+    where = f"page 3 (certificate {number[0]})"
     assert page_problems(edited, report, ()) == [
-        f"page 3 (certificate {number[0]}): the conformance 'Does not conform' is not shown",
-        f"page 3 (certificate {number[0]}): test 'particle_size': the result '250' is not shown",
-        f"page 3 (certificate {number[0]}): test 'particle_size': the conformance 'Does not "
-        "conform' is not shown"] or page_problems(edited, report, ())
-
-
-def test_a_changed_byte_in_the_embedded_report_fails(here: Path) -> None:
-    start, end = embedded_span(Path("r.pdf").read_bytes())
-    flip("r.pdf", (start + end) // 2)
-    result = run_cli("verify", "r.pdf")
-    assert result.code != 0, result
-    assert "verified:" not in result.out
-
-
-@given(st.data())
-def test_any_byte_changed_in_the_embedded_stream_fails(made: Path, data: st.DataObject) -> None:
-    original = (made / "r.pdf").read_bytes()
-    start, end = embedded_span(original)
-    at = data.draw(st.integers(start, end - 1), label="offset")
-    mask = data.draw(st.integers(1, 255), label="xor")
-    changed = bytearray(original)
-    changed[at] ^= mask
-    from qc.errors import VerifyError
-
-    with pytest.raises(VerifyError, match=r"^r\.pdf: (not a readable PDF|the embedded "
-                                          r"report\.json does not match the checksum)"):
-        pdf_module.embedded_report(bytes(changed), "r.pdf", VerifyError, 1 << 30)
-
-
-def test_a_forged_report_embedded_again_does_not_verify(here: Path) -> None:
-    """Whoever rewrites the embedded report (valid PDF, valid checksum) to say B-2 conforms
-    is caught by the re-run, as an edited JSON report is."""
-    reader = pypdf.PdfReader("r.pdf")
-    (embedded,) = reader.attachments[pdf_module.ATTACHMENT]
-    forged = embedded.replace(b'"verdict": "fail"', b'"verdict": "pass"')
-    assert forged != embedded
-    writer = pypdf.PdfWriter()
-    for page in reader.pages:
-        writer.add_page(page)
-    writer.add_attachment(pdf_module.ATTACHMENT, forged)
-    with open("f.pdf", "wb") as fh:
-        writer.write(fh)
-    assert pypdf.PdfReader("f.pdf").attachments[pdf_module.ATTACHMENT] == [forged]
-    result = run_cli("verify", "f.pdf")
-    assert result.code == 1, result
-    assert result.out.startswith("NOT VERIFIED: f.pdf:")
-    assert "verdict edited" in result.out or "verdict" in result.out
+        f"{where}: the conformance 'Does not conform' is not shown",
+        f"{where}: test 'particle_size': the result '250' is not shown",
+        f"{where}: test 'particle_size': the conformance 'Does not conform' is not shown"]
+    moved = [*pages[:2], pages[2].replace("Batch B-2", "Batch B-9")]
+    assert page_problems(moved, report, ()) == [f"{where}: batch 'B-2' is not shown"]
 
 
 def test_a_signed_pdf_verifies_with_its_key(here: Path) -> None:
