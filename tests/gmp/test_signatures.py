@@ -640,3 +640,40 @@ def test_no_edit_of_a_signature_file_verifies(stack: tuple[Path, list[str]],
     finally:
         sig.write_bytes(original)
     assert check_signatures(report, report.read_bytes(), keys).status == "good"
+
+
+def test_require_meaning_needs_a_good_signature_of_that_meaning() -> None:
+    assert _sign("rv", "R. Viewer", "reviewed").code == 0
+    run = run_cli("verify", "r.json", "--public-key", "qa.pub", "--public-key", "rv.pub",
+                  "--require-meaning", "reviewed", "--require-meaning", "performed")
+    assert run.code == 0, run
+    run = run_cli("verify", "r.json", "--public-key", "qa.pub", "--public-key", "rv.pub",
+                  "--require-meaning", "approved", "--require-meaning", "reviewed")
+    assert (run.code, verdict(run.out)) == (1, (
+        "NOT VERIFIED: r.json: 1 difference:\n"
+        "  - signature: required with meaning 'approved', but no good signature by a "
+        "--public-key means 'approved'\n"))
+    # a signature of that meaning whose key was not given does not count
+    run = run_cli("verify", "r.json", "--public-key", "qa.pub", "--require-meaning", "reviewed")
+    assert run.code == 1 and "required with meaning 'reviewed'" in run.out
+    run = run_cli("verify", "r.json", "--require-meaning", "reviewed")
+    assert (run.code, run.out) == (2, "")
+    assert run.err == ("exoqc: --require-meaning needs --public-key KEY.pub: the keys whose "
+                       "signatures count\n")
+    run = run_cli("verify", "r.json", "--public-key", "qa.pub", "--require-meaning", "released")
+    assert run.code == 2 and "'released' is not one of" in run.err
+    assert _sign("qp", "A. Prover", "approved").code == 0
+    run = run_cli("verify", "r.json", "--public-key", "qp.pub", "--require-meaning", "approved")
+    assert run.code == 0, run
+
+
+def test_removing_every_signature_is_caught_by_the_keys_expected() -> None:
+    """F9: the whole signature file deleted (the last signature of a one-signature stack
+    removed): a verifier naming the expected signer's key sees it."""
+    Path("r.json.sig").unlink()
+    assert _verify().code == 0  # nothing names a signer: an unsigned report verifies
+    run = _verify("qa")
+    assert (run.code, verdict(run.out)) == (1, (
+        "NOT VERIFIED: r.json: 1 difference:\n"
+        f"  - signature: no signature by key {_fp('qa')} (qa.pub): r.json has no signature "
+        "file (r.json.sig)\n"))
