@@ -96,6 +96,12 @@ def _pages(numbers: Sequence[int]) -> str:
     return f"pages {listed}"
 
 
+def _row_anchor(check: Mapping[str, Any]) -> str:
+    """How a test's row begins: its name, its description and its method (a name alone
+    may be part of another test's description: `protein` in "Particle-to-protein")."""
+    return squeeze(f"{check['name']} {check['description'] or ''} {check['method'] or '–'}")
+
+
 def _certificate_problems(text: str, certificate: Mapping[str, Any],
                           signatures: Sequence[Signature]) -> Iterator[str]:
     batch = certificate["batch_id"] or "(no id)"
@@ -103,15 +109,17 @@ def _certificate_problems(text: str, certificate: Mapping[str, Any],
         yield f"batch {excerpt(repr(batch))} is not shown"
     if squeeze(f"Certificate of analysis {certificate['text']}") not in text:
         yield f"the conformance {certificate['text']!r} is not shown"
-    # each test's row: from its name to the next test's name (rows are in order)
+    # each test's row: from its first cells (name, description, method; WeasyPrint draws a
+    # table cell by cell, so a cell's wrapped lines stay together) to the next test's
     checks = certificate["checks"]
     starts: list[int] = []
     at = text.find(squeeze("Acceptance criterion"))
     for check in checks:
-        found = text.find(squeeze(check["name"]), max(at, 0))
+        anchor = _row_anchor(check)
+        found = text.find(anchor, max(at, 0))
         starts.append(found)
         if found >= 0:
-            at = found + len(squeeze(check["name"]))
+            at = found + len(anchor)
     for k, check in enumerate(checks):
         name = excerpt(repr(check["name"]))
         if starts[k] < 0:

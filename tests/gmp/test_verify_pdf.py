@@ -263,3 +263,19 @@ def test_the_audit_log_records_the_pdf_and_its_hash(here: Path) -> None:
         {"path": name, "sha256": hashlib.sha256(Path(name).read_bytes()).hexdigest()}
         for name in ("a.pdf", "a.pdf.sig")]
     assert run_cli("audit", "verify", "audit.jsonl").code == 0
+
+
+def test_a_test_named_in_another_tests_description_is_no_false_alarm(here: Path) -> None:
+    """The real sample's `protein` check is named inside `purity`'s description
+    ("Particle-to-protein ratio"): each row is found by its name, description and method."""
+    Path("words.yaml").write_text(
+        'name: words\nversion: "1"\nid_column: batch_id\nchecks:\n'
+        "  - name: size\n    column: size_nm\n    description: Size of protein-free "
+        "particles (mean, nm)\n    unit: nm\n    min: 50\n    max: 200\n"
+        "  - name: protein\n    column: protein\n    min: 0\n    max: 100\n", "utf-8")
+    Path("words.csv").write_text("batch_id,size_nm,protein\nB-1,100,250\nB-2,70,20\n", "utf-8")
+    assert run_cli("check", "words.csv", "-s", "words.yaml", "-o", "w.pdf", "-q").code == 1
+    result = run_cli("verify", "w.pdf")
+    assert (result.code, verdict(result.out).splitlines()[0]) == (0, (
+        "verified: w.pdf: 2 batches, inputs and spec unchanged, every result reproduced (the "
+        "JSON report embedded in the PDF; its certificate pages agree with it)")), result
