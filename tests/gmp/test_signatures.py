@@ -29,7 +29,6 @@ from tests.conftest import run_cli
 from tests.gmp.tiny import CSV, SPEC
 from tests.integrity.output import verdict
 
-
 # An approved spec and batches that conform: a report that can be approved (F9).
 APPROVED_SPEC = SPEC.replace('version: "3"\n', 'version: "3"\nstatus: approved\n'
                                                  'approved_by: QA\n')
