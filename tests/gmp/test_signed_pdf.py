@@ -258,3 +258,29 @@ def test_a_pdf_signature_without_its_pdf_sha256_is_bad(here: Path) -> None:
     run = _verify("s.pdf", "qa", "rv")
     assert run.code == 1
     assert "  - signature 2: fields missing: pdf_sha256" in verdict(run.out)
+
+
+def test_a_pdf_is_never_signed_without_being_written_again(here: Path) -> None:
+    """The library call needs the renderer for a PDF: a stack entry without the PDF it
+    states would fail verify, so nothing is written."""
+    from qc.errors import OutputError
+    from qc.gmp.signing import load_private_key, sign_file
+
+    before = Path("s.pdf").read_bytes(), Path("s.pdf.sig").read_bytes()
+    with pytest.raises(OutputError, match="a PDF report is signed by laying it out again"):
+        sign_file(Path("s.pdf"), load_private_key("qp"), signer="A. Prover",
+                  meaning="reviewed")
+    assert (Path("s.pdf").read_bytes(), Path("s.pdf.sig").read_bytes()) == before
+
+
+def test_a_pdf_laid_out_with_another_report_is_not_signed(here: Path) -> None:
+    """The PDF written again must carry the very same embedded report."""
+    from qc.errors import OutputError
+    from qc.gmp.signing import load_private_key, sign_file
+
+    before = Path("s.pdf").read_bytes(), Path("s.pdf.sig").read_bytes()
+    other = Path("u.pdf").read_bytes()  # another run (another command line recorded)
+    with pytest.raises(OutputError, match="would not carry the same JSON report"):
+        sign_file(Path("s.pdf"), load_private_key("qp"), signer="A. Prover",
+                  meaning="reviewed", render_pdf=lambda signatures: other)
+    assert (Path("s.pdf").read_bytes(), Path("s.pdf.sig").read_bytes()) == before
