@@ -284,3 +284,17 @@ def test_a_pdf_laid_out_with_another_report_is_not_signed(here: Path) -> None:
         sign_file(Path("s.pdf"), load_private_key("qp"), signer="A. Prover",
                   meaning="reviewed", render_pdf=lambda signatures: other)
     assert (Path("s.pdf").read_bytes(), Path("s.pdf.sig").read_bytes()) == before
+
+
+def test_signing_a_pdf_is_recorded_with_the_pdf_written_again(here: Path) -> None:
+    import hashlib
+
+    run = run_cli("sign", "s.pdf", "--key", "qp", "--signer", "A. Prover", "--meaning",
+                  "approved", "--audit-log", "a.log")
+    assert run.code == 0, run
+    (entry,) = [json.loads(line) for line in Path("a.log").read_text("utf-8").splitlines()]
+    assert entry["report"]["sha256"] == hashlib.sha256(Path("s.pdf").read_bytes()).hexdigest()
+    assert entry["signature_file"]["sha256"] == hashlib.sha256(
+        Path("s.pdf.sig").read_bytes()).hexdigest()
+    assert entry["signature_made"]["meaning"] == "approved"
+    assert run_cli("audit", "verify", "a.log").code == 0
