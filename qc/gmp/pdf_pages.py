@@ -3,7 +3,7 @@ re-derived from its embedded JSON report and with its signature file (finding F5
 another run swapped in verified).
 
 The text of each page is extracted (pypdf) and compared, per certificate, with what the
-certificate of the re-derived report shows (qc/render/html/report.py `context`): its
+certificate of the re-derived report shows (qc/render/html/report.py `certificates`): its
 certificate number, its batch id, its conformance, and each test's result values and
 conformance; and its signature block with the signatures of REPORT.pdf.sig (printed name,
 UTC time, meaning, key fingerprint; no electronic signature shown that the file does not
@@ -57,10 +57,9 @@ def page_problems(pages: Sequence[str], report: Report,
                   signatures: Sequence[Signature]) -> list[str]:
     """Every way the certificates on `pages` disagree with `report` and `signatures`,
     naming the page; [] when they agree."""
-    from qc.render.html.report import context
+    from qc.render.html.report import certificates
 
-    shown = context(report, [s.row() for s in signatures])
-    expected: dict[str, Mapping[str, Any]] = {c["number"]: c for c in shown["certificates"]}
+    expected: dict[str, Mapping[str, Any]] = {c["number"]: c for c in certificates(report)}
     on_pages: dict[str, list[int]] = {}
     problems: list[str] = []
     for n, text in enumerate(pages, start=1):
