@@ -137,7 +137,7 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
                           "exoqc check -o REPORT.json, version 0.1 or later with attribution)")
     differences: list[str] = []
     notes: list[str] = []
-    # A PDF's signature covers the PDF's bytes: its pages and the report embedded in it.
+    # A PDF's signatures sign its embedded report; the last one its bytes too.
     signature, checked = (_signature(path, data, keys, require_signature, differences,
                                      raw if pdf else None)
                           if signatures else ("none", ()))
