@@ -31,6 +31,10 @@ MEANINGS = ("performed", "reviewed", "approved")
 @click.option("--require-signature", is_flag=True,
               help="Exit 1 unless REPORT.json.sig holds a good signature by a --public-key "
                    "and no bad one.")
+@click.option("--require-meaning", "require_meanings", type=click.Choice(MEANINGS),
+              multiple=True, metavar="MEANING",
+              help="Exit 1 unless a good signature by a --public-key has this meaning "
+                   "(performed, reviewed or approved). Repeatable.")
 @click.option("--audit-log", metavar="PATH",
               help="Append a record of this verification to PATH (see exoqc audit verify).")
 @click.option("--audit-key", metavar="KEY",
@@ -39,7 +43,8 @@ MEANINGS = ("performed", "reviewed", "approved")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
 @guard
 def verify(report: str, inputs_dir: str | None, spec_file: str | None,
-           public_keys: tuple[str, ...], require_signature: bool, audit_log: str | None,
+           public_keys: tuple[str, ...], require_signature: bool,
+           require_meanings: tuple[str, ...], audit_log: str | None,
            audit_key: str | None, debug: bool) -> None:
     """Re-hash the files a JSON report names, re-run exactly those, and compare every
     re-derivable field and result; check and show its signatures; list what only a
@@ -50,8 +55,10 @@ def verify(report: str, inputs_dir: str | None, spec_file: str | None,
     Exit codes:
       0  verified: same files, same fields, same verdicts, and no signature that does
          not hold (each signature by a --public-key good)
-      1  something differs, a signature does not hold, a --public-key made no signature,
-         or --require-signature and no good signature; each difference is listed
+      1  something differs, a signature does not hold, a --public-key made no signature
+         ("no signature by key ..."), --require-signature and no good signature, or
+         --require-meaning M and no good signature means M; a PDF's certificate pages
+         disagree with its embedded report or its signatures; each difference is listed
       2  the report, a file it names, or a key cannot be found or read
     """
     from qc.gmp.verify import verify_report
@@ -60,7 +67,8 @@ def verify(report: str, inputs_dir: str | None, spec_file: str | None,
     try:
         result = verify_report(report, inputs_dir=inputs_dir, public_key=public_keys,
                                spec_file=spec_file, require_signature=require_signature,
-                               parse_command=_parse_check_command)
+                               parse_command=_parse_check_command,
+                               require_meanings=require_meanings)
     except BaseException as exc:
         if audit_log is not None:
             _record_error(audit_log, "verify", report, key, exc)
@@ -78,6 +86,7 @@ def verify(report: str, inputs_dir: str | None, spec_file: str | None,
                    "verified": result.ok,
                    "differences": len(result.differences) + len(result.rederived),
                    "public_keys": [fp(load_public_key(k)) for k in public_keys],
+                   "require_meanings": list(require_meanings),
                    "signatures": [checked_record(c) for c in result.signatures]})
     exit_with(code)
 
@@ -90,8 +99,10 @@ def _show_verification(report: str, result: Any) -> None:
         signed = (", signature good" if good == 1 == len(result.signatures) else
                   f", {good} of {len(result.signatures)} signatures good" if good else "")
         if result.pdf:
-            signed += " (of the PDF's bytes: its pages and its embedded report)" \
-                if good else " (the JSON report embedded in the PDF)"
+            signed += (" (the last one signs the PDF's bytes: its pages and its embedded "
+                       "report)" if _pages_signed(result) else
+                       " (the JSON report embedded in the PDF; its certificate pages agree "
+                       "with it)")
         say(f"verified: {report}: {result.batches} batches, inputs and spec unchanged, "
                    f"every result reproduced{signed}")
     else:
@@ -121,11 +132,18 @@ def _show_verification(report: str, result: Any) -> None:
         say(f"note: {why}: nothing protects the attested fields above, nor the report "
                    "as a whole against being rewritten with other files; sign with check "
                    "--sign-key or exoqc sign, verify with --public-key --require-signature")
-        if result.pdf:
-            say("note: the PDF's visible pages are not protected: verify checked the JSON "
-                "report embedded in it, not the text on its pages, which could have been "
-                "changed; a good signature (check --sign-key, verify --public-key) covers "
-                "the pages too")
+    if result.pdf and not _pages_signed(result):
+        say("note: the PDF's visible pages are not protected: verify compared the text of "
+            "its certificates with the JSON report embedded in it, but nothing binds the "
+            "pages' bytes; a good last signature (check --sign-key or exoqc sign, verify "
+            "--public-key with the last signer's key) covers them")
+
+
+def _pages_signed(result: Any) -> bool:
+    """Whether a PDF's bytes are covered: its last signature (which states the PDF's
+    sha256) is good, checked with a key given."""
+    return bool(result.signatures) and result.signatures[-1].status == "good" and \
+        result.signature == "good"
 
 
 def _parse_check_command(command: Sequence[str]) -> Mapping[str, Any]:
@@ -154,7 +172,7 @@ def _parse_check_command(command: Sequence[str]) -> Mapping[str, Any]:
 
 
 @click.command()
-@click.argument("report", metavar="REPORT.json")
+@click.argument("report", metavar="REPORT")
 @click.option("--key", required=True, metavar="KEY",
               help="Your Ed25519 private key (exoqc keygen); asks for its passphrase at a "
                    "terminal when it is encrypted.")
@@ -178,23 +196,41 @@ def _parse_check_command(command: Sequence[str]) -> Mapping[str, Any]:
 def sign(report: str, key: str, signer: str, meaning: str, reason: str | None,
          passphrase_env: str | None, inputs_dir: str | None, audit_log: str | None,
          audit_key: str | None, debug: bool) -> None:
-    """Add your signature with its meaning to REPORT.json.sig: your printed name, the UTC
+    """Add your signature with its meaning to REPORT.sig: your printed name, the UTC
     time, the meaning and reason, and your key's fingerprint, bound to the report's bytes
     and to every signature before yours.
 
     The report is verified first (its files re-hashed and re-run, as exoqc verify does)
     and the signatures already there must hold: exoqc never signs what would not verify.
+    A report stating that a batch does not conform, or NOT FOR RELEASE, cannot be signed
+    as approved. A PDF report (REPORT.pdf) is signed through the JSON report embedded in
+    it, and written again with your signature in its certificates' signature block.
 
     \b
     Exit codes:
       0  signed
       1  not signed: the report does not verify, or a signature already there does not hold
-      2  a missing or unknown --meaning, a file or key that cannot be read, a wrong
-         passphrase, or the signature file cannot be written
+      2  a missing or unknown --meaning, --meaning approved on a report that states a
+         batch does not conform or is NOT FOR RELEASE, a file or key that cannot be
+         read, a wrong passphrase, or the signature file cannot be written
     """
-    from qc.gmp.signing import env_passphrase, load_private_key, sig_path, sign_file
+    from qc.gmp.signing import (
+        approval_problem,
+        env_passphrase,
+        load_private_key,
+        pdf_renderer,
+        reason_problem,
+        sig_path,
+        sign_file,
+        signer_problem,
+    )
 
     passphrase = env_passphrase(passphrase_env) if passphrase_env is not None else None
+    for problem in (signer_problem(signer), reason_problem(reason)):
+        if problem:  # before any work
+            from qc.errors import UsageError
+
+            raise UsageError(problem)
     _refuse_signature_target(report, key, audit_log, audit_key)
     # The log's key first (--audit-key): then a signing key that cannot be loaded is
     # recorded too. Without --audit-key the signing key keeps the log.
@@ -221,14 +257,27 @@ def sign(report: str, key: str, signer: str, meaning: str, reason: str | None,
                 record(audit_log, SIGN, command_line(), report, exit_code=1,
                        outcome=JUDGED, key=log_key, details={"signed": False})
             exit_with(1)
+        evaluated = result.evaluated
+        if meaning == "approved":
+            why = approval_problem(evaluated) if evaluated is not None else \
+                "it could not be re-evaluated"
+            if why:
+                from qc.errors import UsageError
+
+                raise UsageError(f"'--meaning approved': {report} cannot be approved: {why} "
+                                 "(sign it as performed or reviewed)")
+        renderer = pdf_renderer(evaluated) if result.pdf and evaluated is not None else None
         target, made = sign_file(Path(report), private, signer=signer, meaning=meaning,
-                                 reason=reason)
+                                 reason=reason, render_pdf=renderer)
     except BaseException as exc:
         if audit_log is not None and not isinstance(exc, click.exceptions.Exit):
             _record_error(audit_log, "sign", report, log_key, exc)
         raise
     say(f"signed: {report}: {made.describe()}")
     say(f"wrote {target} ({made.index} signature{'' if made.index == 1 else 's'})")
+    if result.pdf:
+        say(f"wrote {report} again: its certificates' signature block shows "
+            f"{'the signature' if made.index == 1 else f'the {made.index} signatures'}")
     not_for_release = _not_for_release(report)
     if not_for_release:
         say(f"exoqc: note: {report} is NOT FOR RELEASE ({excerpt(not_for_release)}); a "

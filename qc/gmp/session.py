@@ -231,8 +231,9 @@ def plan_record(options: RunOptions, planned: Sequence[Planned], *, sign_key: st
 def sign_reports(key: Ed25519PrivateKey, planned: Sequence[Planned], *,
                  signer: str) -> list[Path]:
     """Verify each JSON or PDF report just written, then sign it as `performed` by `signer`
-    (the operator), in a new signature file: never sign what would not verify."""
-    from qc.gmp.signing import sign_file
+    (the operator), in a new signature file: never sign what would not verify. A PDF is
+    written again with the signature in its certificates' signature block."""
+    from qc.gmp.signing import pdf_renderer, sign_file
     from qc.gmp.verify import verify_report
 
     signed: list[Path] = []
@@ -248,7 +249,10 @@ def sign_reports(key: Ed25519PrivateKey, planned: Sequence[Planned], *,
         if not result.ok:
             raise OutputError(f"{item.path}: not signed: the report does not verify: "
                               + "; ".join(result.differences))
-        signed.append(sign_file(item.path, key, signer=signer, fresh=True)[0])
+        renderer = (pdf_renderer(result.evaluated)
+                    if result.pdf and result.evaluated is not None else None)
+        signed.append(sign_file(item.path, key, signer=signer, fresh=True,
+                                render_pdf=renderer)[0])
     return signed
 
 

@@ -25,9 +25,20 @@ Today's single-signature file of exoqc 0.x (`algorithm`, `file`, `sha256`,
 one signature that states no signer, time or meaning. Signing such a report again keeps
 that signature first in the new stack.
 
+A PDF report (`-o report.pdf`) is signed through the JSON report embedded in it: the
+document's `sha256` is the embedded report's (so a signature means the same for the PDF as
+for the JSON report of the run), and each ENTRY carries one more field, `pdf_sha256`: the
+sha256 of the PDF that signing wrote, with the certificates' signature block showing every
+signature up to and including this one (`sign_file(render_pdf=...)` lays it out again from
+the same report before the signature is made). The last signature therefore covers the
+PDF's bytes as they are: any change of them fails it, and each earlier signature's PDF is
+the one its signer saw (kept in the chain, superseded by the next one's).
+
 Removing the last signatures of a stack leaves a shorter stack that is still intact, as
-deleting the whole file leaves an unsigned report: `exoqc verify --public-key` names every
-key whose signature is missing, and the audit log of `exoqc sign` records each one.
+deleting the whole file leaves an unsigned report: `exoqc verify --public-key KEY` fails
+with "no signature by key <fingerprint>" for every key given that made none, so a verifier
+who names the expected signers sees the removal; the audit log of `exoqc sign` records
+each signature made.
 """
 
 from __future__ import annotations
@@ -38,6 +49,7 @@ import datetime
 import hashlib
 import json
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -46,7 +58,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qc.errors import KeyFileError, OutputError, UsageError
+from qc.errors import ExoqcError, KeyFileError, OutputError, UsageError
 from qc.inputs.files import Kind, excerpt, read_bytes
 
 if TYPE_CHECKING:
@@ -54,6 +66,8 @@ if TYPE_CHECKING:
         Ed25519PrivateKey,
         Ed25519PublicKey,
     )
+
+    from qc.model import Report
 
 SIG_SUFFIX = ".sig"
 ALGORITHM = "ed25519"
@@ -70,6 +84,7 @@ MAX_NAME = 200  # characters of a signer's printed name
 MAX_REASON = 1000  # characters of a reason
 ENTRY_FIELDS = ("algorithm", "signer", "time", "meaning", "reason", "public_key",
                 "public_key_sha256", "previous", "signature")
+PDF_FIELD = "pdf_sha256"  # in each signature of a PDF report (see the module docstring)
 LEGACY_FIELDS = ("algorithm", "public_key_sha256", "signature")  # a signature without meaning
 DOC_FIELDS = ("format", "file", "sha256", "signatures")
 SIG_FIELDS = ("algorithm", "file", "sha256", "public_key_sha256", "signature")  # 0.x file
@@ -77,8 +92,12 @@ GOOD, BAD, UNCHECKED = "good", "bad", "unchecked"
 CHANGED = ("does not match the report's bytes: the report was changed after it was signed, "
            "or the signature is another report's")
 
+_SHA_HEX = re.compile(r"[0-9a-f]{64}")
 # Given a private key's path, its passphrase (asked for only when the key is encrypted).
 Passphrase = Callable[[str], bytes]
+# Given every signature of a PDF report (the one being made last), the PDF laid out again
+# from the same report with its signature block showing them.
+PdfRenderer = Callable[[Sequence["Signature"]], bytes]
 
 
 def sig_path(report: str | Path) -> Path:
@@ -211,6 +230,12 @@ class Signature:
     fingerprint: str
     reason: str | None = None
 
+    def row(self) -> dict[str, str]:
+        """The signature as a certificate's signature block shows it (RenderOptions)."""
+        return {"signer": self.signer or "", "meaning": self.meaning or "",
+                "time": self.time or "", "fingerprint": self.fingerprint,
+                "reason": self.reason or ""}
+
     def describe(self) -> str:
         """One line: `2. approved by J. Doe, 2026-03-07T10:00:00Z, key sha256 …, reason: …`."""
         if self.meaning is None:
@@ -314,12 +339,14 @@ def _stated(entry: Mapping[str, Any], index: int) -> Signature:
                      text("public_key_sha256") or "?", text("reason"))
 
 
-def check_signatures(report: Path, data: bytes, public_keys: Sequence[str] = ()
-                     ) -> StackCheck:
+def check_signatures(report: Path, data: bytes, public_keys: Sequence[str] = (),
+                     pdf: bytes | None = None) -> StackCheck:
     """Check REPORT.sig against the report's bytes `data`, each signature with the given
     public key of its fingerprint (else with the key it names: UNCHECKED when intact), the
     chain from the report through every signature, and every field. A key given that made
-    no signature is a problem: the signature it stands for is missing.
+    no signature is a problem: the signature it stands for is missing. For a PDF report,
+    `data` is the JSON report embedded in it and `pdf` the PDF's bytes: every signature
+    must state the PDF it was made on, and the last one the PDF as it is.
 
     KeyFileError (exit 2) when a key or the signature file is missing or unreadable.
     """
@@ -343,20 +370,34 @@ def check_signatures(report: Path, data: bytes, public_keys: Sequence[str] = ()
     checked: list[Checked] = []
     previous = report_sha
     for index, entry in enumerate(doc.entries, start=1):
-        checked.append(_check_entry(entry, index, previous, doc.file, data, keys, doc.sha256))
+        checked.append(_check_entry(entry, index, previous, doc.file, data, keys, doc.sha256,
+                                    pdf is not None))
         previous = _sha(_canonical(entry))
+    if pdf is not None and doc.entries and not any(c.status == BAD for c in checked):
+        last = doc.entries[-1]
+        if PDF_FIELD in last and last.get(PDF_FIELD) != _sha(pdf):
+            problems.append(f"{report}: the PDF is not the one its last signature was made "
+                            "on: its bytes were changed after it was signed")
     used = {c.signature.fingerprint for c in checked}
-    problems += [f"none made with {shown} (key sha256 {fp})"
-                 for fp, (shown, _) in keys.items() if fp not in used]
+    problems += [missing_key(fp, shown) for fp, (shown, _) in keys.items() if fp not in used]
     return StackCheck(tuple(checked), tuple(problems))
 
 
+def missing_key(fp: str, shown: str) -> str:
+    """The problem of a --public-key that made no signature (one was removed, or never
+    made)."""
+    return f"no signature by key {fp} ({shown})"
+
+
 def _check_entry(entry: dict[str, Any], index: int, previous: str, file: Any, data: bytes,
-                 keys: Mapping[str, tuple[str, Ed25519PublicKey]], stated_sha: Any) -> Checked:
+                 keys: Mapping[str, tuple[str, Ed25519PublicKey]], stated_sha: Any,
+                 pdf: bool = False) -> Checked:
     stated = _stated(entry, index)
     legacy = set(entry) == set(LEGACY_FIELDS)
     problems = (_legacy_problems(entry, index) if legacy else
-                _entry_problems(entry, index, previous, stated_sha))
+                _entry_problems(entry, index, previous, stated_sha, pdf))
+    if legacy and pdf:
+        problems.append("a signature without meaning cannot sign a PDF report")
     given = keys.get(stated.fingerprint)
     key = given[1] if given is not None else None if legacy else _embedded(entry)
     if key is not None and not problems:
@@ -379,11 +420,13 @@ def _legacy_problems(entry: Mapping[str, Any], index: int) -> list[str]:
 
 
 def _entry_problems(entry: Mapping[str, Any], index: int, previous: str,
-                    stated_sha: Any) -> list[str]:
-    """Every field of a signature with meaning, and its place in the chain."""
+                    stated_sha: Any, pdf: bool = False) -> list[str]:
+    """Every field of a signature with meaning (`pdf_sha256` too for a PDF report), and
+    its place in the chain."""
     problems: list[str] = []
-    missing = [k for k in ENTRY_FIELDS if k not in entry]
-    extra = sorted(str(k) for k in entry if k not in ENTRY_FIELDS)
+    fields = (*ENTRY_FIELDS, PDF_FIELD) if pdf else ENTRY_FIELDS
+    missing = [k for k in fields if k not in entry]
+    extra = sorted(str(k) for k in entry if k not in fields)
     if missing:
         problems.append(f"fields missing: {', '.join(missing)}")
     if extra:
@@ -391,6 +434,9 @@ def _entry_problems(entry: Mapping[str, Any], index: int, previous: str,
     if entry.get("algorithm") != ALGORITHM:
         problems.append(f"algorithm is {excerpt(json.dumps(entry.get('algorithm')))}, "
                         f"not {ALGORITHM!r}")
+    if pdf and PDF_FIELD in entry and not (isinstance(entry[PDF_FIELD], str)
+                                           and _SHA_HEX.fullmatch(entry[PDF_FIELD])):
+        problems.append(f"its {PDF_FIELD} is not a sha256")
     problems.extend(p for p in (signer_problem(entry.get("signer")),
                                 meaning_problem(entry.get("meaning")),
                                 reason_problem(entry.get("reason")),
@@ -495,8 +541,8 @@ def read_signatures(report_path: str | Path, public_keys: Sequence[str] = ()
     sig_file = sig_path(report)
     if not (sig_file.exists() or sig_file.is_symlink()):
         return ()
-    data = _read(str(report), "report")
-    result = check_signatures(report, data, public_keys)
+    data, pdf = report_data(_read(str(report), "report"), report, KeyFileError)
+    result = check_signatures(report, data, public_keys, pdf)
     if result.status == BAD:
         raise KeyFileError(f"{sig_file}: the signatures do not hold: "
                            + "; ".join(result.differences()))
@@ -512,23 +558,35 @@ def read_signatures(report_path: str | Path, public_keys: Sequence[str] = ()
 
 def sign_file(report: Path, key: Ed25519PrivateKey, *, signer: str,
               meaning: str = CHECK_MEANING, reason: str | None = None,
-              fresh: bool = False) -> tuple[Path, Signature]:
+              fresh: bool = False, render_pdf: PdfRenderer | None = None
+              ) -> tuple[Path, Signature]:
     """Add a signature to REPORT.sig (atomically): the report's exact bytes, every signature
     already there, and this signature's signer, meaning, time and reason. `fresh` starts a
     new stack (a report exoqc has just written: a signature file beside it is an old
     report's). An existing stack that does not hold is never added to.
 
-    UsageError for a bad signer, meaning or reason; OutputError when the file cannot be
-    written or its signatures do not hold.
+    A PDF report is signed through its embedded JSON report, and is replaced by the PDF
+    `render_pdf` lays out again with every signature in its signature block (required for
+    a PDF): it must carry the very same JSON report; its sha256 is signed too (module
+    docstring). The signature file is written first, then the PDF replaces the old one
+    (each atomically): if the second step fails, the stack names a PDF that is not there
+    and verify fails, never the other way round.
+
+    UsageError for a bad signer, meaning or reason; OutputError when a file cannot be
+    written, the signatures do not hold, or the PDF laid out again differs.
     """
     for problem in (signer_problem(signer), meaning_problem(meaning), reason_problem(reason)):
         if problem:
             raise UsageError(problem)
     target = sig_path(report)
-    with _locked(report) as data:
+    with _locked(report) as raw:
+        data, pdf = report_data(raw, report, OutputError)
+        if pdf is not None and render_pdf is None:
+            raise OutputError(f"{report}: a PDF report is signed by laying it out again with "
+                              "its signature block; this caller cannot")
         entries: list[dict[str, Any]] = []
         if not fresh and (target.exists() or target.is_symlink()):
-            existing = check_signatures(report, data)
+            existing = check_signatures(report, data, pdf=pdf)
             if existing.status == BAD:
                 raise OutputError(f"{report}: not signed: its signatures do not hold: "
                                   + "; ".join(existing.differences()))
@@ -548,38 +606,132 @@ def sign_file(report: Path, key: Ed25519PrivateKey, *, signer: str,
             "previous": _sha(_canonical(entries[-1])) if entries else _sha(data),
         }
         index = len(entries) + 1
+        new_pdf: bytes | None = None
+        if pdf is not None:
+            assert render_pdf is not None  # refused above
+            shown = [_stated(e, i) for i, e in enumerate([*entries, entry], start=1)]
+            new_pdf = render_pdf(shown)
+            again, _ = report_data(new_pdf, report, OutputError)
+            if again != data:
+                raise OutputError(f"{report}: not signed: the PDF laid out again would not "
+                                  "carry the same JSON report (another exoqc version?)")
+            entry[PDF_FIELD] = _sha(new_pdf)
         entry["signature"] = base64.b64encode(
             key.sign(_statement(entry, report.name, _sha(data), index))).decode("ascii")
         document = {"format": FORMAT, "file": report.name, "sha256": _sha(data),
                     "signatures": [*entries, entry]}
-        _write_atomic(target, (json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-                               ).encode("utf-8"), 0o644)
+        text = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        if new_pdf is None:
+            _write_atomic(target, text, 0o644)
+        else:
+            mode = stat.S_IMODE(os.stat(report).st_mode)
+            staged = _stage(report, new_pdf, mode)
+            try:
+                _write_atomic(target, text, 0o644)
+                os.replace(staged, report)
+            except OSError as exc:
+                raise OutputError(f"{report}: cannot write: {exc.strerror}") from None
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(staged)
     return target, _stated(entry, index)
+
+
+def pdf_renderer(report: Report) -> PdfRenderer:
+    """`sign_file(render_pdf=...)` for a PDF report of `report` (the report re-derived by
+    verify, as recorded): the same pages, with the signatures in the signature block."""
+    def render(signatures: Sequence[Signature]) -> bytes:
+        from qc.render import RenderOptions
+        from qc.render.pdf import render as render_pdf
+
+        options = RenderOptions(signatures=tuple(s.row() for s in signatures))
+        return b"".join(render_pdf(report, options))
+    return render
+
+
+def approval_problem(report: Report) -> str | None:
+    """Why a report cannot be signed as `approved` (None: it can): approving a report
+    that states a batch does not conform, or that is NOT FOR RELEASE, is a real-life
+    error; performed and reviewed record what was done and stay allowed (docs/signing.md)."""
+    from qc.model import Status
+
+    if report.summary.verdict is Status.FAIL:
+        return "it states that a batch does not conform"
+    if report.not_for_release:
+        return f"it is NOT FOR RELEASE ({excerpt(report.not_for_release)})"
+    return None
+
+
+def report_data(raw: bytes, report: Path, error: type[ExoqcError]) -> tuple[bytes, bytes | None]:
+    """(what a signature signs, the PDF's bytes or None): a JSON report's own bytes; for
+    a PDF report, the JSON report embedded in it."""
+    from qc.render.pdf import embedded_report, is_pdf
+
+    if not is_pdf(raw):
+        return raw, None
+    from qc.inputs.files import LIMITS
+
+    return embedded_report(raw, str(report), error, LIMITS["report"]), raw
+
+
+def _stage(target: Path, data: bytes, mode: int) -> str:
+    """`data` in a new file beside `target` (synced), to be renamed over it."""
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                    dir=target.parent)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write beside it: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(temp, mode)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise OutputError(f"{target}: cannot write: {exc.strerror}") from None
+    return temp
 
 
 @contextlib.contextmanager
 def _locked(report: Path) -> Any:
     """The report's bytes, read under an exclusive lock on the report itself, held while
-    its signature file is rewritten: two people signing at once never lose a signature."""
-    try:
-        fd = os.open(report, os.O_RDONLY)
-    except OSError as exc:
-        raise KeyFileError(f"{report}: cannot open the report: {exc.strerror}") from None
-    try:
+    its signature file is rewritten: two people signing at once never lose a signature.
+    Signing a PDF replaces it: whoever waited for the old file's lock locks the new one."""
+    for _ in range(100):
         try:
-            import fcntl
-
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except ImportError:  # not POSIX: no lock (the docs say so)
-            pass
+            fd = os.open(report, os.O_RDONLY)
         except OSError as exc:
-            raise OutputError(f"{report}: cannot lock the report to sign it: "
-                              f"{exc.strerror}") from None
-        with os.fdopen(os.dup(fd), "rb") as fh:
-            data = fh.read()
-        yield data
-    finally:
-        os.close(fd)
+            raise KeyFileError(f"{report}: cannot open the report: {exc.strerror}") from None
+        try:
+            try:
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except ImportError:  # not POSIX: no lock (the docs say so)
+                pass
+            except OSError as exc:
+                raise OutputError(f"{report}: cannot lock the report to sign it: "
+                                  f"{exc.strerror}") from None
+            if not _same_file(fd, report):
+                continue  # replaced while we waited (a PDF signed meanwhile): lock the new one
+            with os.fdopen(os.dup(fd), "rb") as fh:
+                data = fh.read()
+            yield data
+            return
+        finally:
+            os.close(fd)
+    raise OutputError(f"{report}: cannot lock the report to sign it: it keeps being replaced")
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        now = os.stat(path)
+    except OSError:
+        return False
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (now.st_dev, now.st_ino)
 
 
 def keygen(path: str, passphrase: bytes | None = None) -> tuple[Path, Path]:

@@ -11,9 +11,12 @@ command) and the options that feed it (as_of, decimal, sheet, fail_on, joins, id
 are returned as attested: only a signature protects them.
 
 A PDF report (`-o report.pdf`) carries its JSON report as an embedded file: verify
-extracts it (qc/render/pdf.py) and verifies it as above. A signature of a PDF covers the
-PDF's bytes, so its visible pages too; without a good one, `Verification.pdf` tells the
-caller to say that the pages are not protected.
+extracts it (qc/render/pdf.py) and verifies it as above; then it compares the text of each
+certificate page with the re-derived report and the signature block with REPORT.pdf.sig
+(qc/gmp/pdf_pages.py): a page of another run, or a signature shown that the file does not
+hold, is a difference. The signatures of a PDF sign its embedded JSON report, and the last
+one the PDF's bytes too (qc/gmp/signing.py), so its visible pages; without a good one,
+`Verification.pdf` tells the caller to say that the pages are not protected.
 
 Differences are results (exit 1); a file that cannot be found or read means the report
 cannot be verified at all (VerifyError, exit 2).
@@ -81,6 +84,9 @@ class Verification:
     pdf: bool = False
     # Each signature of REPORT.sig in stack order, with what checking it found.
     signatures: tuple[Checked, ...] = ()
+    # The report re-derived from the hashed files, as recorded (None when not re-run): what
+    # `exoqc sign` lays out again to sign a PDF report.
+    evaluated: Report | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -101,19 +107,28 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
                   public_key: str | Sequence[str] | None = None, spec_file: str | None = None,
                   require_signature: bool = False,
                   parse_command: CommandParser | None = None,
-                  signatures: bool = True) -> Verification:
+                  signatures: bool = True,
+                  require_meanings: Sequence[str] = ()) -> Verification:
     keys = (public_key,) if isinstance(public_key, str) else tuple(public_key or ())
+    if require_meanings and not keys:
+        raise VerifyError("--require-meaning needs --public-key KEY.pub: the keys whose "
+                          "signatures count")
     raw = _read_report(path)
     pdf = _is_pdf(raw)
     data = raw
     if pdf:  # the JSON report it carries
         try:
             data = _embedded(raw, path)
-        except VerifyError as exc:  # a signed PDF that was changed: its signature says so
-            bad: list[str] = []
-            if keys and signatures and \
-                    _signature(path, raw, keys, require_signature, bad)[0] == "bad":
-                return Verification(path, 0, (*bad, str(exc)), (), "bad", pdf=True)
+        except VerifyError as exc:
+            from qc.gmp.signing import sig_path
+
+            sig = sig_path(path)
+            if signatures and (sig.exists() or sig.is_symlink()):
+                # signing wrote a PDF whose embedded report it read back: this is not it
+                return Verification(path, 0, (
+                    f"signature: {sig} holds signatures of a PDF whose embedded report "
+                    "could be read; this one's cannot: it was changed after it was signed",
+                    str(exc)), (), "bad", pdf=True)
             raise
     head, body = _parse(data, path)
     prov = head.get("provenance")
@@ -122,9 +137,11 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
                           "exoqc check -o REPORT.json, version 0.1 or later with attribution)")
     differences: list[str] = []
     notes: list[str] = []
-    # A PDF's signature covers the PDF's bytes: its pages and the report embedded in it.
-    signature, checked = (_signature(path, raw, keys, require_signature, differences)
+    # A PDF's signatures sign its embedded report; the last one its bytes too.
+    signature, checked = (_signature(path, data, keys, require_signature, differences,
+                                     raw if pdf else None)
                           if signatures else ("none", ()))
+    differences.extend(_meanings(require_meanings, checked))
     tool = head.get("tool")
     recorded_version = tool.get("version") if isinstance(tool, dict) else None
     same_version = recorded_version == __version__
@@ -162,8 +179,15 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
     differences.extend(_chain_matches(report, recorded))
     fresh = _as_recorded(report, head) or report
     batches = len(report.verdicts)
+    if pdf:  # the visible certificates, against the re-derived report and the signatures
+        differences.extend(_pdf_pages(raw, path, fresh, checked))
+    made = result
+
+    def with_report(n: int, rederived: tuple[str, ...]) -> Verification:
+        return dataclasses.replace(made(n, rederived), evaluated=fresh)
+
     if _same_bytes(fresh, data):  # the fast, common case: exactly what exoqc would write
-        return result(batches, ())
+        return with_report(batches, ())
     # With the same files, any difference is an edit of the report (or another exoqc).
     word = "differs" if differences else "edited"
     fields, results = _compare(head, body, data, fresh, word)
@@ -173,8 +197,8 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
     differences.extend(fields)
     if same_version:
         differences.extend(results)
-        return result(batches, ())
-    return result(batches, tuple(results))
+        return with_report(batches, ())
+    return with_report(batches, tuple(results))
 
 
 def _result_maker(path: str, differences: list[str], notes: list[str],
@@ -217,28 +241,58 @@ def _show(value: Any, width: int = EXCERPT) -> str:
 
 
 def _signature(path: str, data: bytes, public_keys: Sequence[str], required: bool,
-               differences: list[str]) -> tuple[str, tuple[Checked, ...]]:
+               differences: list[str], pdf: bytes | None = None
+               ) -> tuple[str, tuple[Checked, ...]]:
     """Check REPORT.sig: every signature in order, each with the given key of its
     fingerprint (a signature whose key was not given is UNCHECKED, but must still hold
-    with its own key), and each given key must have made one. The status: "none" (no
-    signature file), "bad", "good" (at least one checked with a given key) or
-    "unchecked". --require-signature needs "good": a key given and nothing bad."""
-    from qc.gmp.signing import check_signatures, sig_path
+    with its own key), and each given key must have made one (no signature file: each key
+    given made none). The status: "none" (no signature file), "bad", "good" (at least one
+    checked with a given key) or "unchecked". --require-signature needs "good": a key
+    given and nothing bad. `data`: what the signatures sign (a PDF's embedded report);
+    `pdf`: a PDF report's bytes."""
+    from qc.gmp.signing import check_signatures, fingerprint, load_public_key, missing_key, sig_path
 
     sig = sig_path(path)
     present = sig.exists() or sig.is_symlink()
     if not present:
         if required:
             differences.append(f"signature: required, but {path} is not signed (no {sig})")
-        elif public_keys:  # a key given for a file not there: KeyFileError names the file
-            check_signatures(Path(path), data, public_keys)
+        seen: set[str] = set()
+        for shown in public_keys:  # each key given must have signed: none did
+            fp = fingerprint(load_public_key(shown))
+            if fp not in seen:
+                seen.add(fp)
+                differences.append(f"signature: {missing_key(fp, shown)}: {path} has no "
+                                   f"signature file ({sig})")
         return "none", ()
     if required and not public_keys:
         raise VerifyError("--require-signature needs --public-key KEY.pub: the key whose "
                           "signature is required")
-    result = check_signatures(Path(path), data, public_keys)
+    result = check_signatures(Path(path), data, public_keys, pdf)
     differences.extend(result.differences())
     return result.status, result.signatures
+
+
+def _meanings(required: Sequence[str], checked: Sequence[Checked]) -> Iterator[str]:
+    """--require-meaning: a good signature (checked with a key given) of each meaning."""
+    for meaning in dict.fromkeys(required):
+        if not any(c.status == "good" and c.signature.meaning == meaning for c in checked):
+            yield (f"signature: required with meaning {meaning!r}, but no good signature "
+                   f"by a --public-key means {meaning!r}")
+
+
+def _pdf_pages(raw: bytes, path: str, report: Report, checked: Sequence[Checked]
+               ) -> list[str]:
+    """The PDF's certificate pages against the re-derived report and its signatures."""
+    from qc.gmp.pdf_pages import page_problems, page_texts
+
+    try:
+        pages = page_texts(raw)
+    # pypdf reads a hostile file: whatever it raises means "pages not readable"
+    except Exception as exc:
+        return [f"pages: their text cannot be read: {excerpt(' '.join(str(exc).split()))}"]
+    return [f"pages: {p}" for p in
+            page_problems(pages, report, [c.signature for c in checked])]
 
 
 def _recorded(head: Mapping[str, Any], path: str) -> _Recorded:

@@ -105,16 +105,21 @@ def test_a_signature_by_another_key_is_named() -> None:
     other = fingerprint(load_public_key("other.pub"))
     assert (result.code, verdict(result.out)) == (1, (
         "NOT VERIFIED: r.json: 1 difference:\n"
-        f"  - signature: none made with other.pub (key sha256 {other})\n"))
+        f"  - signature: no signature by key {other} (other.pub)\n"))
     assert ": not checked: its key was not given\n" in result.out
 
 
-def test_a_missing_signature_or_key_exits_2() -> None:
+def test_a_missing_signature_file_fails_and_a_missing_key_exits_2() -> None:
+    """A --public-key names a signer whose signature must be there: with the whole
+    signature file removed, none is (F9: removal detection needs the expected signers)."""
     _keys()
     result = run_cli("check", "batches.csv", "-s", "spec.yaml", "-o", "r.json", "-q")
     assert result.code == 1
-    assert run_cli("verify", "r.json", "--public-key", "qa.pub").err == (
-        "exoqc: r.json.sig: signature file not found\n")
+    run = run_cli("verify", "r.json", "--public-key", "qa.pub")
+    assert (run.code, verdict(run.out)) == (1, (
+        "NOT VERIFIED: r.json: 1 difference:\n"
+        f"  - signature: no signature by key {fingerprint(load_public_key('qa.pub'))} "
+        "(qa.pub): r.json has no signature file (r.json.sig)\n"))
     assert run_cli("verify", "r.json", "--public-key", "nope.pub").err == (
         "exoqc: nope.pub: public key file not found\n")
 

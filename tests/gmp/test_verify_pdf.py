@@ -1,6 +1,9 @@
 """`exoqc verify REPORT.pdf`: the JSON report embedded in a PDF report is verified as a JSON
-report is; a signature of the PDF covers its bytes (pages and embedded report); without one,
-verify says that the visible pages are not protected. One-byte changes, a re-embedded forged
+report is, and the text of its certificate pages is compared with it and with the signature
+file (F5); the last signature of a PDF covers its bytes (pages and embedded report); without
+a good one, verify says that the visible pages are not protected. `exoqc sign REPORT.pdf`
+signs the embedded report and writes the PDF again with the signature block filled.
+One-byte changes, pages of another run, a forged signature block, a re-embedded forged
 report, and PDFs that are not exoqc's."""
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from hypothesis import strategies as st
 from qc.render import pdf as pdf_module
 from tests.conftest import run_cli
 from tests.gmp.tiny import CSV, SPEC
+from tests.integrity.output import verdict
 
 pypdf = pytest.importorskip("pypdf", reason="pypdf is not installed: pip install 'exoqc[pdf]'")
 WHY = pdf_module._weasyprint_error()
@@ -96,7 +100,8 @@ def test_an_unsigned_pdf_verifies_and_says_its_pages_are_not_protected(here: Pat
     result = run_cli("verify", "r.pdf")
     assert result.code == 0, result
     assert result.out.startswith("verified: r.pdf: 2 batches, inputs and spec unchanged, every "
-                                 "result reproduced (the JSON report embedded in the PDF)\n")
+                                 "result reproduced (the JSON report embedded in the PDF; its "
+                                 "certificate pages agree with it)\n")
     assert UNPROTECTED in result.out
     # the same answer as for the JSON report of the same run, but for the PDF's own words
     as_json = run_cli("verify", "r.json")
@@ -104,63 +109,79 @@ def test_an_unsigned_pdf_verifies_and_says_its_pages_are_not_protected(here: Pat
     assert UNPROTECTED not in as_json.out
 
 
-def test_a_changed_visible_page_is_not_caught_unsigned_but_said(here: Path) -> None:
+def test_a_changed_visible_page_fails_unsigned_and_is_said(here: Path) -> None:
     start, end = page_span(Path("r.pdf").read_bytes())
     flip("r.pdf", (start + end) // 2)
     result = run_cli("verify", "r.pdf")
-    assert result.code == 0, result  # the embedded report is intact: it verifies ...
-    assert UNPROTECTED in result.out  # ... and verify says what that does not cover
+    assert result.code == 1, result  # the embedded report is intact, its pages are not
+    assert "\n  - pages: " in result.out
+    assert UNPROTECTED in result.out  # and verify says what the comparison does not cover
 
 
-def test_a_changed_byte_in_the_embedded_report_fails(here: Path) -> None:
-    start, end = embedded_span(Path("r.pdf").read_bytes())
-    flip("r.pdf", (start + end) // 2)
-    result = run_cli("verify", "r.pdf")
-    assert result.code != 0, result
-    assert "verified:" not in result.out
-
-
-@given(st.data())
-def test_any_byte_changed_in_the_embedded_stream_fails(made: Path, data: st.DataObject) -> None:
-    original = (made / "r.pdf").read_bytes()
-    start, end = embedded_span(original)
-    at = data.draw(st.integers(start, end - 1), label="offset")
-    mask = data.draw(st.integers(1, 255), label="xor")
-    changed = bytearray(original)
-    changed[at] ^= mask
-    from qc.errors import VerifyError
-
-    with pytest.raises(VerifyError, match=r"^r\.pdf: (not a readable PDF|the embedded "
-                                          r"report\.json does not match the checksum)"):
-        pdf_module.embedded_report(bytes(changed), "r.pdf", VerifyError, 1 << 30)
-
-
-def test_a_forged_report_embedded_again_does_not_verify(here: Path) -> None:
-    """Whoever rewrites the embedded report (valid PDF, valid checksum) to say B-2 conforms
-    is caught by the re-run, as an edited JSON report is."""
-    reader = pypdf.PdfReader("r.pdf")
-    (embedded,) = reader.attachments[pdf_module.ATTACHMENT]
-    forged = embedded.replace(b'"verdict": "fail"', b'"verdict": "pass"')
-    assert forged != embedded
+def _with_pages(pages_of: str, report_of: str, out: str, keep: tuple[int, ...] = ()) -> None:
+    """`out`: the pages of `pages_of` (but those numbered in `keep`, taken from
+    `report_of`) with the embedded report of `report_of`, written again by pypdf."""
+    source, target = pypdf.PdfReader(pages_of), pypdf.PdfReader(report_of)
     writer = pypdf.PdfWriter()
-    for page in reader.pages:
-        writer.add_page(page)
-    writer.add_attachment(pdf_module.ATTACHMENT, forged)
-    with open("f.pdf", "wb") as fh:
+    for n, page in enumerate(source.pages, start=1):
+        writer.add_page(target.pages[n - 1] if n in keep else page)
+    (embedded,) = target.attachments[pdf_module.ATTACHMENT]
+    writer.add_attachment(pdf_module.ATTACHMENT, embedded)
+    with open(out, "wb") as fh:
         writer.write(fh)
-    assert pypdf.PdfReader("f.pdf").attachments[pdf_module.ATTACHMENT] == [forged]
-    result = run_cli("verify", "f.pdf")
+
+
+def test_pages_of_another_run_swapped_in_fail_naming_the_page(here: Path) -> None:
+    """F5: an unsigned PDF whose certificate pages are another run's (B-2 at 150 nm, which
+    conforms), around this run's embedded report (B-2 at 250 nm: does not conform)."""
+    Path("other.csv").write_text(CSV.replace("250", "150"), "utf-8")
+    assert run_cli("check", "other.csv", "-s", "spec.yaml", "-o", "o.pdf", "-q").code == 0
+    _with_pages("o.pdf", "r.pdf", "all.pdf")
+    result = run_cli("verify", "all.pdf")
     assert result.code == 1, result
-    assert result.out.startswith("NOT VERIFIED: f.pdf:")
-    assert "verdict edited" in result.out or "verdict" in result.out
+    problems = [line for line in verdict(result.out).splitlines() if "  - pages: " in line]
+    assert [p.split(": certificate ")[0] for p in problems] == [
+        "  - pages: page 2", "  - pages: page 3", "  - pages", "  - pages"], problems
+    assert problems[0].endswith("is not a certificate of this report (pages of another "
+                                "report?)")
+    assert problems[2].endswith("of batch 'B-1' is on no page")
+    _with_pages("o.pdf", "r.pdf", "one.pdf", keep=(1, 2))  # only B-2's certificate swapped
+    result = run_cli("verify", "one.pdf")
+    assert result.code == 1, result
+    assert [line for line in verdict(result.out).splitlines() if "  - pages: " in line] == [
+        line for line in problems if "page 3" in line or "'B-2'" in line]
+    _with_pages("r.pdf", "r.pdf", "same.pdf")  # its own pages, written again: verifies
+    assert run_cli("verify", "same.pdf").code == 0
+
+
+def test_a_certificate_page_edited_in_its_text_fails(here: Path) -> None:
+    """The page's own words: the result and the conformance of B-2 made to read 150 nm,
+    Conforms (a page laid out from another report with the same certificate number)."""
+    from qc.gmp.pdf_pages import page_problems, page_texts
+    from qc.gmp.verify import verify_report
+
+    report = verify_report("r.pdf").evaluated
+    assert report is not None
+    pages = page_texts(Path("r.pdf").read_bytes())
+    assert page_problems(pages, report, ()) == []
+    edited = [*pages[:2], pages[2].replace("Does not conform", "Conforms").replace("250", "150")]
+    number = re.search(r"EXQ-[0-9A-F-]+", pages[2])
+    assert number is not None
+    where = f"page 3 (certificate {number[0]})"
+    assert page_problems(edited, report, ()) == [
+        f"{where}: the conformance 'Does not conform' is not shown",
+        f"{where}: test 'particle_size': the result '250' is not shown",
+        f"{where}: test 'particle_size': the conformance 'Does not conform' is not shown"]
+    moved = [*pages[:2], pages[2].replace("Batch B-2", "Batch B-9")]
+    assert page_problems(moved, report, ()) == [f"{where}: batch 'B-2' is not shown"]
 
 
 def test_a_signed_pdf_verifies_with_its_key(here: Path) -> None:
     assert Path("s.pdf.sig").is_file()
     result = run_cli("verify", "s.pdf", "--public-key", "qa.pub", "--require-signature")
     assert result.code == 0, result
-    assert ("every result reproduced, signature good (of the PDF's bytes: its pages and its "
-            "embedded report)") in result.out
+    assert ("every result reproduced, signature good (the last one signs the PDF's bytes: its "
+            "pages and its embedded report)") in result.out
     assert UNPROTECTED not in result.out
     unchecked = run_cli("verify", "s.pdf")  # no key given: the pages are not protected
     assert (unchecked.code, UNPROTECTED in unchecked.out) == (0, True)
@@ -175,23 +196,32 @@ def test_a_signed_pdf_with_one_byte_changed_fails(here: Path, where: str) -> Non
     result = run_cli("verify", "s.pdf", "--public-key", "qa.pub")
     assert result.code == 1, result
     assert result.out.startswith("NOT VERIFIED: s.pdf:")
-    assert ("signature: s.pdf.sig: its sha256 is not the report's (the report was changed"
-            in result.out)
-    if where == "embedded":  # and the report inside says so too
-        assert ("s.pdf: the embedded report.json does not match the checksum the PDF records "
-                "for it") in result.out
+    if where == "embedded":  # the report inside cannot be read: the signature says why
+        assert ("  - signature: s.pdf.sig holds signatures of a PDF whose embedded report "
+                "could be read; this one's cannot: it was changed after it was signed\n"
+                "  - s.pdf: the embedded report.json does not match the checksum the PDF "
+                "records for it") in result.out
+    else:
+        assert ("  - signature: s.pdf: the PDF is not the one its last signature was made on: "
+                "its bytes were changed after it was signed\n") in result.out
 
 
 @given(st.data())
 def test_a_signed_pdf_with_any_byte_changed_fails(made: Path, data: st.DataObject) -> None:
-    from qc.gmp.signing import BAD, check_signatures
+    from qc.errors import VerifyError
+    from qc.gmp.signing import BAD, check_signatures, report_data
 
     original = (made / "s.pdf").read_bytes()
     at = data.draw(st.integers(0, len(original) - 1), label="offset")
     mask = data.draw(st.integers(1, 255), label="xor")
     changed = bytearray(original)
     changed[at] ^= mask
-    checked = check_signatures(made / "s.pdf", bytes(changed), [str(made / "qa.pub")])
+    try:
+        signed, pdf = report_data(bytes(changed), made / "s.pdf", VerifyError)
+    except VerifyError:
+        return  # its embedded report cannot be read: verify fails (test above)
+    assert pdf in (bytes(changed), None)  # None: no longer starts as a PDF
+    checked = check_signatures(made / "s.pdf", signed, [str(made / "qa.pub")], pdf)
     assert checked.status == BAD and checked.differences()
 
 
@@ -233,3 +263,19 @@ def test_the_audit_log_records_the_pdf_and_its_hash(here: Path) -> None:
         {"path": name, "sha256": hashlib.sha256(Path(name).read_bytes()).hexdigest()}
         for name in ("a.pdf", "a.pdf.sig")]
     assert run_cli("audit", "verify", "audit.jsonl").code == 0
+
+
+def test_a_test_named_in_another_tests_description_is_no_false_alarm(here: Path) -> None:
+    """The real sample's `protein` check is named inside `purity`'s description
+    ("Particle-to-protein ratio"): each row is found by its name, description and method."""
+    Path("words.yaml").write_text(
+        'name: words\nversion: "1"\nid_column: batch_id\nchecks:\n'
+        "  - name: size\n    column: size_nm\n    description: Size of protein-free "
+        "particles (mean, nm)\n    unit: nm\n    min: 50\n    max: 200\n"
+        "  - name: protein\n    column: protein\n    min: 0\n    max: 100\n", "utf-8")
+    Path("words.csv").write_text("batch_id,size_nm,protein\nB-1,100,250\nB-2,70,20\n", "utf-8")
+    assert run_cli("check", "words.csv", "-s", "words.yaml", "-o", "w.pdf", "-q").code == 1
+    result = run_cli("verify", "w.pdf")
+    assert (result.code, verdict(result.out).splitlines()[0]) == (0, (
+        "verified: w.pdf: 2 batches, inputs and spec unchanged, every result reproduced (the "
+        "JSON report embedded in the PDF; its certificate pages agree with it)")), result

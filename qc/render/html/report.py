@@ -191,11 +191,20 @@ def context(report: Report, signatures: Sequence[Mapping[str, str]] = ()) -> dic
                   if not (report.not_for_release and note.startswith("NOT FOR RELEASE: "))],
         "batches": batches,
         "charts": list(_charts(report)),
-        "certificates": [_certificate(report, i, report_hash, bool(unjudged[i]))
-                         for i in chosen],
+        "certificates": certificates(report, report_hash),
         "omitted": omitted,
         "signatures": signature_rows(signatures),
     }
+
+
+def certificates(report: Report, report_hash: str | None = None) -> list[dict[str, Any]]:
+    """The certificates of analysis the report shows (all, or the first ones when there
+    are too many), as the template gets them; what `exoqc verify` compares a PDF's pages
+    with (qc/gmp/pdf_pages.py)."""
+    chosen, _ = _certificate_rows(report)
+    unjudged = report.unjudged()
+    digest = report_hash if report_hash is not None else report_sha256(report)
+    return [_certificate(report, i, digest, bool(unjudged[i])) for i in chosen]
 
 
 def signature_rows(signatures: Sequence[Mapping[str, str]]) -> list[dict[str, Any]]:
