@@ -223,9 +223,11 @@ def _narrowing(parent: dict[str, Any], child: dict[str, Any], locker: Source, wa
 
 
 def _column_keys(item: dict[str, Any]) -> set[str]:
+    """The header keys of a check's columns: matched as the engine matches a derived
+    attribute or a header to a column (qc/model.py `header_key`), so that no spelling of a
+    derived name (`EndotoxinEuPerMl`, `endotoxin_eu_per_ml_`) escapes the lock."""
     column = item["column"]
-    return {" ".join(c.split()).casefold() for c in ([column] if isinstance(column, str)
-                                                      else column)}
+    return {header_key(c) for c in ([column] if isinstance(column, str) else column)}
 
 
 def _keep_locked_derived(name: str, checks: list[tuple[dict[str, Any], Source, int]],
@@ -233,7 +235,7 @@ def _keep_locked_derived(name: str, checks: list[tuple[dict[str, Any], Source, i
                          derived: dict[str, tuple[Any, Source]]) -> None:
     """SpecError when a child defines, redefines or removes a derived attribute a locked
     check reads (a new one would shadow the file column the check was locked on)."""
-    key = " ".join(name.split()).casefold()
+    key = header_key(name)
     for item, _, _ in checks:
         if item["name"] in locks and key in _column_keys(item):
             was = (f"defined in {derived[name][1].shown}" if name in derived

@@ -188,6 +188,16 @@ def test_a_new_derived_attribute_cannot_shadow_a_locked_column(
     assert "a column of the batch file" in line
 
 
+@pytest.mark.parametrize("name", ["EndotoxinEuPerMl", "endotoxin_eu_per_ml_", "_Endotoxin_EU_per_ml",
+                                  "ENDOTOXIN__EU_PER_ML"])
+def test_no_spelling_of_a_derived_name_escapes_the_lock(write: Callable[..., Path],
+                                                        name: str) -> None:
+    """Attack A1: a derived name that differs from the locked column only in case,
+    underscores or a unit (which header matching ignores) replaced the endotoxin result."""
+    line = _refused(write, f"derived:\n  {name!r}: ph * 0\n")
+    assert "cannot change derived attribute" in line and "locked check 'endotoxin'" in line
+
+
 def test_an_unlocked_check_may_still_change_freely(write: Callable[..., Path]) -> None:
     spec = _child(write, "remove: [ph]\nchecks:\n  - name: potency\n    column: potency\n"
                          "    min: 1\n")
