@@ -536,6 +536,15 @@ def _decode_as(raw: bytes, shown: str, forced: str) -> str:
         # is not in them, whatever it decodes to.
         raise InputError(f"{shown}: not {forced} text: it holds no NUL byte, which every "
                          f"{forced} comma and line end has{hint}")
+    if not name.replace("-", "_").startswith("utf") and max(raw, default=0) >= 0x80:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:  # multi-byte UTF-8 is never valid by chance: any other codec garbles it
+            raise InputError(f"{shown}: not {forced} text: its non-ASCII letters are UTF-8, "
+                             f"which {forced} would read as other characters; leave out "
+                             "--encoding")
     try:
         text = raw.decode(name)
     except UnicodeDecodeError as exc:
