@@ -689,12 +689,15 @@ class Report:
 
     def unjudged(self) -> Bools:
         """Per batch: its verdict is PASS but no check of the spec was judged (each is not
-        tested or report-only; the built-in batch id check does not count). PASS then says
-        only that nothing failed: human reports show "No check judged", never "Conforms".
-        A batch whose id check failed stays FAIL, and is not counted here."""
+        tested or report-only; the built-in batch id check and every check of the id
+        column, such as an id format, do not count: they judge the label, not the batch).
+        PASS then says only that nothing failed: human reports show "No check judged",
+        never "Conforms". A batch whose id check failed stays FAIL, and is not counted here."""
         judged = np.zeros(len(self.verdicts), dtype=bool)
+        ident = header_key(self.spec.id_column)
         for result in self.results:
-            if result.check.name != IDENTITY_CHECK:
+            check = result.check
+            if check.name != IDENTITY_CHECK and header_key(check.column) != ident:
                 judged |= result.status <= Status.FAIL
         passed: Bools = self.verdicts == Status.PASS
         return ~judged & passed

@@ -86,7 +86,9 @@ def test_a_batch_no_check_judged_is_not_released_nor_counted_as_conforming(
     """Attack F7: a batch whose every check was optional and absent passed `--release`
     with exit 0, and the HTML counted it under "1 conform"."""
     spec = tmp_path / "s.yaml"
+    # attack A4: an id-format check judges the label, not the batch: it does not count
     spec.write_text("name: s\nversion: '1'\nstatus: approved\nid_column: batch_id\nchecks:\n"
+                    "  - name: fmt\n    column: batch_id\n    pattern: 'B\\d'\n"
                     "  - name: size\n    column: size\n    required: false\n    max: 150\n",
                     encoding="utf-8")
     data = tmp_path / "b.csv"
