@@ -104,6 +104,8 @@ def _narrower(was: tuple[Any, bool], now: tuple[Any, bool], sign: int) -> bool:
         old, new = Decimal(str(was[0])), Decimal(str(now[0]))
     except ArithmeticError:
         return was == now
+    if not (old.is_finite() and new.is_finite()):
+        return False  # `.nan`, `.inf`: never narrower (the spec check says what is wrong)
     if old != new:
         return (new - old) * sign > 0
     return now[1] or not was[1]

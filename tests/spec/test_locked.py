@@ -219,6 +219,10 @@ def test_an_unlocked_check_may_still_change_freely(write: Callable[..., Path]) -
     ({"forbidden": ["x", "z"]}, {"forbidden": ["x"]}, False),
     ({"type": "date", "min": "today"}, {"type": "date", "min": "2020-01-01"}, False),
     ({"column": "a", "description": "x"}, {"column": "a", "description": "y"}, True),
+    # attack A12: a NaN or infinite limit is never narrower (was an internal error)
+    ({"max_exclusive": 0.5}, {"max_exclusive": float("nan")}, False),
+    ({"min": 1}, {"min": float("-inf")}, False),
+    ({"max": 5}, {"max": float("inf")}, False),
 ])
 def test_the_narrowing_rule(parent: dict[str, object], child: dict[str, object],
                             ok: bool) -> None:
