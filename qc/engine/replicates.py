@@ -367,10 +367,16 @@ class _Combiner:
             invalidated = []
         lineage_note = ""
         if retests and invalidated and not any(self._has(j) for j in originals):
-            decided = self._set(retests, "retest")
             refs = ", ".join(sorted({j.item.member.reference for j in invalidated}))
-            lineage_note = (f"original invalidated ({refs}): {_values(invalidated)}; "
-                            "retests decide")
+            if any(self._has(j) for j in invalidated):
+                decided = self._set(retests, "retest")
+                lineage_note = (f"original invalidated ({refs}): {_values(invalidated)}; "
+                                "retests decide")
+            else:  # a stub: retests never stand in for an original result that is not shown
+                decided = _SetOut(Status.FAIL, Reason.INVALID,
+                                  f"the invalidated original ({refs}) holds no result: every "
+                                  "individual result is kept and shown, the invalidated one "
+                                  "too", None, (np.nan, np.nan), Reading.INVALID, ())
         else:
             decided = self._set(originals, "original")
             if retests:

@@ -260,6 +260,18 @@ def test_lineage_problems_make_the_batch_invalid(write: Callable[..., Path], csv
     assert words in identity["message"]
 
 
+def test_an_invalidated_original_without_results_is_no_original(
+        write: Callable[..., Path]) -> None:
+    """Attack A2 (stub): an `invalidated` row with a reference and no result stood in for
+    the original results and the retests alone decided."""
+    csv = (RETEST_HEAD + "A,1,invalidated,DEV-2026-014,,\n"
+           + rows("A", "retest", OK))
+    batch = judged(write, RETEST_SPEC, csv)[0]
+    result = check(batch)
+    assert (result["status"], result["reason"]) == ("fail", "invalid"), result
+    assert "the invalidated original (DEV-2026-014) holds no result" in result["message"]
+
+
 def test_invalidation_applies_only_to_retested_checks(write: Callable[..., Path]) -> None:
     csv = RETEST_HEAD + rows("A", "invalidated", OOS, "INV-1", endotoxin="0.9") + rows(
         "A", "retest", OK, endotoxin="")
