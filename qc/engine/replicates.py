@@ -246,6 +246,9 @@ def judge_check(check: Check, table: Table, the_plan: Plan, judge: Judge,
         st, why, message = Status(int(status[p])), Reason(int(reason[p])), source.message[p]
         if split and it.member.row in conflicts:
             st, why, message = Status.FAIL, Reason.INVALID, conflicts[it.member.row]
+        elif it.place and not (it.text or "").strip():  # `96;;104;99`: a slot left empty
+            st, why = Status.FAIL, Reason.INVALID
+            message = f"{cells[it.member.row]!r} has an empty replicate between separators"
         judged.append(_Judged(it, st, why, message, _interval(source.readings, p), p))
     target = units.find(check.rule.unit) if isinstance(check.rule, Limits) and check.rule.unit \
         else None
@@ -407,6 +410,8 @@ class _Combiner:
         return replace(decided, message=message, entries=None if single else entries)
 
     def _has(self, j: _Judged) -> bool:
+        if j.item.place:  # a part of a split cell, an empty slot too (`96;;104`)
+            return True
         return j.item.text is not None and j.reading[2] not in (Reading.MISSING,
                                                                 Reading.ABSENT)
 
@@ -422,6 +427,11 @@ class _Combiner:
         n = len(values)
         if n == 0:
             return self._first(judged)
+        empty = [j for j in values if j.item.place and not (j.item.text or "").strip()]
+        if empty:  # said before the count: the slot, not the number, is what to fix
+            j = empty[0]
+            return _SetOut(Status.FAIL, Reason.INVALID, f"{self.name(j)}: {j.message}", None,
+                           (np.nan, np.nan), Reading.INVALID, ())
         if n < rule.min_count or (rule.max_count is not None and n > rule.max_count):
             need = (str(rule.min_count) if rule.max_count == rule.min_count else
                     f"{rule.min_count} to {rule.max_count}" if rule.max_count is not None

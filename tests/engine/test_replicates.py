@@ -47,6 +47,9 @@ ONE_CELL = [
     (MEAN, "96;104", "fail", "invalid", "2 of 3 replicates"),
     (MEAN, "96;104;99;98", "fail", "invalid", "4 of 3 replicates"),
     (MEAN, "96;abc;99", "fail", "invalid", "replicate 2 (row 2): cannot read 'abc'"),
+    # attack: an empty slot is no replicate, never skipped to make up the count
+    (MEAN, "96;;104;99", "fail", "invalid", "has an empty replicate between separators"),
+    (MEAN, "96;104;99;", "fail", "invalid", "has an empty replicate between separators"),
     # CV 22 %: the issue's own example of a variability criterion not met
     ("{count: 3, reportable: mean, max_cv_pct: 15}", "80;100;120", "fail", "invalid",
      "CV 20 % exceeds the method's 15 %: the assay result is not valid"),

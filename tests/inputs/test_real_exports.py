@@ -361,10 +361,10 @@ def test_a_wide_encoding_named_for_a_utf8_file_says_so(tmp_path: Path, spec: Pat
 def test_an_8_bit_or_cjk_encoding_named_for_a_utf8_file_is_refused(tmp_path: Path,
                                                                      spec: Path,
                                                                      name: str) -> None:
-    """Attack A3: `--encoding cp852` on a UTF-8 file turned the Cyrillic look-alike `НеLa`
+    """Attack A3: `--encoding cp852` on a UTF-8 file turned the Cyrillic look-alike `\u041d\u0435La`
     into mojibake that a deny-list no longer recognised, and the batch passed."""
     path = tmp_path / "b.csv"
-    path.write_text("batch_id,size,potency,source\nEXO-001,120,80,НеLa-derived\n",
+    path.write_text("batch_id,size,potency,source\nEXO-001,120,80,\u041d\u0435La-derived\n",
                     encoding="utf-8")
     run = run_cli("check", path, "-s", spec, "--encoding", name)
     assert run.code == 2, run
