@@ -36,8 +36,11 @@ def with_header_units(check: Check, table: Table) -> Table:
         for i, unit in by_input.items():
             written = units.find(unit)
             declared = header_unit(name)
-            if written is None and declared and declared.casefold() == unit.casefold():
-                written = units.find(declared)  # `MEAN SIZE (NM)` for the spec's `(nm)`
+            if (written is None and declared and declared.casefold() == unit.casefold()
+                    and unit.isupper()):
+                # `MEAN SIZE (NM)` for the spec's `(nm)`: an all-capitals unit has lost its
+                # case. `(nM)` (nanomolar) or `(Nm)` has not: read as written, never as nm.
+                written = units.find(declared)
             header = table.headers.get(key, name)
             where = table.inputs[i].path
             if written is None and target is None:

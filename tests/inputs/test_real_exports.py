@@ -369,3 +369,21 @@ def test_an_8_bit_or_cjk_encoding_named_for_a_utf8_file_is_refused(tmp_path: Pat
     run = run_cli("check", path, "-s", spec, "--encoding", name)
     assert run.code == 2, run
     assert "its non-ASCII letters are UTF-8" in run.err and "leave out --encoding" in run.err
+
+
+@pytest.mark.parametrize("header", ["Size (nM)", "Size (Nm)"])
+def test_a_header_unit_whose_case_changes_its_meaning_is_not_read_as_nm(
+        tmp_path: Path, header: str) -> None:
+    """Attack: `Size (nM)` (nanomolar) was read as nm because the header unit matched the
+    spec column's `(nm)` ignoring case; only an all-capitals header (`(NM)`) has lost case."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text("name: s\nversion: '1'\nid_column: batch_id\nchecks:\n"
+                    "  - name: size\n    column: Size (nm)\n    unit: nm\n    max: 150\n",
+                    encoding="utf-8")
+    path = tmp_path / "b.csv"
+    path.write_text(f"batch_id,{header}\nB1,120\n", encoding="utf-8")
+    run = run_cli("check", path, "-s", spec)
+    assert run.code == 2, run
+    assert "is not a unit exoqc knows" in run.err
+    path.write_text("batch_id,SIZE (NM)\nB1,120\n", encoding="utf-8")
+    assert run_cli("check", path, "-s", spec, "-q").code == 0
