@@ -76,6 +76,10 @@ def build(data: Mapping[str, Any], where: Locator, files: tuple[SpecFile, ...], 
                 ("checks", i, "name"), f"duplicate check name {check.name!r} (also "
                 f"checks[{seen[check.name]}])")), None)
         seen.setdefault(check.name, i)
+    approver = data.get("approved_by")
+    if approver is not None and not any(ch.isalnum() for ch in approver):
+        attempt(partial(_raise, where.error(("approved_by",), "names no one (it holds no letter "
+                                            "or digit)")), None)
     effective = data.get("effective_date")
     if effective is not None:
         attempt(partial(iso_date, effective, where, ("effective_date",)), None)

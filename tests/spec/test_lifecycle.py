@@ -108,3 +108,13 @@ def test_release_refuses_the_shipped_specs() -> None:
         run = run_cli("check", str(ROOT / "sample_data" / "batches.csv"), "--spec", builtin,
                       "--release")
         assert run.code == 2 and "states no status" in run.err, run
+
+
+def test_approved_by_must_name_someone(write: Callable[..., Path]) -> None:
+    """Attack: `approved_by: " "` or a zero-width space was an approval by no one."""
+    for who in ('" "', '"\\u200b"', '"-"'):
+        spec, _ = _files(write, f"status: approved\napproved_by: {who}\n")
+        run = run_cli("spec", "validate", str(spec))
+        assert run.code == 2 and "approved_by: names no one" in run.out, (who, run)
+    spec, _ = _files(write, 'status: approved\napproved_by: "QA, J. Doe"\n')
+    assert run_cli("spec", "validate", str(spec)).code == 0
