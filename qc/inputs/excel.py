@@ -314,10 +314,13 @@ def _texts(grid: Sequence[Sequence[object]]) -> list[list[str]]:
     return [[v.strip() if type(v) is str else cell_text(v) for v in row] for row in grid]
 
 
-def _filled(texts: Sequence[Sequence[str]], merged: Sequence[Merge]) -> list[list[str]]:
+def _filled(texts: list[list[str]], merged: Sequence[Merge]) -> list[list[str]]:
     """The rows with a cell merged over several rows (`Batch ID` over a two-row header)
     shown in every row it covers, as Excel shows it; only vertical merges are filled.
-    Used for the header rows only (see _mark_merged for the data rows)."""
+    Used for the header rows only (see _mark_merged for the data rows). `texts` is not
+    changed (and is returned as it is when nothing is merged over rows)."""
+    if not any(r2 > r1 for (r1, _), (r2, _) in merged):
+        return texts
     out = [list(row) for row in texts]
     for (r1, c1), (r2, c2) in merged:
         if r2 <= r1 or r1 >= len(out):
