@@ -336,6 +336,8 @@ def _filled(texts: list[list[str]], merged: Sequence[Merge]) -> list[list[str]]:
 
 
 MERGED = "merged over rows {}-{}: one result cannot stand for several batches"
+COVERED = ("hidden under the merged cell {}, which Excel shows instead: a value Excel does "
+           "not show is never judged")
 
 
 def _mark_merged(cells: list[list[str]], rows: Sequence[int],
@@ -345,14 +347,22 @@ def _mark_merged(cells: list[list[str]], rows: Sequence[int],
     cells it covers alike, becomes invalid: Excel shows the top-left value over rows
     that hold no result of their own (filling it down would pass batches that were never
     tested), and a program can leave other values in the covered cells, which Excel does
-    not show. The cell shows the merged value; an already broken cell keeps its reason."""
+    not show. The cell shows the merged value; an already broken cell keeps its reason.
+    In a range over one batch row (across columns), a covered cell that holds a value (a
+    program wrote it; Excel empties them) is invalid: Excel shows the top-left value there."""
     at = {row: i for i, row in enumerate(rows)}
     for (r1, c1), (r2, c2) in merged:
         batches = [at[r] for r in range(r1 + 1, r2 + 2) if r in at]
-        if len(batches) < 2:
-            continue
         top = raw[r1] if r1 < len(raw) else []
         value = top[c1] if c1 < len(top) else ""
+        if len(batches) == 1:
+            i = batches[0]
+            for c in range(c1, min(c2, width - 1) + 1):
+                if (rows[i] - 1, c) != (r1, c1) and cells[i][c] and (i, c) not in broken:
+                    cells[i][c] = value
+                    broken[(i, c)] = COVERED.format(_ref(r1 + 1, c1))
+        if len(batches) < 2:
+            continue
         why = MERGED.format(r1 + 1, r2 + 1)
         for i in batches:
             for c in range(c1, min(c2, width - 1) + 1):

@@ -237,3 +237,23 @@ def test_very_large_and_small_numbers_stay_numbers(tmp_path: Path, spec: Path) -
                                      ("B-2", "fail", "out_of_spec", "2.5e+20",
                                       "2.5e+20 nm is above the maximum 150 nm")]
     assert cells_of(doc, "endotoxin")[0][:4] == ("B-1", "pass", None, "3.4e-20")
+
+
+def test_a_value_hidden_under_a_merge_across_one_row_is_invalid(tmp_path: Path,
+                                                                spec: Path) -> None:
+    # B2:C2 merged by a program that kept C2's value: Excel shows `100` over both cells
+    # and never shows `No growth`, so that hidden value passes nothing.
+    path = tmp_path / "lab.xlsx"
+    wb = book(path, [HEADER, ["B-1", 100, "No growth", 0.1], ["B-2", 100, None, 0.1]])
+    ws = wb.active
+    assert ws is not None
+    ws.merged_cells.add(CellRange("B2:C2"))
+    ws.merge_cells("B3:C3")  # as Excel writes it: the covered cell is empty, read as such
+    wb.save(path)
+    code, doc, err = check(path, spec)
+    assert (code, err) == (1, "")
+    assert cells_of(doc, "sterility") == [
+        ("B-1", "fail", "invalid", "100", "hidden under the merged cell B2, which Excel shows "
+         "instead: a value Excel does not show is never judged"),
+        ("B-2", "fail", "missing", "", "no value")]
+    assert cells_of(doc, "size")[0] == ("B-1", "pass", None, "100", None)
