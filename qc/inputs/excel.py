@@ -4,14 +4,18 @@ The reader is python-calamine (Rust): it imports in milliseconds and reads a 10,
 sheet about ten times faster than openpyxl (see docs/ci.md, "Excel inputs"). This module
 is imported only when an Excel file is read, never on CSV runs.
 
-Cells become text: the integer 85 is `85` (not `85.0`), other numbers their shortest
-round-trip form (`0.1`), booleans `true`/`false`, dates `2026-03-07` (a date-time at
-midnight is a date), empty cells empty. A formula cell shows its cached value, the one
-Excel computed when the file was saved. A formula with no cached value (a workbook
-written by a program and never opened in Excel) and an error value (`#N/A`) both read as
-empty through calamine, so when a sheet has formulas or error cells its XML is scanned
-for them: those cells are reported so the engine judges them `invalid`, never `missing`
-and never a pass.
+Cells become text: the integer 85 is `85` (not `85.0`), other numbers the 15 significant
+digits Excel shows (`=0.7-0.2` is `0.5`, not `0.49999999999999994`), booleans
+`true`/`false`, dates `2026-03-07` (a date-time at midnight is a date), empty cells empty.
+A formula cell shows its cached value, the one Excel computed when the file was saved. A
+formula with no cached value (a workbook written by a program and never opened in Excel)
+and an error value (`#N/A`) both read as empty through calamine, so when a sheet has
+formulas or error cells its XML is scanned for them: those cells are reported so the
+engine judges them `invalid`, never `missing` and never a pass. So are the cells of a
+range merged over several batch rows: one result never stands for several batches.
+
+Without --sheet the sheet Excel opens is judged, but a workbook where more than one
+visible sheet holds the spec's id column is refused: a batch is never silently unread.
 """
 
 from __future__ import annotations
@@ -23,11 +27,23 @@ import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element, ParseError, iterparse
 from xml.sax.saxutils import unescape
 
 from qc.errors import InputError
-from qc.inputs.layout import Header, Layout, NotBatch, find_header, not_batch_text, trailing
+from qc.inputs.layout import (
+    Header,
+    Layout,
+    NotBatch,
+    checked_header,
+    find_header,
+    not_batch_text,
+    trailing,
+)
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineWorkbook
 
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
@@ -78,9 +94,7 @@ def cell_text(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e16:
-            return str(int(value))
-        return repr(value)
+        return _number_text(value)
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0):
             return value.date().isoformat()
@@ -91,6 +105,18 @@ def cell_text(value: object) -> str:
     if isinstance(value, dt.timedelta):
         return str(value)
     return str(value)
+
+
+def _number_text(value: float) -> str:
+    """A number as Excel shows it at full precision: 15 significant digits, so the double
+    that `=0.7-0.2` leaves (0.49999999999999994) reads 0.5, as Excel shows and exports it,
+    and fails `< 0.5` as the CSV export does. Integers stay integers (`85`, not `85.0`);
+    very large or small values keep an exponent (`2.5e+20`, `1e-05`), which the engine
+    reads as numbers."""
+    text = format(value, ".15g")
+    if "e" in text or "n" in text:  # exponent, or inf/nan (never in a cell)
+        return text
+    return "0" if text == "-0" else text
 
 
 def read_sheet(raw: bytes, shown: str, sheet: str | None,
@@ -111,12 +137,14 @@ def read_sheet(raw: bytes, shown: str, sheet: str | None,
     if not names:
         raise InputError(f"{shown}: the workbook has no sheets")
     states, active = _sheet_states(raw, shown, len(names))
+    layout = layout or Layout(header_row=1, set_aside=False)
     if sheet is None:
         index = _opened(states, active)
         if index is None:
             raise InputError(f"{shown}: every sheet is hidden; name the one to judge with "
                              "--sheet")
         name = names[index]
+        _refuse_several(book, names, states, shown, layout)
     elif sheet in names:
         index, name = names.index(sheet), sheet
     elif [n.casefold() for n in names].count(sheet.casefold()) == 1:  # Excel ignores case
@@ -134,7 +162,48 @@ def read_sheet(raw: bytes, shown: str, sheet: str | None,
     pending = _broken_cells(raw, shown, index)
     state = states[index]
     return _table(grid, shown, name, pending, None if state == "visible" else state,
-                  layout=layout or Layout(header_row=1, set_aside=False), merged=merged)
+                  layout=layout, merged=merged)
+
+
+def _refuse_several(book: CalamineWorkbook, names: Sequence[str], states: Sequence[str], shown: str,
+                    layout: Layout) -> None:
+    """InputError when more than one visible sheet holds the spec's id column in its
+    header: without --sheet exoqc would judge one and leave the batches of the others
+    unread, and nothing would say so. Hidden sheets are not counted (Excel does not show
+    them; they are judged only when --sheet names them)."""
+    visible = [i for i, state in enumerate(states) if state == "visible"]
+    if len(visible) < 2:
+        return
+    holding = []
+    for i in visible:
+        try:
+            found = book.get_sheet_by_index(i)
+            grid = found.to_python(skip_empty_area=False)
+            merged = list(found.merged_cell_ranges or ())
+        except Exception as exc:
+            raise InputError(f"{shown}: sheet {names[i]!r}: cannot read: {_one_line(exc)}"
+                             ) from None
+        if _holds_id(_filled(_texts(grid), merged), layout, f"{shown}: sheet {names[i]!r}"):
+            holding.append(names[i])
+    if len(holding) > 1:
+        raise InputError(f"{shown}: {len(holding)} visible sheets hold the id column "
+                         f"{layout.id_column!r} (" + ", ".join(repr(n) for n in holding)
+                         + "); exoqc judges one sheet per run: name it with --sheet")
+
+
+def _holds_id(texts: Sequence[Sequence[str]], layout: Layout, where: str) -> bool:
+    """Whether the header exoqc would find in this sheet holds the spec's id column."""
+    from qc.model import header_key
+
+    if layout.header_row is not None:
+        row = texts[layout.header_row - 1] if layout.header_row <= len(texts) else []
+    else:
+        try:
+            at = find_header(texts, layout, where).row
+        except InputError:
+            return True  # only raised for a row above a header holding the id column
+        row = texts[at - 1] if at <= len(texts) else []
+    return header_key(layout.id_column) in {layout.key(c) for c in row if c.strip()}
 
 
 def _sheet_states(raw: bytes, shown: str, count: int) -> tuple[list[str], int]:
@@ -178,10 +247,14 @@ def _table(grid: Sequence[Sequence[object]], shown: str, name: str,
     """Header = the row qc/inputs/layout.py finds (a header cell merged down over a
     two-row header counts in its lowest row); every later non-empty row is a batch, but
     for the rows under the data that are not batches."""
-    texts = [[v.strip() if type(v) is str else cell_text(v) for v in row] for row in grid]
     layout = layout or Layout(header_row=1, set_aside=False)
-    _fill_merged_down(texts, merged)
-    at = _header_at(texts, shown, name, layout, merged)
+    raw = _texts(grid)
+    shown_rows = _filled(raw, merged)
+    at = _header_at(shown_rows, shown, name, layout, merged, raw)
+    # Merged cells are filled (as Excel shows them) in the title, group and name rows
+    # only; in the data rows each cell is read as stored, then a range merged over
+    # several batch rows is judged invalid below.
+    texts = shown_rows[:at.row] + raw[at.row:]
     header: list[str] | None = None
     header_row = 0
     cells: list[list[str]] = []
@@ -231,33 +304,81 @@ def _table(grid: Sequence[Sequence[object]], shown: str, name: str,
                   for i in range(len(cells) - cut, len(cells)))
     if cut:
         cells, rows = cells[:-cut], rows[:-cut]
+    _mark_merged(cells, rows, broken, raw, merged, len(header))
     if not cells and aside:
         raise InputError(f"{shown}: sheet {name!r}: no batch rows below the header")
     return Sheet(name, hidden, header, header_row, cells, rows, broken, at.above, aside)
 
 
-def _fill_merged_down(texts: list[list[str]], merged: Sequence[Merge]) -> None:
-    """A cell merged over several rows (`Batch ID` over a two-row header) shows its value
-    in every row it covers, as Excel shows it; only vertical merges are filled."""
+def _texts(grid: Sequence[Sequence[object]]) -> list[list[str]]:
+    return [[v.strip() if type(v) is str else cell_text(v) for v in row] for row in grid]
+
+
+def _filled(texts: list[list[str]], merged: Sequence[Merge]) -> list[list[str]]:
+    """The rows with a cell merged over several rows (`Batch ID` over a two-row header)
+    shown in every row it covers, as Excel shows it; only vertical merges are filled.
+    Used for the header rows only (see _mark_merged for the data rows). `texts` is not
+    changed (and is returned as it is when nothing is merged over rows)."""
+    if not any(r2 > r1 for (r1, _), (r2, _) in merged):
+        return texts
+    out = [list(row) for row in texts]
     for (r1, c1), (r2, c2) in merged:
-        if r2 <= r1 or r1 >= len(texts):
+        if r2 <= r1 or r1 >= len(out):
             continue
-        top = texts[r1]
+        top = out[r1]
         for c in range(c1, c2 + 1):
             value = top[c] if c < len(top) else ""
-            for r in range(r1 + 1, min(r2, len(texts) - 1) + 1):
-                row = texts[r]
+            for r in range(r1 + 1, min(r2, len(out) - 1) + 1):
+                row = out[r]
                 if c < len(row) and not row[c]:
                     row[c] = value
+    return out
+
+
+MERGED = "merged over rows {}-{}: one result cannot stand for several batches"
+COVERED = ("hidden under the merged cell {}, which Excel shows instead: a value Excel does "
+           "not show is never judged")
+
+
+def _mark_merged(cells: list[list[str]], rows: Sequence[int],
+                 broken: dict[tuple[int, int], str], raw: Sequence[Sequence[str]],
+                 merged: Sequence[Merge], width: int) -> None:
+    """Each cell of a range merged over two or more batch rows, its top-left cell and the
+    cells it covers alike, becomes invalid: Excel shows the top-left value over rows
+    that hold no result of their own (filling it down would pass batches that were never
+    tested), and a program can leave other values in the covered cells, which Excel does
+    not show. The cell shows the merged value; an already broken cell keeps its reason.
+    In a range over one batch row (across columns), a covered cell that holds a value (a
+    program wrote it; Excel empties them) is invalid: Excel shows the top-left value there."""
+    at = {row: i for i, row in enumerate(rows)}
+    for (r1, c1), (r2, c2) in merged:
+        batches = [at[r] for r in range(r1 + 1, r2 + 2) if r in at]
+        top = raw[r1] if r1 < len(raw) else []
+        value = top[c1] if c1 < len(top) else ""
+        if len(batches) == 1:
+            i = batches[0]
+            for c in range(c1, min(c2, width - 1) + 1):
+                if (rows[i] - 1, c) != (r1, c1) and cells[i][c] and (i, c) not in broken:
+                    cells[i][c] = value
+                    broken[(i, c)] = COVERED.format(_ref(r1 + 1, c1))
+        if len(batches) < 2:
+            continue
+        why = MERGED.format(r1 + 1, r2 + 1)
+        for i in batches:
+            for c in range(c1, min(c2, width - 1) + 1):
+                if (i, c) not in broken:
+                    cells[i][c] = value
+                    broken[(i, c)] = why
 
 
 def _header_at(texts: list[list[str]], shown: str, name: str, layout: Layout,
-               merged: Sequence[Merge]) -> Header:
+               merged: Sequence[Merge], raw: Sequence[Sequence[str]]) -> Header:
     """The header found, moved down to the lowest row of a two-row header (the name row
     under the group row: the rows its vertically merged cells cover)."""
     from dataclasses import replace
 
-    found = find_header(texts, layout, f"{shown}: sheet {name!r}")
+    where = f"{shown}: sheet {name!r}"
+    found = find_header(texts, layout, where)
     lowest = found.row
     for (r1, _), (r2, _) in merged:
         if r1 + 1 == found.row and r2 > r1:
@@ -266,7 +387,11 @@ def _header_at(texts: list[list[str]], shown: str, name: str, layout: Layout,
         return found
     extra = tuple((r, next((c for c in texts[r - 1] if c), ""))
                   for r in range(found.row, lowest) if any(texts[r - 1]))
-    return replace(found, row=lowest, above=found.above + extra)
+    # The rows the merged cell pulls into the header are above it too: a row there with
+    # a batch id or results is refused, as above any header (never ignored). Its cells
+    # are judged as stored, without the merged header cell's text.
+    return checked_header(replace(found, row=lowest, above=found.above + extra), raw,
+                          layout, where)
 
 
 def _trim(header: list[str]) -> list[str]:

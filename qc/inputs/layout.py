@@ -136,6 +136,14 @@ def _checked(header: Header, filled: Sequence[tuple[int, Sequence[str]]], layout
     return header
 
 
+def checked_header(header: Header, rows: Sequence[Sequence[str]], layout: Layout,
+                   shown: str, first: int = 1) -> Header:
+    """The header, unless a row above it holds a batch id or results (see _checked);
+    `rows` are spreadsheet rows `first`, `first + 1`, ..."""
+    filled = [(first + i, list(r)) for i, r in enumerate(rows) if any(c.strip() for c in r)]
+    return _checked(header, filled, layout, shown)
+
+
 def _above(filled: Sequence[tuple[int, Sequence[str]]], row: int) -> tuple[tuple[int, str], ...]:
     return tuple((r, _first_text(cells)) for r, cells in filled if r < row)
 

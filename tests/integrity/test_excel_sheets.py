@@ -45,10 +45,65 @@ def test_a_hidden_first_sheet_is_not_judged_by_default(lab: Lab, state: str) -> 
 
 
 def test_the_active_sheet_is_judged_when_visible(lab: Lab) -> None:
-    _book("lab.xlsx", [("old", "visible", "100"), ("today", "visible", "900")], active=1)
+    _book("lab.xlsx", [("old", "hidden", "100"), ("notes", "visible", "100"),
+                       ("today", "visible", "900")], active=2)
+    _strip_id("lab.xlsx", "notes")
     run = run_cli("check", "lab.xlsx", "-s", "approved.yaml", "-o", "r.json", "-q")
     assert run.code == 1, run
     assert Lab(Path()).doc()["inputs"][0]["sheet"] == "today"
+
+
+def _strip_id(path: str, sheet: str) -> None:
+    """Sheet `sheet` becomes a cover tab: `batch_id` is named in a note, but no row holds
+    it beside the spec's columns, so the sheet has no header holding the id column."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    ws.delete_rows(1, ws.max_row)
+    ws.append(["Release QC, lot series 2026"])
+    ws.append(["batch_id", "is listed on the next tab"])
+    ws["B1"] = "see tab today"
+    wb.save(path)
+
+
+@pytest.mark.parametrize("active", [0, 1])
+def test_two_visible_sheets_of_batches_exit_2_naming_them(lab: Lab, active: int) -> None:
+    # The failing batch is on the sheet Excel does not open: never silently unread.
+    _book("lab.xlsx", [("Batches 1", "visible", "100"), ("Batches 2", "visible", "900")],
+          active=active)
+    run = run_cli("check", "lab.xlsx", "-s", "approved.yaml", "-o", "r.json", "-q")
+    assert (run.code, run.out, run.err) == (
+        2, "", "exoqc: lab.xlsx: 2 visible sheets hold the id column 'batch_id' ('Batches 1', "
+               "'Batches 2'); exoqc judges one sheet per run: name it with --sheet\n")
+    assert not Path("r.json").exists()
+    named = run_cli("check", "lab.xlsx", "-s", "approved.yaml", "-o", "r.json", "-q",
+                    "--sheet", "Batches 2")
+    assert named.code == 1, named
+    assert Lab(Path()).doc()["inputs"][0]["sheet"] == "Batches 2"
+    assert run_cli("verify", "r.json").code == 0
+
+
+def test_a_sheet_whose_header_is_found_below_a_title_counts(lab: Lab) -> None:
+    import openpyxl
+
+    _book("lab.xlsx", [("Batches 1", "visible", "100"), ("Batches 2", "visible", "900")])
+    wb = openpyxl.load_workbook("lab.xlsx")
+    wb["Batches 2"].insert_rows(1, 2)
+    wb["Batches 2"]["A1"] = "Release QC, second shift"
+    wb.save("lab.xlsx")
+    run = run_cli("check", "lab.xlsx", "-s", "approved.yaml")
+    assert run.code == 2, run
+    assert "('Batches 1', 'Batches 2')" in run.err
+    assert run.err.count("\n") == 1
+
+
+def test_a_hidden_second_sheet_of_batches_is_not_counted(lab: Lab) -> None:
+    _book("lab.xlsx", [("current", "visible", "900"), ("stale", "hidden", "100"),
+                       ("older", "veryHidden", "100")])
+    run = run_cli("check", "lab.xlsx", "-s", "approved.yaml", "-o", "r.json", "-q")
+    assert run.code == 1, run
+    assert Lab(Path()).doc()["inputs"][0]["sheet"] == "current"
 
 
 def test_a_hidden_active_sheet_gives_way_to_the_first_visible(lab: Lab) -> None:
