@@ -165,9 +165,14 @@ def skeleton(text: str) -> str:
     (`forbidden`): letters of other scripts and Latin letters outside ASCII read as the
     Latin letters they look like (`He\u029f\u03b1`, `HeL\u0251`, `He\ua781a` are `HeLa`), every
     combining mark dropped (accents, `HeL\u0335a`), digits of every script as ASCII digits."""
-    spread = unicodedata.normalize("NFKD", visible(text))
+    latin = _latin_lookalikes()
+    # Read look-alikes before and after normalising: NFKC takes `Ŀ` to `L·` (two tokens),
+    # and a Greek capital with tonos only decomposes to one that reads as Latin.
+    text = unicodedata.normalize("NFKC", visible(text).translate(latin))
+    text = text.translate(_SKELETON).translate(latin)
+    spread = unicodedata.normalize("NFKD", text)
     bare = "".join(ch for ch in spread if not unicodedata.category(ch).startswith("M"))
-    read = bare.translate(_SKELETON).translate(_latin_lookalikes())
+    read = bare.translate(_SKELETON).translate(latin)
     return ascii_digits(unicodedata.normalize("NFKC", read))
 
 
