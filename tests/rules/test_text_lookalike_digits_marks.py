@@ -1,8 +1,9 @@
 """Look-alikes the Cyrillic/Greek check did not see (attack round 2, A10): Latin letters
-outside ASCII that read as ASCII ones (`HeLɑ`, `Heꞁa`), combining overlays (`HeL̵a`), digits
-of other scripts inside a Latin word (`A٥49`), and spellings that add or drop separators
-(`Hep-G2`, `MDAMB231`). Each named a forbidden tumour line of the shipped research spec and
-passed; through the real CLI each must now fail, and the sample sources must still pass."""
+outside ASCII that read as ASCII ones (`HeL\u0251`, `He\ua781a`), combining overlays
+(`HeL\u0335a`), digits of other scripts inside a Latin word (`A\u066549`), and spellings
+that add or drop separators (`Hep-G2`, `MDAMB231`). Each named a forbidden tumour line of
+the shipped research spec and passed; through the real CLI each must now fail, and the
+sample sources must still pass."""
 
 from __future__ import annotations
 
@@ -20,27 +21,28 @@ from tests.spec_helpers import sample_sources, sample_with_sources
 
 # value -> the reason the research deny-list now fails it
 A10 = {
-    "HeL\u0251": "out_of_spec",       # Latin small letter alpha for a
-    "He\ua781a": "out_of_spec",       # Latin small letter turned l for l
-    "HeL\u0335a": "invalid",          # combining short stroke overlay
-    "A\u066549": "invalid",           # Arabic-Indic five
-    "A\u06f549": "invalid",           # Extended Arabic-Indic five
-    "A\u096b49": "invalid",           # Devanagari five
-    "A\u07c549": "invalid",           # NKo five
+    "HeL\u0251": "out_of_spec",  # Latin small letter alpha for a
+    "He\ua781a": "out_of_spec",  # Latin small letter turned l for l
+    "HeL\u0335a": "invalid",  # combining short stroke overlay
+    "A\u066549": "invalid",  # Arabic-Indic five
+    "A\u06f549": "invalid",  # Extended Arabic-Indic five
+    "A\u096b49": "invalid",  # Devanagari five
+    "A\u07c549": "invalid",  # NKo five
     "K\u066562": "invalid",
-    "U\u06687": "invalid",            # Arabic-Indic eight
+    "U\u06687": "invalid",  # Arabic-Indic eight
     "MDAMB231": "out_of_spec",
     "Hep-G2": "out_of_spec",
     "Hep G2": "out_of_spec",
-    "H\u00e8La": "out_of_spec",       # an accent on a forbidden name
+    "H\u00e8La": "out_of_spec",  # an accent on a forbidden name
     "A \u0665\u0664\u0669": "out_of_spec",  # a number wholly in Arabic-Indic digits
-    "HEK 2\u06693": "invalid",        # two scripts' digits in one number
+    "HEK 2\u06693": "invalid",  # two scripts' digits in one number
 }
 
 
 @pytest.mark.parametrize(("source", "reason"), list(A10.items()), ids=ascii)
-def test_a10_lookalikes_fail_the_research_deny_list(tmp_path: Path, source: str,
-                                                    reason: str) -> None:
+def test_a10_lookalikes_fail_the_research_deny_list(
+    tmp_path: Path, source: str, reason: str
+) -> None:
     check = sample_with_sources(tmp_path, "research", [source])[0]["cell_source"]
     assert (check["status"], check["reason"]) == ("fail", reason), check
 
@@ -61,17 +63,28 @@ def test_the_messages_name_the_character(tmp_path: Path) -> None:
     overlay, digit = sample_with_sources(tmp_path, "research", ["HeL\u0335a", "A\u066549"])
     assert overlay["cell_source"]["message"] == (
         "'HeL\u0335a' holds the combining mark U+0335 (COMBINING SHORT STROKE OVERLAY) on 'L', "
-        "which changes how the text reads; retype the value")
+        "which changes how the text reads; retype the value"
+    )
     assert digit["cell_source"]["message"] == (
         "'A\u066549' holds the Arabic-Indic digit '\u0665' (U+0665) in a Latin word; retype the "
-        "value")
+        "value"
+    )
 
 
-@pytest.mark.parametrize("text", [
-    "Jos\u00e9", "Hél\u00e8ne, donor 12", "\u0141\u00f3d\u017a", "Stra\u00dfe", "TGF-\u03b21",
-    "\u0661\u0662\u0660 nm", "\u00b5m", "UC-MSC (Wharton's jelly), P4, donor 011",
-    "\u0928\u092e\u0938\u094d\u0924\u0947",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jos\u00e9",
+        "Hél\u00e8ne, donor 12",
+        "\u0141\u00f3d\u017a",
+        "Stra\u00dfe",
+        "TGF-\u03b21",
+        "\u0661\u0662\u0660 nm",
+        "\u00b5m",
+        "UC-MSC (Wharton's jelly), P4, donor 011",
+        "\u0928\u092e\u0938\u094d\u0924\u0947",
+    ],
+)
 def test_real_text_is_not_a_lookalike(text: str) -> None:
     """Accented letters of European languages, Greek lab names, a number written wholly in
     one script's digits and a Devanagari word (its vowel signs are combining marks) are
@@ -79,11 +92,20 @@ def test_real_text_is_not_a_lookalike(text: str) -> None:
     assert lookalike(text) is None
 
 
-@pytest.mark.parametrize(("text", "reads"), [
-    ("HeL\u0251", "HeLa"), ("He\ua781a", "Hela"), ("HeL\u0335a", "HeLa"),
-    ("A\u066549", "A549"), ("\u029c\u1d07\u029f\u1d00", "hela"), ("\u0141\u00f3d\u017a", "lodz"),
-    ("\u0131", "i"), ("\u017f", "s"), ("H\u00e9La", "HeLa"),
-])
+@pytest.mark.parametrize(
+    ("text", "reads"),
+    [
+        ("HeL\u0251", "HeLa"),
+        ("He\ua781a", "Hela"),
+        ("HeL\u0335a", "HeLa"),
+        ("A\u066549", "A549"),
+        ("\u029c\u1d07\u029f\u1d00", "hela"),
+        ("\u0141\u00f3d\u017a", "lodz"),
+        ("\u0131", "i"),
+        ("\u017f", "s"),
+        ("H\u00e9La", "HeLa"),
+    ],
+)
 def test_skeleton_reads_text_as_a_reader_does(text: str, reads: str) -> None:
     assert skeleton(text) == reads
 

@@ -34,8 +34,7 @@ A5 = {
 
 
 @pytest.mark.parametrize(("source", "check"), list(A5.items()))
-def test_a_qualified_or_immortalised_source_fails(tmp_path: Path, source: str,
-                                                  check: str) -> None:
+def test_a_qualified_or_immortalised_source_fails(tmp_path: Path, source: str, check: str) -> None:
     result = sample_with_sources(tmp_path, "clinical", [source])[0][check]
     assert (result["status"], result["reason"]) == ("fail", "out_of_spec"), result
 
@@ -44,22 +43,32 @@ def test_every_sample_source_judges_as_before(tmp_path: Path) -> None:
     """The sample sources pass both checks, but the HeLa batch (which fails both)."""
     sources = sample_sources()
     results = sample_with_sources(tmp_path, "clinical", sources)
-    got = {s: (r["cell_source"]["status"], r["cell_source_identity"]["status"])
-           for s, r in zip(sources, results, strict=True)}
-    assert got == {s: ("fail", "fail") if s == "HeLa-derived EVs" else ("pass", "pass")
-                   for s in sources}
+    got = {
+        s: (r["cell_source"]["status"], r["cell_source_identity"]["status"])
+        for s, r in zip(sources, results, strict=True)
+    }
+    assert got == {
+        s: ("fail", "fail") if s == "HeLa-derived EVs" else ("pass", "pass") for s in sources
+    }
 
 
-@pytest.mark.parametrize("source", [
-    "UC-MSC (Wharton's jelly), P4, donor 011", "BM-MSC (donor MICHELA-07), P3",
-    "BM-MSC, TGF-\u03b2 primed, P4", "BM-MSC primed with transforming growth factor",
-    "UC-MSC, notified donor 12",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "UC-MSC (Wharton's jelly), P4, donor 011",
+        "BM-MSC (donor MICHELA-07), P3",
+        "BM-MSC, TGF-\u03b2 primed, P4",
+        "BM-MSC primed with transforming growth factor",
+        "UC-MSC, notified donor 12",
+    ],
+)
 def test_ordinary_phrasings_still_pass(tmp_path: Path, source: str) -> None:
     """`transformed` is listed, not the prefix `transform` (TGF priming is an ordinary
     culture step); `not` is a prefix, so `notified` fails the identity check: that over-reading
     is on the safe side and is pinned here."""
     result = sample_with_sources(tmp_path, "clinical", [source])[0]
-    expected = ("fail" if "notified" in source else "pass")
+    expected = "fail" if "notified" in source else "pass"
     assert (result["cell_source"]["status"], result["cell_source_identity"]["status"]) == (
-        "pass", expected), result
+        "pass",
+        expected,
+    ), result
