@@ -178,7 +178,8 @@ def skeleton(text: str) -> str:
 
 def lookalike(text: str) -> str | None:
     """Why a cell's text is not what it reads as (a look-alike letter of another script in
-    a Latin word), or None."""
+    a Latin word, a digit of another script in Latin text, a combining mark that joins no
+    letter), or None."""
     text = unicodedata.normalize("NFKC", visible(text))
     marked = _stray_mark(text)
     if marked is not None:
@@ -209,22 +210,32 @@ def lookalike(text: str) -> str | None:
             script = "Cyrillic" if ch in _CYRILLIC_LOOKALIKES else "Greek"
             return (f"{word!r} holds the {script} letter {ch!r} (U+{ord(ch):04X}), which looks "
                     "like a Latin letter; retype the value")
-    return None
+    # Latin text with a number in another script's digits (`EXO-2026-\u0660\u0660\u0661`), or
+    # numbers in two scripts' digits: no lab writes them so.
+    return _digit_script(text, [ch for ch in text if _is_latin(ch)], whole=True)
 
 
-def _digit_script(word: str, letters: list[str]) -> str | None:
-    """Why a word's digits are not what they read as: a digit of another script in a Latin
-    word (`A\u066549`), or digits of two scripts in one word (`2\u06693`); None if neither."""
-    digits = [ch for ch in word if ch.isdecimal()]
-    other = next((ch for ch in digits if not ch.isascii()), None)
+def _digit_scripts(text: str) -> set[str]:
+    """The scripts of a text's decimal digits, by the first words of their Unicode names
+    (`DIGIT` for ASCII, `ARABIC-INDIC DIGIT`, `DEVANAGARI DIGIT` ...)."""
+    return {unicodedata.name(ch, "").rsplit(" DIGIT ", 1)[0] for ch in text if ch.isdecimal()}
+
+
+def _digit_script(word: str, letters: list[str], *, whole: bool = False) -> str | None:
+    """Why a word's (or with `whole`, a cell's) digits are not what they read as: a digit of
+    another script in a Latin word (`A\u066549`) or Latin text, or digits of two scripts in
+    one word (`2\u06693`) or cell; None if neither."""
+    other = next((ch for ch in word if ch.isdecimal() and not ch.isascii()), None)
     if other is None:
         return None
     latin = any(_is_latin(ch) for ch in letters)
-    scripts = {unicodedata.name(ch, "").rsplit(" DIGIT ", 1)[0] for ch in digits}
-    if not latin and len(scripts) == 1:
+    if not latin and len(_digit_scripts(word)) == 1:
         return None  # a number written wholly in one script's digits
     name = unicodedata.name(other, "").rsplit(" DIGIT ", 1)[0].title()
-    where = "in a Latin word" if latin else "among digits of another script"
+    if latin:
+        where = "in Latin text" if whole else "in a Latin word"
+    else:
+        where = "among digits of another script"
     return (f"{word!r} holds the {name} digit {other!r} (U+{ord(other):04X}) {where}; "
             "retype the value")
 
@@ -278,7 +289,21 @@ def id_keys(column: pa.Array) -> pa.Array:
     import pyarrow.compute as pc
 
     normal = pc.utf8_normalize(column, form="NFKC")
-    return pc.replace_substring_regex(pc.utf8_lower(normal), _ID_SEPARATORS, "")
+    keys = pc.replace_substring_regex(pc.utf8_lower(normal), _ID_SEPARATORS, "")
+    # Digits of other scripts (`EXO-\u0660\u0660\u0661`) as ASCII digits: Arrow has no kernel
+    # for it, so the few ids that hold one are folded in Python.
+    other = pc.fill_null(pc.match_substring_regex(keys, r"[^0-9\P{Nd}]"), False)
+    if not pc.any(other).as_py():
+        return keys
+    folded = [ascii_digits(text) for text in pc.filter(keys, other).to_pylist()]
+    return pc.replace_with_mask(keys, other, pa_array(folded, keys.type))
+
+
+def pa_array(values: list[str], kind: pa.DataType) -> pa.Array:
+    """A pyarrow array of strings of the given string type."""
+    import pyarrow
+
+    return pyarrow.array(values, type=kind)
 
 
 # Words a lab writes in the id column of a row that is not a batch: a summary under the

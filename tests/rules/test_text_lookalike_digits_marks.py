@@ -7,7 +7,9 @@ sample sources must still pass."""
 
 from __future__ import annotations
 
+import json
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from hypothesis import strategies as st
 from qc.rules.forbidden import _named
 from qc.rules.text import key
 from qc.text import _latin_lookalikes, ascii_digits, lookalike, skeleton, tokens
+from tests.conftest import run_cli
 from tests.spec_helpers import sample_sources, sample_with_sources
 
 # value -> the reason the research deny-list now fails it
@@ -34,7 +37,7 @@ A10 = {
     "Hep-G2": "out_of_spec",
     "Hep G2": "out_of_spec",
     "H\u00e8La": "out_of_spec",  # an accent on a forbidden name
-    "A \u0665\u0664\u0669": "out_of_spec",  # a number wholly in Arabic-Indic digits
+    "A \u0665\u0664\u0669": "invalid",  # Latin text, a number in Arabic-Indic digits
     "HEK 2\u06693": "invalid",  # two scripts' digits in one number
 }
 
@@ -79,7 +82,8 @@ def test_the_messages_name_the_character(tmp_path: Path) -> None:
         "\u0141\u00f3d\u017a",
         "Stra\u00dfe",
         "TGF-\u03b21",
-        "\u0661\u0662\u0660 nm",
+        "\u0661\u0662\u0660",
+        "\u0928\u092e\u0938\u094d\u0924\u0947 \u0967\u0968",
         "\u00b5m",
         "UC-MSC (Wharton's jelly), P4, donor 011",
         "\u0928\u092e\u0938\u094d\u0924\u0947",
@@ -87,8 +91,8 @@ def test_the_messages_name_the_character(tmp_path: Path) -> None:
 )
 def test_real_text_is_not_a_lookalike(text: str) -> None:
     """Accented letters of European languages, Greek lab names, a number written wholly in
-    one script's digits and a Devanagari word (its vowel signs are combining marks) are
-    what they read as."""
+    one script's digits and Devanagari text with Devanagari digits (its vowel signs are
+    combining marks) are what they read as."""
     assert lookalike(text) is None
 
 
@@ -150,3 +154,26 @@ def test_a_disguised_forbidden_entry_never_passes(case: tuple[str, str]) -> None
     (the forbidden rule): never a pass."""
     entry, cell = case
     assert lookalike(cell) is not None or _named([(entry, key(entry))], cell) == [entry], cell
+
+
+def test_an_id_in_other_digits_is_invalid_and_a_duplicate(write: Callable[..., Path]) -> None:
+    """`EXO-2026-\u0660\u0660\u0661` (Arabic-Indic digits) is the id `EXO-2026-001` to a
+    reader: it is invalid itself, and the original is no longer the only batch with that
+    id, so neither passes."""
+    spec = write(
+        "s.yaml",
+        'name: t\nversion: "1"\nid_column: batch_id\nchecks:\n'
+        "  - name: source\n    column: cell_source\n    forbidden: [HeLa]\n",
+    )
+    data = write(
+        "b.csv",
+        "batch_id,cell_source\nEXO-2026-001,BM-MSC\n"
+        "EXO-2026-\u0660\u0660\u0661,BM-MSC\nEXO-2026-002,BM-MSC\n",
+    )
+    run = run_cli("check", str(data), "-s", str(spec), "-f", "json")
+    batches = json.loads(run.out)["batches"]
+    assert [
+        (b["checks"][0]["name"], b["checks"][0]["status"], b["checks"][0]["reason"])
+        for b in batches
+    ] == [("batch_identity", "fail", "invalid")] * 2 + [("batch_identity", "pass", None)]
+    assert run.code == 1
