@@ -292,6 +292,8 @@ def id_keys(column: pa.Array) -> pa.Array:
     keys = pc.replace_substring_regex(pc.utf8_lower(normal), _ID_SEPARATORS, "")
     # Digits of other scripts (`EXO-\u0660\u0660\u0661`) as ASCII digits: Arrow has no kernel
     # for it, so the few ids that hold one are folded in Python.
+    if pc.all(pc.string_is_ascii(keys)).as_py() is not False:
+        return keys  # the common case, checked in one pass
     other = pc.fill_null(pc.match_substring_regex(keys, r"[^0-9\P{Nd}]"), False)
     if not pc.any(other).as_py():
         return keys
