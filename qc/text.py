@@ -19,7 +19,8 @@ language (`HeL\u0335a`: a stroke overlay). Greek used as Greek in lab names (`TG
 digits of every script as ASCII digits.
 
 `id_keys` is the vectorised form for batch ids: the same folding, with every separator
-removed, so that `EXO-001`, `exo 001` and `EXO-001` + a zero-width space are one id.
+removed and digits of every script as ASCII digits, so that `EXO-001`, `exo 001`,
+`EXO-001` + a zero-width space and `EXO-\u0660\u0660\u0661` are one id.
 """
 
 from __future__ import annotations
