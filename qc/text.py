@@ -8,16 +8,24 @@ characters dropped, letters split from digits. A `+`, `-` or `−` that ends a w
 polarity token and is kept (`CD63−` is neither `CD63+` nor `CD63`).
 
 `lookalike` finds what folding must never hide: a word that reads as Latin but holds
-Cyrillic or Greek look-alike letters (`\u041d\u0435La`, Unicode's confusables, UTS #39). Greek used
-as Greek in lab names (`TGF-β1`, `NF-κB`, `IFN-\u03b3`) and unit symbols (`µ`, `°`, `Ω`) are
-not look-alikes.
+Cyrillic or Greek look-alike letters (`\u041d\u0435La`, Unicode's confusables, UTS #39), digits of
+another script (`A\u066549`: an Arabic-Indic five), or a combining mark that makes no letter of a
+language (`HeL\u0335a`: a stroke overlay). Greek used as Greek in lab names (`TGF-β1`, `NF-κB`,
+`IFN-\u03b3`) and unit symbols (`µ`, `°`, `Ω`) are not look-alikes.
+
+`skeleton` reads a cell as a person reads it, for the rules that must not be dodged
+(`forbidden`): look-alike letters of other scripts and of the Latin extensions (`\u0251` for a,
+`\ua781` for l, `\u0131` for i) as the Latin letters they look like, accents and overlays dropped,
+digits of every script as ASCII digits.
 
 `id_keys` is the vectorised form for batch ids: the same folding, with every separator
-removed, so that `EXO-001`, `exo 001` and `EXO-001` + a zero-width space are one id.
+removed and digits of every script as ASCII digits, so that `EXO-001`, `exo 001`,
+`EXO-001` + a zero-width space and `EXO-\u0660\u0660\u0661` are one id.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import TYPE_CHECKING
@@ -66,10 +74,21 @@ def visible(text: str) -> str:
                    or ch in "\t\n\r")
 
 
+# A decimal digit of a script other than ASCII (Arabic-Indic, Devanagari, NKo ...): NFKC
+# keeps them, so they are folded here, by their digit value.
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+
+
+def ascii_digits(text: str) -> str:
+    """The text with every decimal digit (Unicode category Nd) written as its ASCII digit:
+    `\u0665\u0664\u0669` is `549`."""
+    return _OTHER_DIGIT.sub(lambda m: str(unicodedata.digit(m.group())), text)
+
+
 def tokens(text: str) -> tuple[str, ...]:
     """The token sequence of a cell: NFKC, case folded, separators folded, letters split
     from digits, end-of-word polarity kept. `HEK-293` -> ("hek", "293")."""
-    folded = unicodedata.normalize("NFKC", visible(text)).casefold()
+    folded = ascii_digits(unicodedata.normalize("NFKC", visible(text)).casefold())
     out: list[str] = []
     for found in _WORD.finditer(folded):
         token = found.group()
@@ -105,21 +124,74 @@ _SKELETON = str.maketrans(
 )
 
 
+# Latin letters outside ASCII that no compatibility decomposition takes to an ASCII letter
+# are read by their Unicode name: the letter it is a form of (`LATIN SMALL LETTER TURNED L`,
+# `... DOTLESS I`, `... L WITH STROKE`, `LATIN LETTER SMALL CAPITAL H`), or the Latin letter
+# a Latin form of a Greek letter looks like (`LATIN SMALL LETTER ALPHA`). Over-reading is
+# safe where this is used (a deny-list).
+_LATIN_BLOCKS = ((0x00C0, 0x024F), (0x0250, 0x02AF), (0x1D00, 0x1DBF), (0x1E00, 0x1EFF),
+                 (0x2C60, 0x2C7F), (0xA720, 0xA7FF), (0xAB30, 0xAB6F), (0x10780, 0x107BF),
+                 (0x1DF00, 0x1DFFF))
+_LATIN_NAME = re.compile(r"LATIN (?:SMALL |CAPITAL )?LETTER (?:[A-Z-]+ )*?"
+                         r"(?P<letter>[A-Z]|AE|OE|OI|OU|ALPHA|IOTA|UPSILON|GAMMA|OMEGA|"
+                         r"ESH|EZH|SCHWA|ETH|ENG|KRA)(?: BAR| WITH .*)?")
+_GREEK_NAMED = {"alpha": "a", "iota": "i", "upsilon": "u", "gamma": "y", "omega": "w",
+                "esh": "f", "ezh": "3", "schwa": "e", "eth": "d", "eng": "n", "kra": "k"}
+
+
+@functools.cache
+def _latin_lookalikes() -> dict[int, str]:
+    """Code point -> the ASCII letters a Latin-script letter reads as (built once, from the
+    Unicode names of the Latin blocks)."""
+    table: dict[int, str] = {}
+    for first, last in _LATIN_BLOCKS:
+        for point in range(first, last + 1):
+            ch = chr(point)
+            if not ch.isalpha():
+                continue
+            base = "".join(c for c in unicodedata.normalize("NFKD", ch)
+                           if not unicodedata.combining(c))
+            if base.isascii() and base:
+                continue  # an accented letter: its marks are dropped by `skeleton`
+            found = _LATIN_NAME.fullmatch(unicodedata.name(ch, ""))
+            if found is None:
+                continue
+            letter = found.group("letter").lower()
+            table[point] = _GREEK_NAMED.get(letter, letter)
+    return table
+
+
 def skeleton(text: str) -> str:
-    """The text with look-alike letters of other scripts read as the Latin letters they
-    look like (`He\u029f\u03b1` is `HeLa` to a reader), for rules that must not be dodged by
-    them (`forbidden`)."""
-    return unicodedata.normalize("NFKC", visible(text)).translate(_SKELETON)
+    """The text as a reader reads it, for rules that must not be dodged by look-alikes
+    (`forbidden`): letters of other scripts and Latin letters outside ASCII read as the
+    Latin letters they look like (`He\u029f\u03b1`, `HeL\u0251`, `He\ua781a` are `HeLa`), every
+    combining mark dropped (accents, `HeL\u0335a`), digits of every script as ASCII digits."""
+    latin = _latin_lookalikes()
+    # Read look-alikes before and after normalising: NFKC takes `Ŀ` to `L·` (two tokens),
+    # and a Greek capital with tonos only decomposes to one that reads as Latin.
+    text = unicodedata.normalize("NFKC", visible(text).translate(latin))
+    text = text.translate(_SKELETON).translate(latin)
+    spread = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in spread if not unicodedata.category(ch).startswith("M"))
+    read = bare.translate(_SKELETON).translate(latin)
+    return ascii_digits(unicodedata.normalize("NFKC", read))
 
 
 def lookalike(text: str) -> str | None:
     """Why a cell's text is not what it reads as (a look-alike letter of another script in
-    a Latin word), or None."""
+    a Latin word, a digit of another script in Latin text, a combining mark that joins no
+    letter), or None."""
     text = unicodedata.normalize("NFKC", visible(text))
+    marked = _stray_mark(text)
+    if marked is not None:
+        return marked
     words = _WORDS.findall(text)
     latin_text = any(_is_latin(ch) for word in words for ch in word)
     for word in words:
         letters = [ch for ch in word if ch.isalpha()]
+        digits = _digit_script(word, letters)
+        if digits is not None:
+            return digits
         if any(_is_latin(ch) for ch in letters):
             # A letter of a script other than Latin and Greek inside a Latin word (Cherokee
             # `\u13bb` for H, Armenian `\u0585` for o, ...): no lab word mixes them.
@@ -139,6 +211,52 @@ def lookalike(text: str) -> str | None:
             script = "Cyrillic" if ch in _CYRILLIC_LOOKALIKES else "Greek"
             return (f"{word!r} holds the {script} letter {ch!r} (U+{ord(ch):04X}), which looks "
                     "like a Latin letter; retype the value")
+    # Latin text with a number in another script's digits (`EXO-2026-\u0660\u0660\u0661`), or
+    # numbers in two scripts' digits: no lab writes them so.
+    return _digit_script(text, [ch for ch in text if _is_latin(ch)], whole=True)
+
+
+def _digit_scripts(text: str) -> set[str]:
+    """The scripts of a text's decimal digits, by the first words of their Unicode names
+    (`DIGIT` for ASCII, `ARABIC-INDIC DIGIT`, `DEVANAGARI DIGIT` ...)."""
+    return {unicodedata.name(ch, "").rsplit(" DIGIT ", 1)[0] for ch in text if ch.isdecimal()}
+
+
+def _digit_script(word: str, letters: list[str], *, whole: bool = False) -> str | None:
+    """Why a word's (or with `whole`, a cell's) digits are not what they read as: a digit of
+    another script in a Latin word (`A\u066549`) or Latin text, or digits of two scripts in
+    one word (`2\u06693`) or cell; None if neither."""
+    other = next((ch for ch in word if ch.isdecimal() and not ch.isascii()), None)
+    if other is None:
+        return None
+    latin = any(_is_latin(ch) for ch in letters)
+    if not latin and len(_digit_scripts(word)) == 1:
+        return None  # a number written wholly in one script's digits
+    name = unicodedata.name(other, "").rsplit(" DIGIT ", 1)[0].title()
+    if latin:
+        where = "in Latin text" if whole else "in a Latin word"
+    else:
+        where = "among digits of another script"
+    return (f"{word!r} holds the {name} digit {other!r} (U+{ord(other):04X}) {where}; "
+            "retype the value")
+
+
+def _stray_mark(text: str) -> str | None:
+    """Why a combining mark that composes no letter (a stroke or slash overlay, `HeL\u0335a`,
+    or an accent NFKC cannot join to its letter) is not what the text reads as; None when
+    there is none. Marks on letters of scripts that write with them (Devanagari vowel signs)
+    are left alone."""
+    base = ""
+    for ch in text:
+        if not unicodedata.category(ch).startswith("M"):
+            base = ch
+            continue
+        if base.isalpha() and not _is_latin(base) and _script(base) not in ("GREEK", ""):
+            continue
+        name = unicodedata.name(ch, "combining mark")
+        on = f" on {base!r}" if base and not base.isspace() else ""
+        return (f"{text!r} holds the combining mark U+{ord(ch):04X} ({name}){on}, which "
+                "changes how the text reads; retype the value")
     return None
 
 
@@ -172,7 +290,23 @@ def id_keys(column: pa.Array) -> pa.Array:
     import pyarrow.compute as pc
 
     normal = pc.utf8_normalize(column, form="NFKC")
-    return pc.replace_substring_regex(pc.utf8_lower(normal), _ID_SEPARATORS, "")
+    keys = pc.replace_substring_regex(pc.utf8_lower(normal), _ID_SEPARATORS, "")
+    # Digits of other scripts (`EXO-\u0660\u0660\u0661`) as ASCII digits: Arrow has no kernel
+    # for it, so the few ids that hold one are folded in Python.
+    if pc.all(pc.string_is_ascii(keys)).as_py() is not False:
+        return keys  # the common case, checked in one pass
+    other = pc.fill_null(pc.match_substring_regex(keys, r"[^0-9\P{Nd}]"), False)
+    if not pc.any(other).as_py():
+        return keys
+    folded = [ascii_digits(text) for text in pc.filter(keys, other).to_pylist()]
+    return pc.replace_with_mask(keys, other, pa_array(folded, keys.type))
+
+
+def pa_array(values: list[str], kind: pa.DataType) -> pa.Array:
+    """A pyarrow array of strings of the given string type."""
+    import pyarrow
+
+    return pyarrow.array(values, type=kind)
 
 
 # Words a lab writes in the id column of a row that is not a batch: a summary under the

@@ -466,10 +466,12 @@ def _uses(table: Table, check: Check, name: str, i: int) -> bool:
 def mark_lookalike(out: Outcome, cells: Cells) -> Bools:
     """A word that reads as Latin but holds Cyrillic or Greek look-alike letters (`HeLa`
     with a Cyrillic H) is not what the person who checks it reads: never matched, never a
-    pass. So is a Latin word mixed with letters of another script (Cherokee, Armenian...).
-    Only cells with a letter outside the Latin script are looked at one by one. Returns
-    which cells were marked."""
-    foreign = to_numpy(pc.match_substring_regex(cells.text, r"[^\p{Latin}\P{L}]"))
+    pass. So is a Latin word mixed with letters of another script (Cherokee, Armenian...),
+    or with digits of another script (`A\u066549`), and a combining mark that composes no
+    letter (`HeL\u0335a`). Only cells with a letter outside the Latin script, a combining mark
+    or a digit outside ASCII are looked at one by one. Returns which cells were marked."""
+    foreign = to_numpy(pc.match_substring_regex(
+        cells.text, r"[^\p{Latin}\P{L}]|\p{M}|[^0-9\P{Nd}]"))
     foreign &= ~cells.missing
     marked = np.zeros(len(cells), dtype=bool)
     for i in np.flatnonzero(foreign).tolist():

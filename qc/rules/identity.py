@@ -3,8 +3,9 @@
 
 Rows sharing an id all fail (not only the later ones), because no one can tell which
 row is the real batch. Ids compare on their normalised form (qc/text.py `id_keys`: NFKC,
-case, invisible characters, spaces, dashes and underscores ignored), so `EXO-001` and
-`exo 001` + a zero-width space are one id. A message names at most a few other rows, so
+case, invisible characters, spaces, dashes and underscores ignored, digits of every script
+read as ASCII digits), so `EXO-001`, `exo 001` + a zero-width space and `EXO-\u0660\u0660\u0661`
+are one id. A message names at most a few other rows, so
 that work and report size grow linearly with the rows sharing an id.
 """
 

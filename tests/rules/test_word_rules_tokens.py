@@ -100,13 +100,16 @@ def test_the_clinical_spec_identifies_the_source_positively(tmp_path: Path, sour
 
 
 def test_the_clinical_allow_list_is_the_one_tested() -> None:
-    """The list in the test above is the shipped clinical spec's."""
+    """The list in the test above is the shipped clinical spec's (which also names the
+    qualifiers that take an identification back: tests/spec/test_clinical_cell_source.py)."""
     from qc.model import Allowed
     from qc.spec import load_spec
 
     check = next(c for c in load_spec("clinical").checks if c.name == "cell_source_identity")
     assert check.rule == Allowed(("BM-MSC", "AT-MSC", "UC-MSC", "WJ-MSC", "UC/WJ-MSC",
-                                  "placental MSC"), "words")
+                                  "placental MSC"), "words", forbidden=(
+        "like", "?", "not", "non", "fail", "unconfirmed", "unverified", "pending", "presumed",
+        "putative", "suspected", "or", "iPSC"))
 
 
 def test_match_applies_only_to_allowed(tmp_path: Path) -> None:

@@ -1,0 +1,74 @@
+"""The shipped clinical spec's two cell-source checks (attack round 2, A5): words after an
+approved source that take the identification back (`UC-MSC-like`, `UC-MSC?`, `UC-MSC (not
+confirmed)`, `UC-MSC or iPSC`) fail `cell_source_identity`; an immortalised or transformed
+line (`hTERT`, `SV40`, `immortalised`, `transformed`) fails the locked deny-list
+`cell_source`. Every sample source judges as before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.spec_helpers import sample_sources, sample_with_sources
+
+# value -> the check that fails it (the other one may fail too)
+A5 = {
+    "UC-MSC-like": "cell_source_identity",
+    "UC-MSC?": "cell_source_identity",
+    "UC-MSC (not confirmed)": "cell_source_identity",
+    "UC-MSC (unconfirmed)": "cell_source_identity",
+    "UC-MSC (failed identity)": "cell_source_identity",
+    "UC-MSC or iPSC": "cell_source_identity",
+    "UC-MSC or BM-MSC": "cell_source_identity",
+    "UC-MSC (iPSC-derived)": "cell_source_identity",
+    "UC-MSC (presumed)": "cell_source_identity",
+    "placental MSC-like": "cell_source_identity",
+    "UC-MSC (hTERT-immortalised)": "cell_source",
+    "BM-MSC, immortalized": "cell_source",
+    "UC-MSC (SV40 large T)": "cell_source",
+    "UC-MSC, transformed": "cell_source",
+    "AT-MSC, Hep-G2 co-culture": "cell_source",
+    "BM-MSC, MDAMB231 conditioned": "cell_source",
+}
+
+
+@pytest.mark.parametrize(("source", "check"), list(A5.items()))
+def test_a_qualified_or_immortalised_source_fails(tmp_path: Path, source: str, check: str) -> None:
+    result = sample_with_sources(tmp_path, "clinical", [source])[0][check]
+    assert (result["status"], result["reason"]) == ("fail", "out_of_spec"), result
+
+
+def test_every_sample_source_judges_as_before(tmp_path: Path) -> None:
+    """The sample sources pass both checks, but the HeLa batch (which fails both)."""
+    sources = sample_sources()
+    results = sample_with_sources(tmp_path, "clinical", sources)
+    got = {
+        s: (r["cell_source"]["status"], r["cell_source_identity"]["status"])
+        for s, r in zip(sources, results, strict=True)
+    }
+    assert got == {
+        s: ("fail", "fail") if s == "HeLa-derived EVs" else ("pass", "pass") for s in sources
+    }
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "UC-MSC (Wharton's jelly), P4, donor 011",
+        "BM-MSC (donor MICHELA-07), P3",
+        "BM-MSC, TGF-\u03b2 primed, P4",
+        "BM-MSC primed with transforming growth factor",
+        "UC-MSC, notified donor 12",
+    ],
+)
+def test_ordinary_phrasings_still_pass(tmp_path: Path, source: str) -> None:
+    """`transformed` is listed, not the prefix `transform` (TGF priming is an ordinary
+    culture step); `not` is a prefix, so `notified` fails the identity check: that over-reading
+    is on the safe side and is pinned here."""
+    result = sample_with_sources(tmp_path, "clinical", [source])[0]
+    expected = "fail" if "notified" in source else "pass"
+    assert (result["cell_source"]["status"], result["cell_source_identity"]["status"]) == (
+        "pass",
+        expected,
+    ), result
