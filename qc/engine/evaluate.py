@@ -469,9 +469,14 @@ def mark_lookalike(out: Outcome, cells: Cells) -> Bools:
     pass. So is a Latin word mixed with letters of another script (Cherokee, Armenian...).
     Only cells with a letter outside the Latin script are looked at one by one. Returns
     which cells were marked."""
+    marked = np.zeros(len(cells), dtype=bool)
+    # ASCII letters are all Latin, so only a column with a non-ASCII cell can hold such a
+    # word; the test is cheap, the Unicode-script pattern costs about 0.5 ms to compile on
+    # each call, which was a third of judging the Quick start's 24 batches.
+    if to_numpy(pc.string_is_ascii(cells.text)).all():
+        return marked
     foreign = to_numpy(pc.match_substring_regex(cells.text, r"[^\p{Latin}\P{L}]"))
     foreign &= ~cells.missing
-    marked = np.zeros(len(cells), dtype=bool)
     for i in np.flatnonzero(foreign).tolist():
         why = lookalike(cells.text[i].as_py())
         if why is not None:
