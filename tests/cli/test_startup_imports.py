@@ -9,6 +9,7 @@ loaded, and lists which of the heavy modules the command imported.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -45,10 +46,10 @@ print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
 """
 
 
-def _probe(args: tuple[str, ...] | str,
-           watched: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+def _probe(args: tuple[str, ...] | str, watched: tuple[str, ...],
+           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", CHILD, json.dumps(args), json.dumps(watched)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+                          capture_output=True, text=True, cwd=ROOT, timeout=600, env=env)
 
 
 def _imported(*args: str, watched: tuple[str, ...] = HEAVY) -> dict[str, object]:
@@ -115,6 +116,22 @@ def test_quick_start_command_imports_neither_pandas_nor_matplotlib_nor_jinja2() 
     result = json.loads(done.stderr.strip().splitlines()[-1])
     assert result == {"code": 1, "heavy": []}, done.stderr[-2000:]
     assert "EXO-2026-23 " in done.stdout  # the table was printed: the checks really ran
+
+
+def test_quick_start_into_a_pipe_reads_no_yaml_and_prints_without_rich() -> None:
+    """The built-in spec comes from its checked snapshot (qc/spec/shipped.py: neither
+    PyYAML nor a schema validator), and a table without colour is joined without rich."""
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR")}
+    done = _probe(("check", "sample_data/batches.csv", "--spec", "clinical"),
+                  ("yaml", "jsonschema_rs", "jsonschema", "rich.console", "rich.text"), env)
+    result = json.loads(done.stderr.strip().splitlines()[-1])
+    assert result == {"code": 1, "heavy": []}, done.stderr[-2000:]
+    assert "EXO-2026-23 " in done.stdout
+    coloured = _probe(("check", "sample_data/batches.csv", "--spec", "clinical", "--color",
+                       "always"), ("rich.console",), env)
+    assert json.loads(coloured.stderr.strip().splitlines()[-1]) == {
+        "code": 1, "heavy": ["rich.console"]}
+    assert "\x1b[" in coloured.stdout
 
 
 @pytest.mark.parametrize("code", ["import qc; qc.__all__; qc.__version__",
