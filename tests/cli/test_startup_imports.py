@@ -120,10 +120,12 @@ def test_quick_start_command_imports_neither_pandas_nor_matplotlib_nor_jinja2() 
 
 def test_quick_start_into_a_pipe_reads_no_yaml_and_prints_without_rich() -> None:
     """The built-in spec comes from its checked snapshot (qc/spec/shipped.py: neither
-    PyYAML nor a schema validator), and a table without colour is joined without rich."""
+    PyYAML nor a schema validator), a table without colour is joined without rich, and
+    the other commands' modules are not loaded (qc/cli/__init__.py)."""
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR")}
     done = _probe(("check", "sample_data/batches.csv", "--spec", "clinical"),
-                  ("yaml", "jsonschema_rs", "jsonschema", "rich.console", "rich.text"), env)
+                  ("yaml", "jsonschema_rs", "jsonschema", "rich.console", "rich.text",
+                   "qc.cli.gmp", "qc.cli.lab", "qc.cli.spec"), env)
     result = json.loads(done.stderr.strip().splitlines()[-1])
     assert result == {"code": 1, "heavy": []}, done.stderr[-2000:]
     assert "EXO-2026-23 " in done.stdout
@@ -151,3 +153,15 @@ def test_to_dataframe_alone_imports_pandas() -> None:
     done = _probe(code, ("pandas",))
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stderr.strip().splitlines()[-1]) == {"code": None, "heavy": ["pandas"]}
+
+
+def test_every_command_is_listed_and_an_unknown_one_still_gets_a_suggestion() -> None:
+    done = _probe(("--help",), ("qc.cli.gmp",))
+    listed = done.stdout.split("Commands:")[1].split()
+    for name in ("audit", "check", "init", "keygen", "nta", "selftest", "sign", "spec",
+                 "trend", "verify"):
+        assert name in listed, done.stdout
+    wrong = subprocess.run([sys.executable, "-m", "qc", "verfy", "x"], capture_output=True,
+                           text=True, cwd=ROOT, timeout=600)
+    assert (wrong.returncode, wrong.stderr.splitlines()[-1]) == (
+        2, "Error: No such command 'verfy'. Did you mean 'verify'?")
