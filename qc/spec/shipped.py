@@ -21,11 +21,13 @@ import hashlib
 import json
 import sys
 from decimal import Decimal
-from importlib.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qc import __version__
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable  # importing it loads importlib.resources
 
 SNAPSHOT = Path(__file__).with_name("shipped.json")
 FORMAT = 1

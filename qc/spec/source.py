@@ -7,13 +7,14 @@ import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from importlib import resources
-from importlib.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qc.errors import SpecError, YamlError
 from qc.spec.location import Locator
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable  # importing it loads importlib.resources
 
 BUILTIN = ("clinical", "research")
 MAX_SPEC_BYTES = 1 << 20
@@ -22,9 +23,15 @@ MAX_SPEC_BYTES = 1 << 20
 def specs_dir() -> Traversable:
     """Where the shipped specs and the schema live: inside the installed package, or,
     when running from a source checkout, in the repository's top-level specs/."""
-    packaged = resources.files("qc") / "specs"
-    if packaged.is_dir():
-        return packaged
+    package = Path(__file__).resolve().parents[1]
+    if package.is_dir():  # imported from files (not a zip): importlib.resources not needed
+        packaged = package / "specs"
+        return packaged if packaged.is_dir() else package.parent / "specs"
+    from importlib import resources
+
+    zipped = resources.files("qc") / "specs"
+    if zipped.is_dir():
+        return zipped
     return Path(__file__).resolve().parents[2] / "specs"
 
 
