@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qc.engine.arrowbuf import texts, to_numpy
+from qc.engine.arrowbuf import indices, texts, to_numpy
 from qc.engine.cells import Cells
 from qc.model import Identity, Readings, Reason, Status
 from qc.rules.outcome import Outcome, blank, mark, states
@@ -49,11 +49,8 @@ def evaluate(rule: Identity, cells: Cells, *, rows: npt.NDArray[np.int64],
         out.message[i] = f"{cells.text[i].as_py()!r} is not a batch id"
     # `Mean`, `Total`, `Approved by` between batch rows: a summary row inside the data
     # (rows under the data are set aside by the reader, qc/inputs/layout.py), never a batch.
-    encoded = pc.dictionary_encode(cells.text)
-    words = summary_words(encoded.dictionary)
-    if any(words):
-        codes = to_numpy(encoded.indices).astype(np.intp, copy=False)
-        summary = np.array([w is not None for w in words], dtype=bool)[codes]
+    summary = summary_rows(cells.text)
+    if summary.any():
         summary &= ~cells.missing & ~junk
         mark(out, summary, Status.FAIL, Reason.INVALID)
         for i in np.flatnonzero(summary).tolist():
@@ -100,14 +97,17 @@ def notation(rule: Identity) -> str:
     return "present and unique"
 
 
-def summary_words(distinct: pa.Array) -> list[str | None]:
-    """`summary_word` of each text, asked only where the answer can be a word: at 1M
-    distinct batch ids, asking every one took seconds."""
-    plain = to_numpy(pc.string_is_ascii(distinct)) & ~to_numpy(
-        pc.match_substring_regex(distinct, r"[\x00-\x1f\x7f]"))
-    maybe = ~plain | to_numpy(pc.match_substring_regex(distinct, _MAYBE_SUMMARY))
-    words: list[str | None] = [None] * len(distinct)
-    for i in np.flatnonzero(maybe).tolist():
-        text = distinct[i].as_py()
-        words[i] = summary_word(text) if text is not None else None
-    return words
+def summary_rows(text: pa.Array) -> npt.NDArray[np.bool_]:
+    """Which cells `summary_word` reads a summary word in, each distinct text asked once
+    and only where the answer can be a word (at 1M distinct batch ids, asking every one
+    took seconds)."""
+    plain = to_numpy(pc.string_is_ascii(text)) & ~to_numpy(
+        pc.match_substring_regex(text, r"[\x00-\x1f\x7f]"))
+    maybe = np.flatnonzero(~plain | to_numpy(pc.match_substring_regex(text, _MAYBE_SUMMARY)))
+    out = np.zeros(len(text), dtype=bool)
+    if maybe.size:
+        encoded = pc.dictionary_encode(pc.take(text, indices(maybe)))
+        words = np.array([t is not None and summary_word(t) is not None
+                          for t in encoded.dictionary.to_pylist()], dtype=bool)
+        out[maybe] = words[to_numpy(encoded.indices).astype(np.intp, copy=False)]
+    return out
