@@ -31,7 +31,7 @@ VALUES = st.one_of(SCALARS, st.lists(SCALARS, max_size=3))
 NUMBER = st.one_of(st.decimals(allow_nan=False, allow_infinity=False, places=2),
                    st.integers(-5, 200))
 # A limit: a number, or for date checks an ISO date / today+Nd / {column: other}.
-LIMIT = st.one_of(NUMBER, st.sampled_from(["2026-01-01", "today", "today+30d", ""]),
+LIMIT: st.SearchStrategy[Any] = st.one_of(NUMBER, st.sampled_from(["2026-01-01", "today", "today+30d", ""]),
                   st.fixed_dictionaries({"column": st.sampled_from(["made_on", "", 3])}),
                   st.just({"column": "a", "x": 1}), st.just({}))
 COLUMN = st.one_of(st.sampled_from(["size_nm", "Mean size (nm)", ""]),
@@ -60,7 +60,7 @@ CHECK_VALUES = {
 @st.composite
 def checks(draw: st.DrawFn) -> dict[str, Any]:
     keys = draw(st.lists(st.sampled_from(sorted(CHECK_VALUES)), max_size=4, unique=True))
-    check = {"name": "size", "column": "size_nm"}
+    check: dict[str, Any] = {"name": "size", "column": "size_nm"}
     check.update({k: draw(CHECK_VALUES[k]) for k in keys})
     if draw(st.integers(0, 4)) == 0:  # now and then, any key and any value
         check[draw(st.sampled_from(CHECK_KEYS))] = draw(VALUES)
