@@ -9,18 +9,26 @@ clinical spec: dates, derived attributes, units, censored values), run as
 `python -m qc ...`. The reference is `python -c "import pyarrow.compute, numpy"`: the
 floor of any exoqc run. Each run is a whole process; the two alternate (A B, then B A)
 so both see the same machine state, and the figure is the median of the per-pair ratios
-command / reference (target <= 1.5), with both medians.
+command / reference (target <= 1.5), with both medians. The CPU time (user + system) of
+the same runs is shown beside it: on a machine loaded by other work it moves less than
+the wall time, which waits for a core.
 
 `--tree DIR` times the same command with the `qc` package of another checkout (for
-example `git worktree add /tmp/exoqc-main main`), in the same run, so that a before and
+example `git worktree add ../exoqc-main main`), in the same run, so that a before and
 an after share the machine's state; the default is this checkout.
+
+Each checkout's `qc` package is byte-compiled first, as `pip install` does for an
+installed exoqc: otherwise, where PYTHONDONTWRITEBYTECODE is set, every run would compile
+exoqc's modules from source (about 0.1 s) while numpy's and pyarrow's are compiled.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
+import py_compile
 import statistics
 import subprocess
 import sys
@@ -33,32 +41,44 @@ REFERENCE = ["-c", "import pyarrow.compute, numpy"]
 TARGET = 1.5
 
 
-def _once(args: list[str], tree: Path, expect: int) -> float:
-    """One whole process, run in `tree` (so `python -m qc` imports that checkout's qc)."""
+def _once(args: list[str], tree: Path, expect: int) -> tuple[float, float]:
+    """One whole process, run in `tree` (so `python -m qc` imports that checkout's qc):
+    its wall time and its CPU time (user + system)."""
     env = dict(os.environ, PYTHONPATH=str(tree), SOURCE_DATE_EPOCH="1767225600")
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, *args], cwd=tree, env=env, capture_output=True,
-                          check=False)
+    child = subprocess.Popen([sys.executable, *args], cwd=tree, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert child.stderr is not None
+    err = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
-    if done.returncode != expect:
-        sys.exit(f"{' '.join(args)}: exit {done.returncode}, expected {expect}\n"
-                 f"{done.stderr.decode(errors='replace')}")
-    return wall
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != expect:
+        sys.exit(f"{' '.join(args)}: exit {child.returncode}, expected {expect}\n"
+                 f"{err.decode(errors='replace')}")
+    return wall, usage.ru_utime + usage.ru_stime
 
 
 def measure(tree: Path, runs: int) -> dict[str, float]:
+    compileall.compile_dir(tree / "qc", quiet=1,
+                           invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
     for _ in range(2):  # warm the file cache and the bytecode of both
         _once(COMMAND, tree, 1)
         _once(REFERENCE, tree, 0)
-    command: list[float] = []
-    reference: list[float] = []
+    command: list[tuple[float, float]] = []
+    reference: list[tuple[float, float]] = []
     for i in range(runs):
         order = [(COMMAND, 1, command), (REFERENCE, 0, reference)]
         for args, expect, into in (order if i % 2 == 0 else order[::-1]):
             into.append(_once(args, tree, expect))
-    ratios = [c / r for c, r in zip(command, reference, strict=True)]
-    return {"command_s": statistics.median(command), "reference_s": statistics.median(reference),
-            "ratio": statistics.median(ratios), "runs": runs}
+    ratios = [c[0] / r[0] for c, r in zip(command, reference, strict=True)]
+    cpu_ratios = [c[1] / r[1] for c, r in zip(command, reference, strict=True)]
+    return {"command_s": statistics.median(c[0] for c in command),
+            "reference_s": statistics.median(r[0] for r in reference),
+            "ratio": statistics.median(ratios),
+            "command_cpu_s": statistics.median(c[1] for c in command),
+            "reference_cpu_s": statistics.median(r[1] for r in reference),
+            "cpu_ratio": statistics.median(cpu_ratios), "runs": runs}
 
 
 def main() -> None:
@@ -74,12 +94,14 @@ def main() -> None:
     print(f"Quick-start: exoqc check sample_data/batches.csv --spec clinical, "
           f"{options.runs} paired runs, target <= {TARGET}x")
     print("| checkout | command (median s) | import pyarrow.compute, numpy (median s) "
-          "| ratio (median of pairs) | target met |")
-    print("|---|---:|---:|---:|---|")
+          "| ratio (median of pairs) | target met | CPU s: command / reference (ratio) |")
+    print("|---|---:|---:|---:|---|---:|")
     for tree, got in results.items():
         name = "this checkout" if tree == str(ROOT) else tree
         print(f"| {name} | {got['command_s']:.3f} | {got['reference_s']:.3f} "
-              f"| {got['ratio']:.2f}x | {'yes' if got['ratio'] <= TARGET else 'NO'} |")
+              f"| {got['ratio']:.2f}x | {'yes' if got['ratio'] <= TARGET else 'NO'} "
+              f"| {got['command_cpu_s']:.3f} / {got['reference_cpu_s']:.3f} "
+              f"({got['cpu_ratio']:.2f}x) |")
     if options.json:
         options.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 

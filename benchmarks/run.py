@@ -167,6 +167,10 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--no-check", action="store_true", help="skip the correctness cross-check")
     a = ap.parse_args(argv)
     py, data, out = a.python, a.data.resolve(), a.out.resolve()
+    # Byte-compile qc as `pip install` does; where PYTHONDONTWRITEBYTECODE is set, every
+    # run would otherwise compile exoqc's modules again (pandas' are compiled).
+    subprocess.run([py, "-m", "compileall", "-q", "--invalidation-mode", "timestamp",
+                    str(ROOT / "qc")], check=True)
     out.mkdir(parents=True, exist_ok=True)
     missing = [n for n in a.sizes if not (data / f"batches_{n}.csv").exists()]
     if missing:

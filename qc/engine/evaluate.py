@@ -470,10 +470,16 @@ def mark_lookalike(out: Outcome, cells: Cells) -> Bools:
     or with digits of another script (`A\u066549`), and a combining mark that composes no
     letter (`HeL\u0335a`). Only cells with a letter outside the Latin script, a combining mark
     or a digit outside ASCII are looked at one by one. Returns which cells were marked."""
+    marked = np.zeros(len(cells), dtype=bool)
+    # ASCII letters are all Latin and ASCII holds no combining mark or other-script digit, so
+    # only a column with a non-ASCII cell can hold such a word; the test is cheap, the
+    # Unicode-script pattern costs about 0.5 ms to compile on each call, which was a third of
+    # judging the Quick start's 24 batches.
+    if to_numpy(pc.string_is_ascii(cells.text)).all():
+        return marked
     foreign = to_numpy(pc.match_substring_regex(
         cells.text, r"[^\p{Latin}\P{L}]|\p{M}|[^0-9\P{Nd}]"))
     foreign &= ~cells.missing
-    marked = np.zeros(len(cells), dtype=bool)
     for i in np.flatnonzero(foreign).tolist():
         why = lookalike(cells.text[i].as_py())
         if why is not None:

@@ -15,24 +15,31 @@ words as well as colours. `--verbose` lists every check of every batch. Hints (a
 comma without --decimal ,) are counted and said once, under the summary
 (qc/render/hints.py). No line can be taken for a CI workflow command
 (`no_workflow_commands`).
+
+Without colour (a pipe, a file, NO_COLOR) the lines are built as `_Plain` lines and
+joined: the same characters rich would print, without importing rich's console and text
+(about a tenth of a Quick-start run). Colour, and the rare line holding a tab (which
+rich expands), go through rich; tests/render/test_table_layout.py checks both agree.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rich.cells import cell_len
-from rich.console import Console
-from rich.text import Text
 
 from qc.model import BatchView, CheckView, Report, Status
 from qc.render import RenderOptions
 from qc.render import hints as hint_counts
 from qc.render.attribution import attribution_line
 from qc.render.text import no_workflow_commands, visible
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 STYLES = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red",
           Status.NOT_TESTED: "dim", Status.REPORTED: "cyan"}
@@ -46,6 +53,63 @@ HANG = 4  # the continuation of a title, summary or note line
 
 # A word, with a quoted value glued to what touches it (`'85 mL'`, `read '7,4':`).
 _WORD = re.compile(r"""(?:'[^'\n]*'|"[^"\n]*"|\S)+""")
+
+
+class Line(Protocol):
+    """What a line of the output is built with: rich's Text (colour) or `_Plain`."""
+
+    @property
+    def plain(self) -> str: ...
+
+    def append(self, text: str, style: str = ...) -> Any: ...
+
+    def append_text(self, text: Any) -> Any: ...
+
+    def stylize(self, style: str) -> None: ...
+
+    def rstrip(self) -> None: ...
+
+    def __getitem__(self, cut: slice, /) -> Any: ...
+
+
+NewLine = Callable[[str], Line]
+
+# The characters rich's Text drops from any text it is given (bell, backspace, vertical
+# tab, form feed, carriage return: rich.control.STRIP_CONTROL_CODES).
+_DROPPED = dict.fromkeys((7, 8, 11, 12, 13))
+
+
+class _Plain:
+    """A line as rich's Text holds it, without its styles: `plain` is exactly the text
+    rich's Text would hold after the same calls (the calls this module makes)."""
+
+    __slots__ = ("plain",)
+
+    def __init__(self, text: str = "") -> None:
+        self.plain = text.translate(_DROPPED)
+
+    def append(self, text: str, style: str = "") -> _Plain:
+        self.plain += text.translate(_DROPPED)
+        return self
+
+    def append_text(self, text: _Plain) -> _Plain:
+        self.plain += text.plain
+        return self
+
+    def stylize(self, style: str) -> None:
+        pass
+
+    def rstrip(self) -> None:
+        self.plain = self.plain.rstrip()
+
+    def __getitem__(self, cut: slice, /) -> _Plain:
+        return _Plain(self.plain[cut])
+
+
+def _rich_text(text: str = "") -> Text:
+    from rich.text import Text
+
+    return Text(text)
 
 
 @dataclass(frozen=True)
@@ -71,6 +135,19 @@ class Finding:
 
 
 def render(report: Report, options: RenderOptions) -> Iterator[str]:
+    if not options.color:
+        plain = _lines(report, options, _Plain)
+        # rich expands a tab to the next multiple of 8 cells; no value holds one (visible)
+        if not any("\t" in line.plain for line in plain):
+            yield no_workflow_commands("".join(f"{line.plain}\n" for line in plain))
+            return
+    yield no_workflow_commands(through_rich(report, options))
+
+
+def through_rich(report: Report, options: RenderOptions) -> str:
+    """The output as rich's console prints the lines (colour or not)."""
+    from rich.console import Console
+
     buffer = io.StringIO()
     console = Console(
         file=buffer,
@@ -83,11 +160,18 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
         markup=False,
         legacy_windows=False,
     )
+    for line in _lines(report, options, _rich_text):
+        console.print(line, soft_wrap=True)
+    return buffer.getvalue()
+
+
+def _lines(report: Report, options: RenderOptions, new: NewLine) -> list[Line]:
+    """The lines of the output, each made with `new` (then styled and filled)."""
+    out: list[Line] = []
     width = options.width if options.wrap else UNWRAPPED
 
     def say(text: str, style: str = "") -> None:
-        for line in flow(words(text, style), width, hang=HANG):
-            console.print(line, soft_wrap=True)
+        out.extend(flow(words(text, style), width, hang=HANG, new=new))
 
     spec = report.spec
     files = ", ".join(visible(f.path) for f in report.inputs)
@@ -104,8 +188,7 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
     attribution = attribution_line(report)
     if attribution:
         say(visible(attribution), "dim")
-    for line in flow(_summary(report), width, hang=HANG):
-        console.print(line, soft_wrap=True)
+    out.extend(flow(_summary(report), width, hang=HANG, new=new))
     found = hint_counts.count(report)
     for counted in found:
         say(f"hint: {counted.line}", "yellow")
@@ -113,8 +196,7 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
     batches = list(_take(report.iter_batches(at_least=shown), MAX_ROWS + 1))
     findings = _findings(batches[:MAX_ROWS], verbose=options.verbose, found=found)
     if findings:
-        for line in layout(findings, options.width, wrap=options.wrap):
-            console.print(line, soft_wrap=True)
+        out.extend(layout(findings, options.width, wrap=options.wrap, new=new))
     if len(batches) > MAX_ROWS:
         say(f"… only the first {MAX_ROWS} batches are listed here; write a report with "
             "-o report.json for all of them.", "dim")
@@ -122,7 +204,7 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
         if report.not_for_release and note.startswith("NOT FOR RELEASE: "):
             continue  # already the banner at the top
         say(f"note: {visible(note)}", "dim")
-    yield no_workflow_commands(buffer.getvalue())
+    return out
 
 
 def _take(items: Iterator[BatchView], limit: int) -> Iterator[BatchView]:
@@ -167,23 +249,24 @@ def _findings(batches: Sequence[BatchView], *, verbose: bool,
     return out
 
 
-def layout(findings: Sequence[Finding], width: int, *, wrap: bool = True) -> list[Text]:
+def layout(findings: Sequence[Finding], width: int, *, wrap: bool = True,
+           new: NewLine = _Plain) -> list[Line]:
     """The findings as lines: a table from TABLE_FROM columns on (or when nothing wraps),
     else stacked; a table whose detail column would be narrower than MIN_DETAIL (very
     long batch ids or check names) is stacked too."""
     if not wrap:
-        return _table(findings, UNWRAPPED)
+        return _table(findings, UNWRAPPED, new)
     if width >= TABLE_FROM:
-        table = _table(findings, width)
+        table = _table(findings, width, new)
         if table:
             return table
-    return _stacked(findings, width)
+    return _stacked(findings, width, new)
 
 
 HEADINGS = ("batch", "row", "verdict", "check", "result", "detail")
 
 
-def _table(findings: Sequence[Finding], width: int) -> list[Text]:
+def _table(findings: Sequence[Finding], width: int, new: NewLine) -> list[Line]:
     cells = [(f.batch if f.first else "", f.row if f.first else "",
               f.verdict.label.upper() if f.first else "", f.check, f.result) for f in findings]
     widths = [max(cell_len(h), *(cell_len(c[i]) for c in cells))
@@ -193,21 +276,21 @@ def _table(findings: Sequence[Finding], width: int) -> list[Text]:
     room = min(width - start, longest)
     if room < min(MIN_DETAIL, longest):
         return []
-    lines = [_cells(list(HEADINGS[:5]), widths, [""] * 5, Text("detail"), "bold")]
-    lines.append(Text("─" * (start + room)))
+    lines = [_cells(list(HEADINGS[:5]), widths, [""] * 5, new("detail"), new, "bold")]
+    lines.append(new("─" * (start + room)))
     for finding, row in zip(findings, cells, strict=True):
         styles = ["", "", STYLES[finding.verdict], "", STYLES[finding.status]]
-        detail = flow(words(finding.detail), start + room, indent=start, hang=start)
-        first = detail[0] if detail else Text("")
+        detail = flow(words(finding.detail), start + room, indent=start, hang=start, new=new)
+        first = detail[0] if detail else new("")
         first = first[start:] if first.plain.startswith(" " * start) else first
-        lines.append(_cells(list(row), widths, styles, first))
+        lines.append(_cells(list(row), widths, styles, first, new))
         lines.extend(detail[1:])
     return [_rstrip(line) for line in lines]
 
 
-def _cells(values: list[str], widths: list[int], styles: list[str], detail: Text,
-           style: str = "") -> Text:
-    line = Text()
+def _cells(values: list[str], widths: list[int], styles: list[str], detail: Line,
+           new: NewLine, style: str = "") -> Line:
+    line = new("")
     for i, (value, w, cell_style) in enumerate(zip(values, widths, styles, strict=True)):
         pad = " " * (w - cell_len(value))
         text = pad + value if i == 1 else value + pad  # the row number is right-aligned
@@ -219,24 +302,25 @@ def _cells(values: list[str], widths: list[int], styles: list[str], detail: Text
     return line
 
 
-def _stacked(findings: Sequence[Finding], width: int) -> list[Text]:
-    lines: list[Text] = []
+def _stacked(findings: Sequence[Finding], width: int, new: NewLine) -> list[Line]:
+    lines: list[Line] = []
     for i, finding in enumerate(findings):
         if finding.first and i:
-            lines.append(Text(""))  # a blank line between batches
+            lines.append(new(""))  # a blank line between batches
         head = [Word(finding.batch, "bold"), Word("·"), Word(f"row {finding.row}")]
         if finding.check:
             head += [Word("·"), Word(finding.check), Word("·"),
                      Word(finding.result, STYLES[finding.status])]
         else:
             head += [Word("·"), Word(finding.verdict.label.upper(), STYLES[finding.verdict])]
-        lines.extend(flow(head, width))
+        lines.extend(flow(head, width, new=new))
         if finding.detail:
-            lines.extend(flow(words(finding.detail), width, indent=INDENT, hang=INDENT))
+            lines.extend(flow(words(finding.detail), width, indent=INDENT, hang=INDENT,
+                              new=new))
     return [_rstrip(line) for line in lines]
 
 
-def _rstrip(line: Text) -> Text:
+def _rstrip(line: Line) -> Line:
     line.rstrip()
     return line
 
@@ -248,7 +332,7 @@ def words(text: str, style: str = "") -> list[Word]:
 
 
 def flow(pieces: Sequence[Word], width: int, *, indent: int = 0,
-         hang: int | None = None) -> list[Text]:
+         hang: int | None = None, new: NewLine = _Plain) -> list[Line]:
     """Lines of at most `width` cells made of whole pieces, separated by one space: the
     first line indented by `indent`, the next by `hang` (default: INDENT more than
     `indent`). A piece wider than a line is broken at its spaces (never inside a word);
@@ -261,14 +345,14 @@ def flow(pieces: Sequence[Word], width: int, *, indent: int = 0,
             units.extend(Word(w, piece.style) for w in piece.text.split(" ") if w)
         else:
             units.append(piece)
-    lines: list[Text] = []
-    line = Text(" " * indent)
+    lines: list[Line] = []
+    line = new(" " * indent)
     used, empty = indent, True
     for unit in units:
         size = cell_len(unit.text)
         if not empty and used + 1 + size > width:
             lines.append(line)
-            line, used, empty = Text(" " * hang), hang, True
+            line, used, empty = new(" " * hang), hang, True
         if not empty:
             line.append(" ")
             used += 1

@@ -55,6 +55,7 @@ def build_spec(resolved: Resolved) -> Spec:
     from qc.spec.build import build  # deferred: loads every rule kind (numpy, pyarrow)
 
     data, where, lineage = merge_all(resolved)
-    validate(data, where, SCHEMA_FULL)
+    if not all(source.checked for source in resolved.chain):  # else known valid: shipped.py
+        validate(data, where, SCHEMA_FULL)
     files = tuple(SpecFile(s.shown, s.sha256) for s in resolved.chain)
     return build(data, where, files, lineage=lineage)

@@ -47,8 +47,10 @@ def resolve(name_or_path: str, collect: list[SpecError] | None = None) -> Resolv
             if via is None:
                 raise
             raise via.where.error(("extends",), str(exc)) from None
-        current = read_source(raw, shown, parent_folder, identity=identity, builtin=builtin)
-        check_file(current.data, current.where, collect)
+        current = read_source(raw, shown, parent_folder, identity=identity, builtin=builtin,
+                              shipped=source.name if builtin else None)
+        if not current.checked:
+            check_file(current.data, current.where, collect)
         chain.append(current)
         parent = current.data.get("extends")
         if parent is None:

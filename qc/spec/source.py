@@ -7,14 +7,14 @@ import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from importlib import resources
-from importlib.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qc.errors import SpecError, YamlError
-from qc.spec import yaml12
 from qc.spec.location import Locator
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable  # importing it loads importlib.resources
 
 BUILTIN = ("clinical", "research")
 MAX_SPEC_BYTES = 1 << 20
@@ -23,9 +23,15 @@ MAX_SPEC_BYTES = 1 << 20
 def specs_dir() -> Traversable:
     """Where the shipped specs and the schema live: inside the installed package, or,
     when running from a source checkout, in the repository's top-level specs/."""
-    packaged = resources.files("qc") / "specs"
-    if packaged.is_dir():
-        return packaged
+    package = Path(__file__).resolve().parents[1]
+    if package.is_dir():  # imported from files (not a zip): importlib.resources not needed
+        packaged = package / "specs"
+        return packaged if packaged.is_dir() else package.parent / "specs"
+    from importlib import resources
+
+    zipped = resources.files("qc") / "specs"
+    if zipped.is_dir():
+        return zipped
     return Path(__file__).resolve().parents[2] / "specs"
 
 
@@ -40,6 +46,9 @@ class Source:
     folder: Traversable | None  # where its `extends` paths are relative to
     identity: str  # for cycle detection
     builtin: bool = False
+    # Read from the snapshot of a shipped spec (qc/spec/shipped.py): bytes, schema and
+    # version as recorded, so already known to be valid; never True for a file by path.
+    checked: bool = False
 
 
 def locate(name_or_path: str, folder: Traversable | None, builtin_parent: bool
@@ -90,21 +99,36 @@ def read_file(name_or_path: str, source: Traversable, shown: str) -> bytes:
 
 
 def read_source(raw: bytes, shown: str, folder: Traversable | None, *, identity: str = "",
-                builtin: bool = False) -> Source:
-    """Parse one file's bytes (not yet checked against the schema: see schema.check_file)."""
+                builtin: bool = False, shipped: str | None = None) -> Source:
+    """Parse one file's bytes (not yet checked against the schema: see schema.check_file).
+
+    `shipped`: the file name of a built-in spec in `folder`, the built-in specs folder;
+    when its bytes are those recorded in qc/spec/shipped.json, the data comes from there,
+    already checked (`Source.checked`), and YAML is not even imported."""
     if len(raw) > MAX_SPEC_BYTES:
         raise SpecError(f"{shown}: spec file is larger than {MAX_SPEC_BYTES // 1024} KiB")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SpecError(f"{shown}: spec file is not UTF-8 text (byte {exc.start})") from None
+    sha256 = hashlib.sha256(raw).hexdigest()
+    if builtin and shipped is not None and folder is not None:
+        from qc.spec.shipped import lookup
+
+        recorded = lookup(shipped, sha256, folder)
+        if recorded is not None:
+            data, positions = recorded
+            where = Locator(shown, {k: (shown, *v) for k, v in positions.items()})
+            return Source(shown, sha256, data, where, folder, identity or shown, builtin,
+                          checked=True)
     data, positions = _parse(text, shown)
     where = Locator(shown, {k: (shown, *v) for k, v in positions.items()})
-    return Source(shown, hashlib.sha256(raw).hexdigest(), data, where, folder,
-                  identity or shown, builtin)
+    return Source(shown, sha256, data, where, folder, identity or shown, builtin)
 
 
-def _parse(text: str, shown: str) -> tuple[Any, yaml12.Positions]:
+def _parse(text: str, shown: str) -> tuple[Any, dict[tuple[str | int, ...], tuple[int, int]]]:
+    from qc.spec import yaml12  # PyYAML: not imported for a spec read from the snapshot
+
     if shown.lower().endswith(".json"):
         try:
             data = json.loads(text, parse_float=Decimal, parse_int=Decimal,
@@ -142,13 +166,15 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _depth(data: Any) -> int:
     """How deeply lists and objects nest (iterative: the data may be hostile)."""
+    from qc.spec.yaml12 import MAX_DEPTH
+
     deepest = 0
     stack = [(data, 1)]
     while stack:
         item, depth = stack.pop()
         if isinstance(item, dict | list):
             deepest = max(deepest, depth)
-            if depth > yaml12.MAX_DEPTH:
+            if depth > MAX_DEPTH:
                 break
             children = item.values() if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)

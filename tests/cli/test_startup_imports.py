@@ -9,6 +9,7 @@ loaded, and lists which of the heavy modules the command imported.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -45,10 +46,10 @@ print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
 """
 
 
-def _probe(args: tuple[str, ...] | str,
-           watched: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+def _probe(args: tuple[str, ...] | str, watched: tuple[str, ...],
+           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", CHILD, json.dumps(args), json.dumps(watched)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+                          capture_output=True, text=True, cwd=ROOT, timeout=600, env=env)
 
 
 def _imported(*args: str, watched: tuple[str, ...] = HEAVY) -> dict[str, object]:
@@ -83,7 +84,7 @@ def test_checking_a_plain_csv_imports_neither_pandas_nor_jsonschema(
         args += ["--quiet", "-o", str(tmp_path / report)]
     got = _imported(*args)
     assert got["code"] == 1  # every row fails something: the checks really ran
-    assert not {"pandas", "jsonschema"} & set(got["heavy"]), got  # type: ignore[arg-type]
+    assert not {"pandas", "jsonschema"} & set(got["heavy"]), got  # type: ignore[call-overload]
     if report is not None and report != "--quiet":
         assert (tmp_path / report).stat().st_size > 0
 
@@ -117,6 +118,24 @@ def test_quick_start_command_imports_neither_pandas_nor_matplotlib_nor_jinja2() 
     assert "EXO-2026-23 " in done.stdout  # the table was printed: the checks really ran
 
 
+def test_quick_start_into_a_pipe_reads_no_yaml_and_prints_without_rich() -> None:
+    """The built-in spec comes from its checked snapshot (qc/spec/shipped.py: neither
+    PyYAML nor a schema validator), a table without colour is joined without rich, and
+    the other commands' modules are not loaded (qc/cli/__init__.py)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR")}
+    done = _probe(("check", "sample_data/batches.csv", "--spec", "clinical"),
+                  ("yaml", "jsonschema_rs", "jsonschema", "rich.console", "rich.text",
+                   "qc.cli.gmp", "qc.cli.lab", "qc.cli.spec"), env)
+    result = json.loads(done.stderr.strip().splitlines()[-1])
+    assert result == {"code": 1, "heavy": []}, done.stderr[-2000:]
+    assert "EXO-2026-23 " in done.stdout
+    coloured = _probe(("check", "sample_data/batches.csv", "--spec", "clinical", "--color",
+                       "always"), ("rich.console",), env)
+    assert json.loads(coloured.stderr.strip().splitlines()[-1]) == {
+        "code": 1, "heavy": ["rich.console"]}
+    assert "\x1b[" in coloured.stdout
+
+
 @pytest.mark.parametrize("code", ["import qc; qc.__all__; qc.__version__",
                                   "import qc; qc.SpecError; qc.InputError"])
 def test_import_qc_is_as_light_as_help(code: str) -> None:
@@ -134,3 +153,15 @@ def test_to_dataframe_alone_imports_pandas() -> None:
     done = _probe(code, ("pandas",))
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stderr.strip().splitlines()[-1]) == {"code": None, "heavy": ["pandas"]}
+
+
+def test_every_command_is_listed_and_an_unknown_one_still_gets_a_suggestion() -> None:
+    done = _probe(("--help",), ("qc.cli.gmp",))
+    listed = done.stdout.split("Commands:")[1].split()
+    for name in ("audit", "check", "init", "keygen", "nta", "selftest", "sign", "spec",
+                 "trend", "verify"):
+        assert name in listed, done.stdout
+    wrong = subprocess.run([sys.executable, "-m", "qc", "verfy", "x"], capture_output=True,
+                           text=True, cwd=ROOT, timeout=600)
+    assert (wrong.returncode, wrong.stderr.splitlines()[-1]) == (
+        2, "Error: No such command 'verfy'. Did you mean 'verify'?")

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 import qc
 from qc.render import RenderOptions
 from qc.render.table import render
+from qc.render.text import no_workflow_commands
 from tests.conftest import mask_versions, run_cli
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -151,7 +152,6 @@ def test_no_word_is_ever_split(tmp_path_factory: pytest.TempPathFactory, ids: li
     assert all(len(line) <= width for line in lines), out
 
 
-
 def test_hint_count_the_same_for_coded_and_plain_messages(tmp_path: Path) -> None:
     """hints.count reads a coded column once per distinct message, a plain one per row."""
     import dataclasses
@@ -165,3 +165,45 @@ def test_hint_count_the_same_for_coded_and_plain_messages(tmp_path: Path) -> Non
     assert any(hasattr(r.message, "codes") for r in report.results)
     assert [c.cells for c in hints.count(report)] == [c.cells for c in hints.count(plain)] \
         == [100]
+
+
+# Any text a cell may hold: controls (those rich drops, a tab, escapes), wide and
+# combining characters, look-alikes, spaces.
+ANY_TEXT = st.text(alphabet=st.sampled_from(
+    "abc XYZ019-.,'\"%µ\t\r\n\x07\x08\x0b\x0c\x1b[\u200b\u0301\u4e2d\u6587\U0001f600"
+    "\u0410\u00a0\u2028\ufeff"), max_size=30)
+
+
+@given(ids=st.lists(ANY_TEXT, min_size=1, max_size=4), values=st.lists(ANY_TEXT, min_size=4,
+                                                                           max_size=4),
+       width=st.integers(60, 160), verbose=st.booleans(), wrap=st.booleans())
+def test_output_without_colour_is_what_rich_prints(
+        tmp_path_factory: pytest.TempPathFactory, ids: list[str], values: list[str],
+        width: int, verbose: bool, wrap: bool) -> None:
+    """Without colour the table is joined from plain lines (no rich import): exactly the
+    characters rich's console prints for the same lines."""
+    from qc.render.table import through_rich
+
+    folder = tmp_path_factory.mktemp("plain")
+    (folder / "spec.yaml").write_text(SPEC.format(name="value_check"), "utf-8")
+    cells = {"batch_id": [f"B{i}{text}" for i, text in enumerate(ids)],
+             "value": values[:len(ids)]}
+    report = qc.check(cells, folder / "spec.yaml")
+    options = RenderOptions(width=width, verbose=verbose, wrap=wrap, color=False)
+    assert "".join(render(report.result, options)) == no_workflow_commands(
+        through_rich(report.result, options))
+
+
+def test_a_line_with_a_tab_goes_through_rich(monkeypatch: pytest.MonkeyPatch,
+                                             tmp_path: Path) -> None:
+    """rich expands tabs by cell width: a line holding one (no value does: `visible`)
+    is printed by rich itself."""
+    import qc.render.table as table
+
+    (tmp_path / "spec.yaml").write_text(SPEC.format(name="value_check"), "utf-8")
+    report = qc.check({"batch_id": ["B-1"], "value": ["no"]}, tmp_path / "spec.yaml").result
+    monkeypatch.setattr(table, "visible", lambda text: text.replace("value_check", "a\tb"))
+    options = RenderOptions(width=100, color=False)
+    out = "".join(render(report, options))
+    assert re.search(r"FAIL +a +b +out of spec", out) and "\t" not in out, out
+    assert out == no_workflow_commands(table.through_rich(report, options))

@@ -84,3 +84,34 @@ def test_repeated_ids_agree_with_pandas_duplicated(values: list[str]) -> None:
         named = ", ".join(others[:3]) + (f" and {rest} other row{'s' if rest > 1 else ''}"
                                          if rest > 0 else "")
         assert out.message[i] == "batch id also on " + named
+
+
+# Summary words (`Mean`, `Approved by: ...`) in the id column: identity.summary_words asks
+# qc.text.summary_word only about the texts that can be one; the answers must be the same
+# as asking about every text.
+_PIECES = st.sampled_from(
+    ["mean", "MEAN", "Mean", "average", "total", "sd", "SD", "%cv", "%CV", "n", "N", "notes",
+     "note", "comment", "comments", "approved", "by", "reviewed", "signature", "Approved by",
+     "approved   by", " ", "  ", ":", ": x", "\t", "\n", "\r", "\x01", "\x0b", "\x7f",
+     "\u200b", "\u00a0", "\u3000", "\uff2d\uff45\uff41\uff4e", "\ufeff", "\u2028", "EXO-",
+     "001", "N1", "x", "é", "\u0415", "\u212a", "size", "-", "Mean size"])
+SUMMARY_TEXTS = st.one_of(st.lists(_PIECES, max_size=5).map("".join), st.text(max_size=12))
+
+
+@SETTINGS
+@given(st.lists(SUMMARY_TEXTS, min_size=1, max_size=30))
+def test_summary_rows_asks_only_where_a_word_can_be(cells: list[str]) -> None:
+    from qc.engine.arrowbuf import texts
+    from qc.text import summary_word
+
+    assert identity.summary_rows(texts(cells)).tolist() == [
+        summary_word(t) is not None for t in cells]
+
+
+def test_summary_rows_finds_them_all() -> None:
+    from qc.engine.arrowbuf import texts
+
+    cells = ["Mean", " total: 3", "Approved  by: J. Smith", "\uff2d\uff45\uff41\uff4e",
+             "M\u200bean", "sd\x01", "EXO-001", "N1", "Mean size", "n", "Mean"]
+    assert identity.summary_rows(texts(cells)).tolist() == [
+        True, True, True, True, True, True, False, False, False, True, True]
