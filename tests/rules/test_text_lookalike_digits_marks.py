@@ -146,7 +146,7 @@ def _disguised(draw: st.DrawFn) -> tuple[str, str]:
     return entry, "".join(out)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(_disguised())
 def test_a_disguised_forbidden_entry_never_passes(case: tuple[str, str]) -> None:
     """Whatever look-alike letters, other digits or combining marks a forbidden entry is
