@@ -151,7 +151,7 @@ def run_trend(options: TrendOptions) -> Trend:
             result, rule, read.lo[order], read.hi[order], state == Reading.VALUE,
             (state == Reading.MISSING) | (state == Reading.ABSENT),
             [result.value[i] for i in order.tolist()], result.status[order],
-            result.reason[order]))
+            result.reason[order], [result.message[i] for i in order.tolist()]))
     return Trend(
         spec=spec,
         inputs=table.inputs,
@@ -188,9 +188,18 @@ def order_by_date(texts: list[str], column: str, sources: list[str]) -> Ints:
     return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
 
 
+def exact_text(text: str) -> bool:
+    """Whether a reportable value as the engine wrote it is a plain number (`112.33`)."""
+    try:
+        float(text.replace(" ", ""))
+    except ValueError:
+        return False
+    return True
+
+
 def attribute(result: CheckResult, rule: Limits, lo: Floats, hi: Floats, valid: Bools,
-              missing: Bools, texts: list[str | None], status: Codes, reason: Codes
-              ) -> Attribute:
+              missing: Bools, texts: list[str | None], status: Codes, reason: Codes,
+              messages: list[str | None] | None = None) -> Attribute:
     """One check's attribute from its cells in trend order (floats in its unit) and the
     engine's status and reason for each."""
     exact = valid & np.isfinite(lo) & np.isfinite(hi) & (lo == hi)
@@ -201,6 +210,8 @@ def attribute(result: CheckResult, rule: Limits, lo: Floats, hi: Floats, valid: 
             why = "censored (a detection-limit result): excluded from the statistics"
         elif missing[i]:
             why = "no value"
+        elif messages and messages[i] and (texts[i] is None or exact_text(texts[i])):
+            why = f"not a valid result: {messages[i]}"  # read, but the check is invalid (CV)
         else:
             why = "not readable as a number"
         excluded.append(Excluded(i, texts[i], why))

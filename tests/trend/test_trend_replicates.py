@@ -42,3 +42,5 @@ def test_trend_takes_the_reportable_mean_of_each_batch(tmp_path: Path) -> None:
     assert abs(potency["mean"] - statistics.mean(means)) < 1e-9
     assert abs(potency["sigma_overall"] - statistics.stdev(means)) < 1e-9
     assert [e["batch_id"] for e in potency["excluded"]] == ["BX"]
+    # said as the engine said it, not as an unreadable cell
+    assert potency["excluded"][0]["why"].startswith("not a valid result: CV 33")
