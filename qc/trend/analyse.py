@@ -210,7 +210,7 @@ def attribute(result: CheckResult, rule: Limits, lo: Floats, hi: Floats, valid: 
             why = "censored (a detection-limit result): excluded from the statistics"
         elif missing[i]:
             why = "no value"
-        elif messages and messages[i] and (texts[i] is None or exact_text(texts[i])):
+        elif messages and messages[i] and ((text := texts[i]) is None or exact_text(text)):
             why = f"not a valid result: {messages[i]}"  # read, but the check is invalid (CV)
         else:
             why = "not readable as a number"
