@@ -113,14 +113,16 @@ _SKELETON = str.maketrans(
     "\u13aa\u13f4\u13df\u13ac\u13c0\u13bb\u13ab\u13e6\u13de\u13b7\u13e2\u13da\u13a2"
     "\u13d9\u13b3\u13c3"
     "\u029c\u1d07\u1d0b\u029f\u1d00\u0262\u026a\u1d0d\u0274\u1d0f\u1d18\u0280\u1d1b"
-    "\u1d1c\u1d20\u1d21\u1d22\u1d04\u1d05\ua730\u1d0a\ua731",
+    "\u1d1c\u1d20\u1d21\u1d22\u1d04\u1d05\ua730\u1d0a\ua731"
+    "\u050c\u051b\u051d\u04c0",
     "ABEZHIKMNOPTYX"
     "ayikvoptuxwc"
     "ABEKMHOPCTXSIJ"
     "aeopcyxsijhd"
     "ABCEGHJKLMPST"
     "VWZ"
-    "hekla" "gimnoprtuvwzcdfjs",
+    "hekla" "gimnoprtuvwzcdfjs"
+    "GqwI",
 )
 
 

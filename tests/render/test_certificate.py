@@ -106,7 +106,7 @@ def test_the_certificate_shows_dates_operator_spec_and_methods(sample: Path) -> 
     assert "Expiry date2028-01-06" in text
     assert f"Evaluation date{AS_OF}" in text
     assert "by test-operator with exoqc" in text
-    assert "clinical-msc-ev version 2026.6, status not stated" in text
+    assert "clinical-msc-ev version 2026.7, status not stated" in text
     assert "Product" in text and "Clinical-grade MSC-EV release specification" in text
     endotoxin = _row(first, "endotoxin")
     assert "USP &lt;85&gt; / Ph. Eur. 2.6.14" in endotoxin
@@ -133,7 +133,7 @@ def test_the_signature_block_is_blank_for_wet_ink(sample: Path) -> None:
 
 def test_markdown_starts_with_the_banner_and_shows_no_green_tick(sample: Path) -> None:
     md = (sample / "r.md").read_text("utf-8")
-    assert md.splitlines()[0].startswith("**NOT FOR RELEASE: spec clinical-msc-ev 2026.6 ")
+    assert md.splitlines()[0].startswith("**NOT FOR RELEASE: spec clinical-msc-ev 2026.7 ")
     assert "✅" not in md
     assert "- Operator: test-operator\n" in md
     assert f"- Evaluation date: {AS_OF}" in md

@@ -31,6 +31,22 @@ A5 = {
     "AT-MSC, Hep-G2 co-culture": "cell_source",
     "BM-MSC, MDAMB231 conditioned": "cell_source",
 }
+# attack round 3 (B1): what labs write that takes an approved source back (clinical 2026.7)
+A5.update(dict.fromkeys((
+    "UC-MSC (unknown)", "UC-MSC (to be confirmed)", "UC-MSC (TBC)", "UC-MSC (uncertain)",
+    "UC-MSC (doubtful)", "UC-MSC (maybe)", "UC-MSC (alleged)", "UC-MSC (negative)",
+    "UC-MSC (misidentified)", "UC-MSC (rejected)", "UC-MSC (STR mismatch)",
+    "UC-MSC (contaminated)", "UC-MSC (n0t confirmed)", "UC-MSC (N.O.T. confirmed)",
+    "UC-MSC (un-confirmed)", "UC-MSC (n ot confirmed)", "UC-MSC (\u00bf)", "UC-MSC (\u061f)",
+    "UC-MSC (\u203d)", "UC-MSC (murine)", "UC-MSC (mouse)", "UC-MSC (hiPSC-derived)",
+    "UC-MSC (iPS-derived)", "UC-MSC (i-PSC)", "UC-MSC (iMSC)", "UC-MSC (hESC-derived)",
+    "UC-MSC and iPS", "UC-MSC + fibroblasts", "UC-MSC / HUVEC", "UC-MSC (TERT)",
+    "UC-MSC (HPV16 E6/E7)", "UC-MSC (c-Myc)", "UC-MSC (Bmi-1)", "UC-MSC (large T antigen)",
+    "UC-MSC (tumour-derived)", "UC-MSC (osteosarcoma)", "UC-MSC (cell line)"),
+    "cell_source_identity"))
+A5.update(dict.fromkeys((
+    "UC-MSC (He-La)", "UC-MSC (He La)", "UC-MSC (SV4O)", "UC-MSC (S V40)",
+    "UC-MSC (Hep \u050c2)", "UC-MSC (\u13da V40)"), "cell_source"))
 
 
 @pytest.mark.parametrize(("source", "check"), list(A5.items()))

@@ -111,7 +111,7 @@ checks:
     column: cell_source
     forbidden: [HeLa, HepG2, Hep G2, MCF-7, MCF7, A549, U87, U-87, K562, PANC-1, MDA-MB-231,
                 MDAMB231, HEK293, HEK293T, HEK 293, 293T, Expi293, hTERT, SV40, immortal,
-                transformed, Vero]
+                transformed, He La, S V40, SV4O, Vero]
   - name: cell_source_identity
     column: cell_source
     allowed: [BM-MSC, AT-MSC, UC-MSC, WJ-MSC, UC/WJ-MSC, placental MSC, DP-MSC]

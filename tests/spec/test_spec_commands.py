@@ -175,8 +175,8 @@ def test_list_builtins() -> None:
     assert run.code == 0, run
     lines = run.out.splitlines()
     assert lines[0].split() == ["builtin", "name", "version", "status", "title"]
-    assert lines[1].split()[:4] == ["clinical", "clinical-msc-ev", "2026.6", "-"]
-    assert lines[2].split()[:4] == ["research", "research-msc-ev", "2026.3", "-"]
+    assert lines[1].split()[:4] == ["clinical", "clinical-msc-ev", "2026.7", "-"]
+    assert lines[2].split()[:4] == ["research", "research-msc-ev", "2026.4", "-"]
     assert len(lines) == 3  # base.yaml is not a user-facing built-in
 
 
