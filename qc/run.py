@@ -117,8 +117,25 @@ def run(options: RunOptions, *, table: Table | None = None) -> Report:
     return replace(report, provenance=provenance(recorded),
                    joins=table.joined + ((map_file,) if map_file else ()),
                    not_batches=table.not_batches,
-                   notes=(_hidden_sheets(table.inputs) + _map_note(spec, options)
+                   notes=(_name_clash(spec) + _hidden_sheets(table.inputs)
+                          + _map_note(spec, options)
                           + table.header_notes + aside + join_notes + report.notes))
+
+
+def _name_clash(spec: Spec) -> tuple[str, ...]:
+    """Said when a spec file that is not a built-in states a built-in spec's name: every
+    report shows the name, and a reviewer reads it as the shipped spec."""
+    first = spec.files[0].path
+    if first.startswith("builtin:"):
+        return ()
+    from qc.spec.shipped import builtin_names
+
+    shipped = builtin_names().get(spec.name)
+    if shipped is None:
+        return ()
+    return (f"spec {first} states the name {spec.name!r} of the built-in spec "
+            f"{shipped.removesuffix('.yaml')!r}, but it is another file: judged as written "
+            "in it, not as the built-in",)
 
 
 def _map_note(spec: Spec, options: RunOptions) -> tuple[str, ...]:

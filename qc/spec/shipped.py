@@ -53,6 +53,16 @@ def lookup(file_name: str, sha256: str, folder: Traversable) -> tuple[Any, Posit
         return None  # no usable snapshot: the file is read and validated as any other
 
 
+def builtin_names() -> dict[str, str]:
+    """The name each shipped spec file states (`clinical-msc-ev` -> `clinical.yaml`), read
+    from the snapshot; empty when there is no usable snapshot."""
+    try:
+        recorded = json.loads(SNAPSHOT.read_bytes())
+        return {str(entry["data"]["name"]): file for file, entry in recorded["files"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
 def _schema_sha256(folder: Traversable) -> str:
     return hashlib.sha256((folder / "spec.schema.json").read_bytes()).hexdigest()
 

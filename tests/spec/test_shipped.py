@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +45,21 @@ def test_builtin_specs_work_from_any_directory(tmp_path: object, monkeypatch: py
     r = run_cli("check", str(ROOT / "sample_data" / "batches.csv"), "--spec", "clinical",
                 "--quiet", "--as-of", "2026-04-01")
     assert (r.code, r.out, r.err) == (1, "", "")
+
+
+def test_a_spec_file_stating_a_builtin_name_is_said_in_every_report(tmp_path: Path) -> None:
+    """Attack round 3 (B7): a copy of clinical.yaml that keeps the name 'clinical-msc-ev'
+    but loosens a check reads, in every report, as the shipped spec."""
+    for name in ("clinical.yaml", "base.yaml"):
+        shutil.copy(ROOT / "specs" / name, tmp_path / name)
+    copy = tmp_path / "clinical.yaml"
+    copy.write_text(copy.read_text("utf-8").replace("max_exclusive: 0.5", "max_exclusive: 5"),
+                    encoding="utf-8")
+    run = run_cli("check", ROOT / "sample_data" / "batches.csv", "-s", copy, "-f", "json")
+    assert run.code in (0, 1), run
+    said = (f"spec {copy} states the name 'clinical-msc-ev' of the built-in spec 'clinical', "
+            "but it is another file: judged as written in it, not as the built-in")
+    assert said in run.json()["notes"]
+    builtin = run_cli("check", ROOT / "sample_data" / "batches.csv", "-s", "clinical", "-f",
+                      "json")
+    assert not any("states the name" in n for n in builtin.json()["notes"])
