@@ -307,6 +307,7 @@ def attribute(result: CheckResult, rule: Limits, lo: Floats, hi: Floats, valid: 
     with np.errstate(invalid="ignore"):
         beyond &= ((hi > usl) if usl is not None else False) | (
             (lo < lsl) if lsl is not None else False)
+    beyond |= reason == Reason.INDETERMINATE  # the engine's own "may be out" (`≤0.5` vs `<0.5`)
     flagged = int(np.count_nonzero(oos | beyond))
     if chart is not None and flagged:
         why = (f"{flagged} {'result' if flagged == 1 else 'results'} out of spec or beyond a "
