@@ -140,3 +140,15 @@ def test_the_same_file_given_twice_is_exit_2(write: Write) -> None:
         assert result.out == ""
         assert result.err == (f"exoqc: {second}: given more than once; each file's batches "
                               "would count twice\n")
+
+
+def test_the_engines_indeterminate_verdict_leaves_no_index(write: Write) -> None:
+    # `≤0.5` against `max_exclusive: 0.5` may be 0.5 itself, out of spec: its interval
+    # ends at the limit, and the engine calls it indeterminate
+    spec = write("s.yaml", SPEC.replace("    max: 0.5", "    max_exclusive: 0.5"))
+    data = write("h.csv", history([*EXACT, "\u22640.5"]))
+    result = run_cli("trend", str(data), "--spec", str(spec), "-f", "json")
+    assert result.code == 0, result
+    a = endotoxin(json.loads(result.out))
+    assert a["out_of_spec"] == []
+    assert (a["cpk"]["value"], a["cpk"]["why"]) == (None, f"1 result {OVERSTATE}")
