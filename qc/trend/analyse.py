@@ -11,6 +11,7 @@ as excluded, never substituted.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -65,6 +66,7 @@ class Attribute:
     chart: stats.Chart | None
     signals: tuple[stats.Signal, ...]
     note: str = ""
+    censored_share: float = 0.0  # share of censored results when above CENSORED_SHARE
 
     @property
     def n(self) -> int:
@@ -110,6 +112,7 @@ def run_trend(options: TrendOptions) -> Trend:
     from qc.spec import load_spec
 
     spec = load_spec(options.spec)
+    refuse_repeated_paths(options.inputs)
     numeric = tuple(c for c in spec.checks if isinstance(c.rule, Limits))
     if not numeric:
         raise SpecError(f"{spec.files[0].path}: no check with min/max limits, nothing to trend")
@@ -139,6 +142,12 @@ def run_trend(options: TrendOptions) -> Trend:
         dates = tuple(texts[i] for i in order.tolist())
     attributes = []
     notes = list(report.notes)
+    # A batch whose built-in identity check failed (an id repeated, missing or not an id)
+    # cannot be told apart from another one: it is left out of every attribute.
+    identity = report.results[0]
+    unusable = [identity_why(identity.status[i], identity.message[i])
+                for i in order.tolist()]
+    notes += identity_notes(unusable, [report.batch_ids[i] for i in order.tolist()])
     for result in report.results[1:]:  # [0] is the built-in batch identity check
         rule = result.check.rule
         assert isinstance(rule, Limits)
@@ -151,7 +160,7 @@ def run_trend(options: TrendOptions) -> Trend:
             result, rule, read.lo[order], read.hi[order], state == Reading.VALUE,
             (state == Reading.MISSING) | (state == Reading.ABSENT),
             [result.value[i] for i in order.tolist()], result.status[order],
-            result.reason[order], [result.message[i] for i in order.tolist()]))
+            result.reason[order], [result.message[i] for i in order.tolist()], unusable))
     return Trend(
         spec=spec,
         inputs=table.inputs,
@@ -164,6 +173,60 @@ def run_trend(options: TrendOptions) -> Trend:
         generated_at=report.generated_at,
         notes=tuple(notes),
     )
+
+
+def refuse_repeated_paths(inputs: tuple[str, ...]) -> None:
+    """InputError when one file is given twice: its batches would count twice."""
+    seen: set[str] = set()
+    for path in inputs:
+        if path == "-":
+            continue
+        key = os.path.normcase(os.path.realpath(path))
+        if key in seen:
+            raise InputError(f"{path}: given more than once; each file's batches would count "
+                             "twice")
+        seen.add(key)
+
+
+NOT_UNIQUE = "batch id not unique"
+NOT_VALID = "batch id not valid"
+
+
+def identity_why(status: int, message: str | None) -> str | None:
+    """Why a batch is left out of every attribute (its identity check failed), or None."""
+    if status == Status.PASS:
+        return None
+    text = message or "no batch id"
+    if text.startswith("batch id also on"):
+        return f"{NOT_UNIQUE}: {text}"
+    return f"{NOT_VALID}: {text}"
+
+
+def identity_notes(unusable: list[str | None], ids: list[str | None]) -> list[str]:
+    """Notes naming the repeated ids and the batches with no valid id, if any."""
+    notes = []
+    repeated: dict[str, int] = {}
+    invalid = 0
+    for why, name in zip(unusable, ids, strict=True):
+        if why is None:
+            continue
+        if why.startswith(NOT_UNIQUE):
+            repeated[name or ""] = repeated.get(name or "", 0) + 1
+        else:
+            invalid += 1
+    if repeated:
+        shown = [f"{k} ({n} times)" for k, n in list(repeated.items())[:SHOWN_IDS]]
+        more = len(repeated) - SHOWN_IDS
+        notes.append(f"batch ids not unique, {sum(repeated.values())} batches excluded from "
+                     f"every attribute: {', '.join(shown)}"
+                     + (f" and {more} other ids" if more > 0 else ""))
+    if invalid:
+        notes.append(f"{invalid} {'batch' if invalid == 1 else 'batches'} with no valid batch "
+                     "id excluded from every attribute")
+    return notes
+
+
+SHOWN_IDS = 10  # repeated ids named in a note; the rest are counted
 
 
 def order_by_date(texts: list[str], column: str, sources: list[str]) -> Ints:
@@ -197,16 +260,25 @@ def exact_text(text: str) -> bool:
     return True
 
 
+CENSORED_SHARE = 0.10  # more censored results than this share of the results: a caveat
+
+
 def attribute(result: CheckResult, rule: Limits, lo: Floats, hi: Floats, valid: Bools,
               missing: Bools, texts: list[str | None], status: Codes, reason: Codes,
-              messages: list[str | None] | None = None) -> Attribute:
+              messages: list[str | None] | None = None,
+              unusable: list[str | None] | None = None) -> Attribute:
     """One check's attribute from its cells in trend order (floats in its unit) and the
-    engine's status and reason for each."""
-    exact = valid & np.isfinite(lo) & np.isfinite(hi) & (lo == hi)
-    censored = valid & ~exact
+    engine's status and reason for each. `unusable` says why a batch is left out whatever
+    its value (its batch id failed the identity check), None where it is not."""
+    left_out = np.array([w is not None for w in unusable] if unusable else [False] * len(lo),
+                        dtype=bool)
+    exact = valid & np.isfinite(lo) & np.isfinite(hi) & (lo == hi) & ~left_out
+    censored = valid & ~exact & ~left_out
     excluded = []
     for i in np.flatnonzero(~exact).tolist():
-        if censored[i]:
+        if unusable and (because := unusable[i]) is not None:
+            why = because
+        elif censored[i]:
             why = "censored (a detection-limit result): excluded from the statistics"
         elif missing[i]:
             why = "no value"
@@ -228,8 +300,24 @@ def attribute(result: CheckResult, rule: Limits, lo: Floats, hi: Floats, valid: 
                 f"{'result' if len(values) == 1 else 'results'}, {stats.MIN_POINTS} needed")
     elif chart.sigma_within == 0:
         note = "no variation between consecutive batches: control limits and rules do not apply"
+    # A result out of spec, or a censored one that may be (its interval reaches past a
+    # limit): the index of the in-spec rest would describe a capability the history lacks.
+    oos = (status == Status.FAIL) & (reason == Reason.OUT_OF_SPEC)
+    beyond = valid & ~(np.isfinite(lo) & np.isfinite(hi) & (lo == hi))
+    with np.errstate(invalid="ignore"):
+        beyond &= ((hi > usl) if usl is not None else False) | (
+            (lo < lsl) if lsl is not None else False)
+    beyond |= reason == Reason.INDETERMINATE  # the engine's own "may be out" (`≤0.5` vs `<0.5`)
+    flagged = int(np.count_nonzero(oos | beyond))
+    if chart is not None and flagged:
+        why = (f"{flagged} {'result' if flagged == 1 else 'results'} out of spec or beyond a "
+               "limit (censored): an index would overstate capability")
+        chart = replace(chart, cpk=stats.Capability(None, chart.cpk.kind, why),
+                        ppk=stats.Capability(None, chart.ppk.kind, why))
     signals = tuple(stats.Signal(s.rule, tuple(int(positions[p]) for p in s.points))
                     for s in (chart.signals if chart else ()))
+    n_censored = int(np.count_nonzero(censored))
+    share = n_censored / max(len(values) + n_censored, 1)
     return Attribute(
         check=result.check,
         rule=rule,
@@ -243,5 +331,6 @@ def attribute(result: CheckResult, rule: Limits, lo: Floats, hi: Floats, valid: 
         chart=chart,
         signals=signals,
         note=note,
+        censored_share=share if share > CENSORED_SHARE else 0.0,
     )
 

@@ -15,11 +15,12 @@ import numpy as np
 
 from qc.render.notation import alert, criterion
 from qc.render.text import visible
-from qc.trend.analyse import Attribute, Trend
+from qc.trend.analyse import CENSORED_SHARE, NOT_UNIQUE, NOT_VALID, Attribute, Trend
 from qc.trend.stats import RULES, Capability
 
 TREND_VERSION = 2  # 2: Ppk named Ppk/PPU/PPL, capability status and caveat, exclusive limits
 FORMATS = ("table", "json")
+IDENTITY_WHYS = (NOT_UNIQUE, NOT_VALID)
 SUFFIXES = {".json": "json", ".html": "html"}
 
 
@@ -64,13 +65,20 @@ def in_control(a: Attribute) -> bool | None:
 
 
 def caveat(a: Attribute) -> str | None:
-    """What a reader of a capability index must know when the process is not in control."""
-    if in_control(a) is not False:
-        return None
-    n = len(a.signals)
-    return (f"not in statistical control ({n} trend {'signal' if n == 1 else 'signals'}): "
-            "the capability indices describe past results, not a stable process, and do "
-            "not predict future batches")
+    """What a reader of the capability indices must know: the process is not in control,
+    or many results are censored (excluded from the statistics)."""
+    parts = []
+    if in_control(a) is False:
+        n = len(a.signals)
+        parts.append(f"not in statistical control ({n} trend "
+                     f"{'signal' if n == 1 else 'signals'}): the capability indices describe "
+                     "past results, not a stable process, and do not predict future batches")
+    if a.censored_share:
+        k = sum(e.why.startswith("censored") for e in a.excluded)
+        parts.append(f"{k} of {a.n + k} results ({a.censored_share:.0%}) are censored and "
+                     f"excluded from the statistics (more than {CENSORED_SHARE:.0%}): the "
+                     "indices describe only the exact results")
+    return "; ".join(parts) or None
 
 
 def _capability(cap: Capability) -> dict[str, Any]:
@@ -211,7 +219,12 @@ def render_table(trend: Trend, *, color: bool, width: int) -> Iterator[str]:
             console.print(Text(f"  out of spec: {_batches(trend, a.out_of_spec.tolist())}",
                                style="red"))
         censored = [e.position for e in a.excluded if e.why.startswith("censored")]
-        other = [e.position for e in a.excluded if not e.why.startswith("censored")]
+        no_id = [e.position for e in a.excluded if e.why.startswith(IDENTITY_WHYS)]
+        other = [e.position for e in a.excluded
+                 if not e.why.startswith(("censored", *IDENTITY_WHYS))]
+        if no_id:
+            console.print(Text(f"  excluded, batch id not unique or not valid: "
+                               f"{_batches(trend, no_id)}", style="dim"))
         if censored:
             console.print(Text(f"  excluded, censored: {_batches(trend, censored)}",
                                style="dim"))
