@@ -117,7 +117,8 @@ def run(options: RunOptions, *, table: Table | None = None) -> Report:
     return replace(report, provenance=provenance(recorded),
                    joins=table.joined + ((map_file,) if map_file else ()),
                    not_batches=table.not_batches,
-                   notes=(_hidden_sheets(table.inputs) + _map_note(spec, options)
+                   notes=(_hidden_sheets(table.inputs) + table.sheet_notes
+                          + _map_note(spec, options)
                           + table.header_notes + aside + join_notes + report.notes))
 
 
