@@ -14,8 +14,14 @@ formulas or error cells its XML is scanned for them: those cells are reported so
 engine judges them `invalid`, never `missing` and never a pass. So are the cells of a
 range merged over several batch rows: one result never stands for several batches.
 
+A number cell whose number format is a percentage (`0%`, `0.0%`) reads as Excel shows it,
+`12%` for a stored 0.12 (the styles are read from the workbook's XML; calamine gives
+values only). A header cell merged across columns whose covered columns hold values is
+refused: those columns would have no header and their results would never be judged.
+
 Without --sheet the sheet Excel opens is judged, but a workbook where more than one
 visible sheet holds the spec's id column is refused: a batch is never silently unread.
+Every other sheet holding a value, hidden or not, is named (Sheet.unread) for a note.
 """
 
 from __future__ import annotations
