@@ -510,7 +510,7 @@ def _percent_styles(zf: zipfile.ZipFile) -> frozenset[int]:
     """The cell style indices (the `s` of a cell) whose number format shows a percentage:
     `0%`, `0.0%`, or any custom format with a `%` that is not quoted text."""
     try:
-        data = zf.read("xl/styles.xml")
+        data = zf.read(_styles_part(zf))
     except KeyError:
         return frozenset()
     root = _parse(data)
@@ -528,6 +528,21 @@ def _percent_styles(zf: zipfile.ZipFile) -> frozenset[int]:
     return frozenset(i for i, el in enumerate(styles)
                      if (el.get("numFmtId") or "0").isdigit()
                      and int(el.get("numFmtId") or "0") in percent)
+
+
+def _styles_part(zf: zipfile.ZipFile) -> str:
+    """The zip member holding the styles, found through the workbook's relations."""
+    try:
+        rels = _parse(zf.read("xl/_rels/workbook.xml.rels"))
+    except KeyError:
+        return "xl/styles.xml"
+    for rel in rels.iter():
+        if _local(rel.tag) == "Relationship" and rel.get("Type", "").endswith("/styles"):
+            target = rel.get("Target", "")
+            if target.startswith("/"):
+                return target.lstrip("/")
+            return posixpath.normpath(posixpath.join("xl", target))
+    return "xl/styles.xml"
 
 
 def _percent_cells(raw: bytes, shown: str, index: int) -> set[tuple[int, int]]:

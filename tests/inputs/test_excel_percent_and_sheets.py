@@ -126,6 +126,17 @@ def test_a_percent_cell_under_another_unit_is_invalid_as_in_the_csv(tmp_path: Pa
     assert (code, err) == (csv_code, csv_err) == (1, "")
 
 
+@pytest.mark.parametrize("fmt", ['0.00"%"', "0.00\\%", "0.00"])
+def test_a_literal_percent_sign_does_not_scale(tmp_path: Path, spec: Path, fmt: str) -> None:
+    # A quoted or escaped % is text Excel prints after the number, unscaled: 0.12 shows
+    # `0.12%`, read as the number 0.12 under the check's unit.
+    path = tmp_path / "lab.xlsx"
+    workbook(path, HEADER, ["B-1", 0.12, 96, 0.1], {"aggregates_pct": fmt})
+    code, doc, err = check(path, spec)
+    assert (code, err) == (0, "")
+    assert result(doc, "aggregates") == ("pass", None, "0.12", None)
+
+
 def test_text_under_a_percent_format_is_read_as_typed(tmp_path: Path, spec: Path) -> None:
     path = tmp_path / "lab.xlsx"
     workbook(path, HEADER, ["B-1", "n.d.", 96, 0.1], {"aggregates_pct": "0%"})
