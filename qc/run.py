@@ -118,6 +118,7 @@ def run(options: RunOptions, *, table: Table | None = None) -> Report:
                    joins=table.joined + ((map_file,) if map_file else ()),
                    not_batches=table.not_batches,
                    notes=(_name_clash(spec) + _hidden_sheets(table.inputs)
+                          + table.sheet_notes
                           + _map_note(spec, options)
                           + table.header_notes + aside + join_notes + report.notes))
 

@@ -14,8 +14,14 @@ formulas or error cells its XML is scanned for them: those cells are reported so
 engine judges them `invalid`, never `missing` and never a pass. So are the cells of a
 range merged over several batch rows: one result never stands for several batches.
 
+A number cell whose number format is a percentage (`0%`, `0.0%`) reads as Excel shows it,
+`12%` for a stored 0.12 (the styles are read from the workbook's XML; calamine gives
+values only). A header cell merged across columns whose covered columns hold values is
+refused: those columns would have no header and their results would never be judged.
+
 Without --sheet the sheet Excel opens is judged, but a workbook where more than one
 visible sheet holds the spec's id column is refused: a batch is never silently unread.
+Every other sheet holding a value, hidden or not, is named (Sheet.unread) for a note.
 """
 
 from __future__ import annotations
@@ -26,8 +32,9 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element, ParseError, iterparse
 from xml.sax.saxutils import unescape
 
@@ -77,6 +84,7 @@ class Sheet:
     broken: dict[tuple[int, int], str]
     above: tuple[tuple[int, str], ...] = ()  # non-empty rows above the header, not read
     not_batches: tuple[NotBatch, ...] = ()  # rows under the data that are not batches
+    unread: tuple[str, ...] = ()  # the other sheets holding values: `'Old' (hidden)`
 
 
 # What exoqc says about a cell that holds no value it can judge.
@@ -160,9 +168,30 @@ def read_sheet(raw: bytes, shown: str, sheet: str | None,
     except Exception as exc:
         raise InputError(f"{shown}: sheet {name!r}: cannot read: {_one_line(exc)}") from None
     pending = _broken_cells(raw, shown, index)
+    grid = _as_percent(grid, _percent_cells(raw, shown, index))
     state = states[index]
-    return _table(grid, shown, name, pending, None if state == "visible" else state,
-                  layout=layout, merged=merged)
+    got = _table(grid, shown, name, pending, None if state == "visible" else state,
+                 layout=layout, merged=merged)
+    return replace(got, unread=_unread(book, names, states, index, shown))
+
+
+def _unread(book: CalamineWorkbook, names: Sequence[str], states: Sequence[str], index: int,
+            shown: str) -> tuple[str, ...]:
+    """The other sheets that hold any value, each named as `'Old' (hidden)` or `'Summary'`:
+    exoqc judges one sheet per run, and a batch on another sheet, hidden or not, is never
+    left unread without a word. Empty sheets (Excel's `Sheet2`) are not named."""
+    out = []
+    for i, other in enumerate(names):
+        if i == index:
+            continue
+        try:
+            filled = book.get_sheet_by_index(i).height > 0
+        except Exception as exc:
+            raise InputError(f"{shown}: sheet {other!r}: cannot read: {_one_line(exc)}"
+                             ) from None
+        if filled:
+            out.append(repr(other) + ("" if states[i] == "visible" else f" ({states[i]})"))
+    return tuple(out)
 
 
 def _refuse_several(book: CalamineWorkbook, names: Sequence[str], states: Sequence[str], shown: str,
@@ -255,6 +284,7 @@ def _table(grid: Sequence[Sequence[object]], shown: str, name: str,
     # only; in the data rows each cell is read as stored, then a range merged over
     # several batch rows is judged invalid below.
     texts = shown_rows[:at.row] + raw[at.row:]
+    _refuse_merged_header(texts, at.row, pending, merged, shown, name)
     header: list[str] | None = None
     header_row = 0
     cells: list[list[str]] = []
@@ -308,6 +338,28 @@ def _table(grid: Sequence[Sequence[object]], shown: str, name: str,
     if not cells and aside:
         raise InputError(f"{shown}: sheet {name!r}: no batch rows below the header")
     return Sheet(name, hidden, header, header_row, cells, rows, broken, at.above, aside)
+
+
+def _refuse_merged_header(texts: Sequence[Sequence[str]], header_row: int,
+                          pending: dict[tuple[int, int], tuple[str, str]],
+                          merged: Sequence[Merge], shown: str, name: str) -> None:
+    """InputError for a header cell merged across columns whose covered columns hold
+    values below it: Excel shows one header over both (two replicates under
+    `endotoxin_eu_per_ml`), but a column has one header, so the covered columns would be
+    read without one and their results never judged. Empty covered columns (a wide
+    header cell for looks) are fine."""
+    at = header_row - 1
+    for (r1, c1), (r2, c2) in merged:
+        if c2 <= c1 or not r1 <= at <= r2:
+            continue
+        covered = range(c1 + 1, c2 + 1)
+        held = any(c < len(row) and row[c] for row in texts[header_row:] for c in covered)
+        if held or any(r > header_row and c in covered for r, c in pending):
+            top = texts[r1][c1] if r1 < len(texts) and c1 < len(texts[r1]) else ""
+            raise InputError(
+                f"{shown}: sheet {name!r}: header {top!r} is merged over columns "
+                f"{_letters(c1)}-{_letters(c2)}, which hold values: give each result its own "
+                "column or use replicates in one cell")
 
 
 def _texts(grid: Sequence[Sequence[object]]) -> list[list[str]]:
@@ -375,8 +427,6 @@ def _header_at(texts: list[list[str]], shown: str, name: str, layout: Layout,
                merged: Sequence[Merge], raw: Sequence[Sequence[str]]) -> Header:
     """The header found, moved down to the lowest row of a two-row header (the name row
     under the group row: the rows its vertically merged cells cover)."""
-    from dataclasses import replace
-
     where = f"{shown}: sheet {name!r}"
     found = find_header(texts, layout, where)
     lowest = found.row
@@ -403,12 +453,17 @@ def _trim(header: list[str]) -> list[str]:
 
 
 def _ref(row: int, col: int) -> str:
+    return f"{_letters(col)}{row}"
+
+
+def _letters(col: int) -> str:
+    """A 0-based column index as Excel names it: 0 is A, 26 is AA."""
     letters = ""
     col += 1
     while col:
         col, rem = divmod(col - 1, 26)
         letters = chr(ord("A") + rem) + letters
-    return f"{letters}{row}"
+    return letters
 
 
 def _col(letters: str) -> int:
@@ -442,6 +497,112 @@ def _broken_cells(raw: bytes, shown: str, index: int) -> dict[tuple[int, int], t
     except ParseError as exc:
         raise InputError(f"{shown}: cannot read as an Excel workbook: {_one_line(exc)}"
                          ) from None
+
+
+# --- numbers shown as a percentage ----------------------------------------------------------
+
+_PERCENT_IDS = frozenset({9, 10})  # Excel's built-in `0%` and `0.00%`
+_QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')  # "text", \x and [colour] in a format code
+_STYLED = re.compile(rb"\ss\s*=\s*[\"'](\d+)[\"']")
+
+
+def _percent_styles(zf: zipfile.ZipFile) -> frozenset[int]:
+    """The cell style indices (the `s` of a cell) whose number format shows a percentage:
+    `0%`, `0.0%`, or any custom format with a `%` that is not quoted text."""
+    try:
+        data = zf.read(_styles_part(zf))
+    except KeyError:
+        return frozenset()
+    root = _parse(data)
+    percent = set(_PERCENT_IDS)
+    for el in root.iter():
+        if _local(el.tag) == "numFmt":
+            code = _QUOTED.sub("", el.get("formatCode") or "")
+            number = el.get("numFmtId") or ""
+            if "%" in code and number.isdigit():
+                percent.add(int(number))
+    xfs = next((el for el in root.iter() if _local(el.tag) == "cellXfs"), None)
+    if xfs is None:
+        return frozenset()
+    styles = [el for el in xfs if _local(el.tag) == "xf"]
+    return frozenset(i for i, el in enumerate(styles)
+                     if (el.get("numFmtId") or "0").isdigit()
+                     and int(el.get("numFmtId") or "0") in percent)
+
+
+def _styles_part(zf: zipfile.ZipFile) -> str:
+    """The zip member holding the styles, found through the workbook's relations."""
+    try:
+        rels = _parse(zf.read("xl/_rels/workbook.xml.rels"))
+    except KeyError:
+        return "xl/styles.xml"
+    for rel in rels.iter():
+        if _local(rel.tag) == "Relationship" and rel.get("Type", "").endswith("/styles"):
+            target = rel.get("Target", "")
+            if target.startswith("/"):
+                return target.lstrip("/")
+            return posixpath.normpath(posixpath.join("xl", target))
+    return "xl/styles.xml"
+
+
+def _percent_cells(raw: bytes, shown: str, index: int) -> set[tuple[int, int]]:
+    """{(row, column index)} of the number cells of sheet `index` that Excel shows as a
+    percentage (a stored 0.12 shown as `12%`). Text, boolean and error cells are left out:
+    a percent format changes how a number is shown only."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            styles = _percent_styles(zf)
+            if not styles:
+                return set()  # the common case: no percent format in the workbook
+            part = _sheet_part(zf, index)
+            if part is None:
+                return set()
+            data = zf.read(part)
+    except (zipfile.BadZipFile, KeyError, ParseError, OSError) as exc:
+        raise InputError(f"{shown}: cannot read as an Excel workbook: {_one_line(exc)}"
+                         ) from None
+    begin = _SHEET_DATA.search(data)
+    if begin is None:
+        return set()
+    found: set[tuple[int, int]] = set()
+    stop = data.rfind(b"sheetData")
+    for hit in _STYLED.finditer(data, begin.end(), stop):
+        if int(hit.group(1)) not in styles:
+            continue
+        start = data.rfind(b"<", 0, hit.start())
+        if not _C_OPEN.match(data, start):
+            continue  # a row's style (<row s="3">), not a cell's
+        head = data[start:data.find(b">", start)]
+        ref = _REF_ATTR.search(head)
+        where = _CELL_REF.fullmatch(ref.group(1).decode("ascii")) if ref else None
+        kind = _TYPE_ATTR.search(head)
+        if where is None:
+            raise InputError(f"{shown}: a cell shown as a percentage has no reference; "
+                             "open the workbook in Excel and save it")
+        if kind is None or kind.group(1) == b"n":
+            found.add((int(where.group(2)), _col(where.group(1))))
+    return found
+
+
+def _as_percent(grid: list[list[Any]], cells: set[tuple[int, int]]) -> list[list[Any]]:
+    """The grid with each number cell of `cells` as Excel shows it: 0.12 as the text `12%`
+    (the number times 100 at the 15 significant digits Excel shows, so 0.07 is `7%`, not
+    `7.000000000000001%`), which the engine reads as 12 % as in the CSV export."""
+    for r, c in cells:
+        row = grid[r - 1] if 0 < r <= len(grid) else None
+        if row is None or c >= len(row):
+            continue
+        value = row[c]
+        if type(value) in (int, float):
+            row[c] = _percent_text(value)
+    return grid
+
+
+def _percent_text(value: float) -> str:
+    shown = Decimal(_number_text(float(value))) * 100
+    if not shown.is_finite():
+        return f"{value}"
+    return format(shown.normalize(), "f") + "%"
 
 
 def _local(tag: str) -> str:

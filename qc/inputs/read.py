@@ -51,6 +51,7 @@ class _Read:
     not_batches: tuple[NotBatch, ...] = ()
     units: dict[str, str] = field(default_factory=dict)  # key -> the header's bracketed unit
     headers: dict[str, str] = field(default_factory=dict)  # key -> the header as written
+    sheet_note: str | None = None  # the other sheets of a workbook, not read
 
 
 def load_table(paths: Sequence[str], *, stdin: bytes | None = None,
@@ -90,6 +91,7 @@ def load_table(paths: Sequence[str], *, stdin: bytes | None = None,
         broken=_offset_broken(reads),
         not_batches=tuple(nb for r in reads for nb in r.not_batches),
         header_notes=tuple(n for r in reads if (n := header_note(r.file.path, r.header))),
+        sheet_notes=tuple(r.sheet_note for r in reads if r.sheet_note),
         units={key: {i: r.units[key] for i, r in enumerate(reads) if key in r.units}
                for key in keys if any(key in r.units for r in reads)},
         headers={key: next(r.headers[key] for r in reads if key in r.headers)
@@ -441,7 +443,9 @@ def _read_excel(raw: bytes, shown: str, sheet: str | None, layout: Layout) -> _R
     return _Read(file, _columns(frame), np.array(got.rows, dtype=np.int64), duplicated, broken,
                  header=Header(got.header_row, got.above), not_batches=got.not_batches,
                  units=_named(got.header, layout)[0],
-                 headers=_named(got.header, layout)[1])
+                 headers=_named(got.header, layout)[1],
+                 sheet_note=(f"{shown}: sheet{'s' if len(got.unread) > 1 else ''} not read: "
+                             + ", ".join(got.unread)) if got.unread else None)
 
 
 def _read_bytes(path: str) -> bytes:

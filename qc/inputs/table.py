@@ -30,6 +30,8 @@ class Table:
     # note per file whose header is not row 1 (qc/inputs/layout.py).
     not_batches: tuple[NotBatch, ...] = ()
     header_notes: tuple[str, ...] = ()
+    # A note per workbook naming its other sheets that hold values: exoqc reads one sheet.
+    sheet_notes: tuple[str, ...] = ()
     # header_key -> {input index: unit}: the unit in brackets at the end of the header
     # (`Mean size (µm)`), the unit of that column's unit-less numbers in that input.
     units: dict[str, dict[int, str]] = field(default_factory=dict)

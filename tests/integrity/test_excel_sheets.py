@@ -41,7 +41,9 @@ def test_a_hidden_first_sheet_is_not_judged_by_default(lab: Lab, state: str) -> 
     assert run.code == 1, run  # the visible sheet, where B-1 fails
     doc = Lab(Path()).doc()
     assert doc["inputs"][0]["sheet"] == "current"
-    assert doc["notes"] == []
+    # Not judged, but never silently: the note names the hidden sheet left unread.
+    shown = {"hidden": "hidden", "veryHidden": "very hidden"}[state]
+    assert doc["notes"] == [f"lab.xlsx: sheet not read: 'stale' ({shown})"]
 
 
 def test_the_active_sheet_is_judged_when_visible(lab: Lab) -> None:
@@ -139,7 +141,8 @@ def test_a_hidden_sheet_named_with_sheet_is_judged_and_noted(lab: Lab, state: st
     doc = Lab(Path()).doc()
     assert doc["inputs"][0]["sheet"] == "stale"
     assert doc["notes"] == [f"lab.xlsx: sheet 'stale' is {said} in the workbook (Excel does "
-                            "not show it); judged because --sheet named it"]
+                            "not show it); judged because --sheet named it",
+                            "lab.xlsx: sheet not read: 'current'"]
     assert run_cli("verify", "r.json").code == 0
 
 
