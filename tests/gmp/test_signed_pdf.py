@@ -251,6 +251,16 @@ def test_approving_a_failing_pdf_is_refused_and_nothing_changes(here: Path) -> N
     assert run.err == ("exoqc: '--meaning approved': x.pdf cannot be approved: it states that "
                        "a batch does not conform (sign it as performed or reviewed)\n")
     assert (Path("x.pdf").read_bytes(), Path("x.pdf.sig").read_bytes()) == before
+    from qc.errors import UsageError
+    from qc.gmp.signing import load_private_key, pdf_renderer, sign_file
+    from qc.gmp.verify import verify_report
+
+    renderer = pdf_renderer(verify_report("x.pdf").evaluated)  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="x.pdf cannot be approved: it states that a batch "
+                                         "does not conform"):  # the library refuses too (B6)
+        sign_file(Path("x.pdf"), load_private_key("qp"), signer="A. Prover",
+                  meaning="approved", render_pdf=renderer)
+    assert (Path("x.pdf").read_bytes(), Path("x.pdf.sig").read_bytes()) == before
 
 
 def test_a_pdf_signature_without_its_pdf_sha256_is_bad(here: Path) -> None:
