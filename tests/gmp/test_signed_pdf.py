@@ -255,9 +255,11 @@ def test_approving_a_failing_pdf_is_refused_and_nothing_changes(here: Path) -> N
     from qc.gmp.signing import load_private_key, pdf_renderer, sign_file
     from qc.gmp.verify import verify_report
 
-    renderer = pdf_renderer(verify_report("x.pdf").evaluated)  # type: ignore[arg-type]
-    with pytest.raises(UsageError, match="x.pdf cannot be approved: it states that a batch "
-                                         "does not conform"):  # the library refuses too (B6)
+    evaluated = verify_report("x.pdf").evaluated
+    assert evaluated is not None
+    renderer = pdf_renderer(evaluated)
+    with pytest.raises(UsageError, match=re.escape("x.pdf cannot be approved: it states that "
+                                                   "a batch does not conform")):  # B6
         sign_file(Path("x.pdf"), load_private_key("qp"), signer="A. Prover",
                   meaning="approved", render_pdf=renderer)
     assert (Path("x.pdf").read_bytes(), Path("x.pdf.sig").read_bytes()) == before
@@ -338,7 +340,9 @@ def test_pages_altered_and_signed_again_with_another_key_fail_with_the_keys_give
     from qc.gmp.verify import verify_report
 
     assert run_cli("keygen", "mx").code == 0
-    honest = pdf_renderer(verify_report("s.pdf").evaluated)  # type: ignore[arg-type]
+    evaluated = verify_report("s.pdf").evaluated
+    assert evaluated is not None
+    honest = pdf_renderer(evaluated)
     sign_file(Path("s.pdf"), load_private_key("mx"), signer="M. Allory", meaning="reviewed",
               render_pdf=lambda signatures: _whited_out(honest(signatures)))
     assert b"2000 2000 re f" in Path("s.pdf").read_bytes()  # the altered pages are signed
