@@ -16,7 +16,12 @@ certificate page with the re-derived report and the signature block with REPORT.
 (qc/gmp/pdf_pages.py): a page of another run, or a signature shown that the file does not
 hold, is a difference. The signatures of a PDF sign its embedded JSON report, and the last
 one the PDF's bytes too (qc/gmp/signing.py), so its visible pages; without a good one,
-`Verification.pdf` tells the caller to say that the pages are not protected.
+`Verification.pdf` tells the caller to say that the pages are not protected. With a
+--public-key or --require-signature, a last signature not checked with a key given is a
+difference: anyone may lay the pages out again, alter them and sign them last.
+
+An `approved` signature on a report whose re-derived verdict is FAIL, or that is NOT FOR
+RELEASE, is a difference too, whoever made it (`exoqc sign` and `sign_file` refuse to).
 
 Differences are results (exit 1); a file that cannot be found or read means the report
 cannot be verified at all (VerifyError, exit 2).
