@@ -58,7 +58,10 @@ def verify(report: str, inputs_dir: str | None, spec_file: str | None,
       1  something differs, a signature does not hold, a --public-key made no signature
          ("no signature by key ..."), --require-signature and no good signature, or
          --require-meaning M and no good signature means M; a PDF's certificate pages
-         disagree with its embedded report or its signatures; each difference is listed
+         disagree with its embedded report or its signatures; with --public-key or
+         --require-signature, a PDF whose last signature (the one that covers its pages)
+         was not made with a key given; an approved signature on a report that states a
+         batch does not conform or is NOT FOR RELEASE; each difference is listed
       2  the report, a file it names, or a key cannot be found or read
     """
     from qc.gmp.verify import verify_report
@@ -101,8 +104,9 @@ def _show_verification(report: str, result: Any) -> None:
         if result.pdf:
             signed += (" (the last one signs the PDF's bytes: its pages and its embedded "
                        "report)" if _pages_signed(result) else
-                       " (the JSON report embedded in the PDF; its certificate pages agree "
-                       "with it)")
+                       " (the JSON report embedded in the PDF; the text found on its "
+                       "certificate pages matches it, but without a good last signature "
+                       "content covered or added on the pages is not detected)")
         say(f"verified: {report}: {result.batches} batches, inputs and spec unchanged, "
                    f"every result reproduced{signed}")
     else:

@@ -572,7 +572,9 @@ def sign_file(report: Path, key: Ed25519PrivateKey, *, signer: str,
     (each atomically): if the second step fails, the stack names a PDF that is not there
     and verify fails, never the other way round.
 
-    UsageError for a bad signer, meaning or reason; OutputError when a file cannot be
+    UsageError for a bad signer, meaning or reason, and for `approved` on a report that
+    states that a batch does not conform or that is NOT FOR RELEASE (as it records itself:
+    `recorded_approval_problem`; verify re-derives both); OutputError when a file cannot be
     written, the signatures do not hold, or the PDF laid out again differs.
     """
     for problem in (signer_problem(signer), meaning_problem(meaning), reason_problem(reason)):
@@ -581,6 +583,9 @@ def sign_file(report: Path, key: Ed25519PrivateKey, *, signer: str,
     target = sig_path(report)
     with _locked(report) as raw:
         data, pdf = report_data(raw, report, OutputError)
+        if meaning == "approved" and (why := recorded_approval_problem(data, report)):
+            raise UsageError(f"{report} cannot be approved: {why} (sign it as performed or "
+                             "reviewed)")
         if pdf is not None and render_pdf is None:
             raise OutputError(f"{report}: a PDF report is signed by laying it out again with "
                               "its signature block; this caller cannot")
@@ -659,6 +664,32 @@ def approval_problem(report: Report) -> str | None:
         return "it states that a batch does not conform"
     if report.not_for_release:
         return f"it is NOT FOR RELEASE ({excerpt(report.not_for_release)})"
+    return None
+
+
+def recorded_approval_problem(data: bytes, report: Path) -> str | None:
+    """`approval_problem` of a JSON report's bytes as it records itself (its summary
+    verdict and its spec's NOT FOR RELEASE reason): what `sign_file` refuses to approve.
+    A report whose verdict cannot be read is not approved either (fail safe). `exoqc sign`
+    also re-derives both from the hashed files first, and verify does on every check."""
+    from qc.errors import VerifyError
+    from qc.gmp.verify import report_header
+    from qc.model import Status
+
+    try:
+        head = report_header(data, str(report))
+    except VerifyError:
+        return "it is not a JSON report whose verdict can be read"
+    summary, spec = head.get("summary"), head.get("spec")
+    verdict = summary.get("verdict") if isinstance(summary, dict) else None
+    if verdict == Status.FAIL.label:
+        return "it states that a batch does not conform"
+    if verdict not in {s.label for s in Status}:
+        return "its verdict cannot be read"
+    reason = spec.get("not_for_release") if isinstance(spec, dict) else "?"
+    if reason is not None:
+        shown = reason if isinstance(reason, str) else json.dumps(reason)
+        return f"it is NOT FOR RELEASE ({excerpt(shown)})"
     return None
 
 

@@ -16,7 +16,12 @@ certificate page with the re-derived report and the signature block with REPORT.
 (qc/gmp/pdf_pages.py): a page of another run, or a signature shown that the file does not
 hold, is a difference. The signatures of a PDF sign its embedded JSON report, and the last
 one the PDF's bytes too (qc/gmp/signing.py), so its visible pages; without a good one,
-`Verification.pdf` tells the caller to say that the pages are not protected.
+`Verification.pdf` tells the caller to say that the pages are not protected. With a
+--public-key or --require-signature, a last signature not checked with a key given is a
+difference: anyone may lay the pages out again, alter them and sign them last.
+
+An `approved` signature on a report whose re-derived verdict is FAIL, or that is NOT FOR
+RELEASE, is a difference too, whoever made it (`exoqc sign` and `sign_file` refuse to).
 
 Differences are results (exit 1); a file that cannot be found or read means the report
 cannot be verified at all (VerifyError, exit 2).
@@ -36,7 +41,7 @@ from typing import Any
 
 from qc import __version__
 from qc.errors import ExoqcError, VerifyError
-from qc.gmp.signing import Checked
+from qc.gmp.signing import UNCHECKED, Checked
 from qc.inputs.files import EXCERPT, Kind, excerpt, read_bytes, sha256
 from qc.model import Report
 from qc.render import json_report as layout
@@ -142,6 +147,8 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
                                      raw if pdf else None)
                           if signatures else ("none", ()))
     differences.extend(_meanings(require_meanings, checked))
+    if pdf and signatures and (keys or require_signature):
+        differences.extend(_last_unchecked(checked))
     tool = head.get("tool")
     recorded_version = tool.get("version") if isinstance(tool, dict) else None
     same_version = recorded_version == __version__
@@ -177,6 +184,7 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
             return result(0, ())
         raise VerifyError(f"{path}: cannot re-run the evaluation: {exc}") from None
     differences.extend(_chain_matches(report, recorded))
+    differences.extend(_approvals(report, checked))
     fresh = _as_recorded(report, head) or report
     batches = len(report.verdicts)
     if pdf:  # the visible certificates, against the re-derived report and the signatures
@@ -271,6 +279,31 @@ def _signature(path: str, data: bytes, public_keys: Sequence[str], required: boo
     result = check_signatures(Path(path), data, public_keys, pdf)
     differences.extend(result.differences())
     return result.status, result.signatures
+
+
+def _last_unchecked(checked: Sequence[Checked]) -> Iterator[str]:
+    """A PDF's visible pages are protected only by its LAST signature (it states the PDF's
+    sha256): with --public-key or --require-signature, that signature must be good with a
+    key given. A signature whose key was not given may be anyone's (the pages laid out
+    again, edited, and signed with another key), so the pages it covers count for nothing."""
+    if checked and checked[-1].status == UNCHECKED:
+        yield (f"signature: the last signature (key {checked[-1].signature.fingerprint}) was "
+               "not checked with a given key: the pages it covers are not protected")
+
+
+def _approvals(report: Report, checked: Sequence[Checked]) -> Iterator[str]:
+    """An `approved` signature on a report that states a batch does not conform, or that
+    is NOT FOR RELEASE (re-derived from the hashed files), is not a valid approval,
+    whoever made it and however (`exoqc sign` refuses to make one; `sign_file` too)."""
+    from qc.gmp.signing import approval_problem
+
+    why = approval_problem(report)
+    if why is None:
+        return
+    for c in checked:
+        if c.signature.meaning == "approved":
+            yield (f"signature {c.signature.index}: an approval of a report that "
+                   f"{why.removeprefix('it ')} is not valid")
 
 
 def _meanings(required: Sequence[str], checked: Sequence[Checked]) -> Iterator[str]:
@@ -409,6 +442,12 @@ def _chain_matches(report: Report, recorded: _Recorded) -> Iterator[str]:
                               ("joins", report.joins, recorded.joins + recorded.columns)):
         if [f.sha256 for f in fresh] != [h for _, h in files]:
             yield f"{key}: the re-run read files whose sha256 is not the recorded one"
+
+
+def report_header(data: bytes, path: str) -> Mapping[str, Any]:
+    """A JSON report's header (everything but its batches), read as verify reads it;
+    VerifyError when it is not a JSON report."""
+    return _parse(data, path)[0]
 
 
 def _parse(data: bytes, path: str) -> tuple[dict[str, Any], int | None]:

@@ -33,6 +33,9 @@ from tests.integrity.output import verdict
 APPROVED_SPEC = SPEC.replace('version: "3"\n', 'version: "3"\nstatus: approved\n'
                                                  'approved_by: QA\n')
 CONFORMING = "batch_id,size_nm\nB-1,100\nB-2,150\n"
+# The bytes of a report that sign_file lets be approved: it states a conforming verdict and
+# no NOT FOR RELEASE reason (sign_file reads only what the report records).
+APPROVABLE = b'{"summary": {"verdict": "pass"}, "spec": {"not_for_release": null}}\n'
 
 
 @pytest.fixture(autouse=True)
@@ -129,6 +132,47 @@ def test_a_failing_or_not_for_release_report_cannot_be_approved(spec: str, batch
     assert _sign("rv", "R. Viewer", "reviewed", report="x.json").code == 0
     assert [e["meaning"] for e in json.loads(Path("x.json.sig").read_text("utf-8"))[
         "signatures"]] == ["performed", "reviewed"]
+
+
+@pytest.mark.parametrize(("spec", "batches", "why"), [
+    ("tiny.yaml", "failing.csv", "it states that a batch does not conform"),
+    ("tiny.yaml", "batches.csv", "it is NOT FOR RELEASE (spec tiny 3 states no status (only "
+                                 "an approved spec is for release))"),
+])
+def test_the_library_refuses_an_approval_and_verify_fails_one_made_elsewhere(
+        spec: str, batches: str, why: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """B6: `sign_file(meaning="approved")` refuses a failing or NOT FOR RELEASE report as
+    `exoqc sign` does; an approval made anyway (another tool with the approver's key: here
+    sign_file with its refusal taken out) verifies with its key, but verify re-derives the
+    verdict and the spec's lifecycle and fails: such an approval is not valid."""
+    import qc.gmp.signing as signing
+
+    run = run_cli("check", batches, "-s", spec, "-o", "x.json", "-q", "--sign-key", "qa")
+    assert run.code in (0, 1), run
+    before = Path("x.json.sig").read_bytes()
+    with pytest.raises(UsageError) as caught:
+        sign_file(Path("x.json"), load_private_key("qp"), signer="A. Prover", meaning="approved")
+    assert str(caught.value) == (f"x.json cannot be approved: {why} (sign it as performed or "
+                                 "reviewed)")
+    assert Path("x.json.sig").read_bytes() == before
+    monkeypatch.setattr(signing, "recorded_approval_problem", lambda data, report: None)
+    sign_file(Path("x.json"), load_private_key("qp"), signer="A. Prover", meaning="approved")
+    run = run_cli("verify", "x.json", "--public-key", "qa.pub", "--public-key", "qp.pub",
+                  "--require-signature", "--require-meaning", "approved")
+    assert run.code == 1, run
+    assert verdict(run.out).startswith(
+        "NOT VERIFIED: x.json: 1 difference:\n  - signature 2: an approval of a report that "
+        f"{why.removeprefix('it ')} is not valid\n"), run
+    assert "  2. approved by A. Prover, " in run.out  # the signature itself is good
+    assert run_cli("verify", "x.json").code == 1  # whoever made it: no key needed
+
+
+def test_an_approval_of_a_conforming_released_report_verifies() -> None:
+    """The B6 check is no false alarm: approving the approved spec's conforming report."""
+    sign_file(Path("r.json"), load_private_key("qp"), signer="A. Prover", meaning="approved")
+    run = run_cli("verify", "r.json", "--public-key", "qa.pub", "--public-key", "qp.pub",
+                  "--require-signature", "--require-meaning", "approved")
+    assert run.code == 0, run
 
 
 def test_stacked_signatures_verify_and_show_in_order() -> None:
@@ -492,7 +536,7 @@ def test_any_printed_name_and_reason_round_trip(signer_key: Any, tmp_path_factor
                                                 reason: str | None, meaning: str) -> None:
     folder = tmp_path_factory.mktemp("rt")
     report = folder / "r.json"
-    report.write_bytes(b'{"any": "bytes"}\n')
+    report.write_bytes(APPROVABLE)
     sign_file(report, signer_key, signer="First", meaning="performed")
     _, made = sign_file(report, signer_key, signer=name, meaning=meaning, reason=reason)
     assert read_signatures(report)[1] == made == Signature(
@@ -509,6 +553,28 @@ def test_sign_file_refuses_a_name_it_could_not_print(signer_key: Any, tmp_path: 
     with pytest.raises(UsageError):
         sign_file(report, signer_key, signer=name, meaning="approved")
     assert not (tmp_path / "unit" / "r.json.sig").exists()
+
+
+@pytest.mark.parametrize(("data", "why"), [
+    (b'{"any": "bytes"}\n', "its verdict cannot be read"),
+    (b"not json\n", "it is not a JSON report whose verdict can be read"),
+    (b'{"summary": {"verdict": "fail"}}\n', "it states that a batch does not conform"),
+    (b'{"summary": {"verdict": "pass"}, "spec": {"not_for_release": "draft"}}\n',
+     "it is NOT FOR RELEASE (draft)"),
+    (b'{"summary": {"verdict": "pass"}}\n', "it is NOT FOR RELEASE (?)"),
+])
+def test_sign_file_approves_only_a_report_it_can_read_as_approvable(
+        signer_key: Any, tmp_path: Path, data: bytes, why: str) -> None:
+    """Fail safe: a verdict or lifecycle that cannot be read is no approvable report."""
+    (tmp_path / "unit").mkdir()  # apart from the lab's own r.json
+    report = tmp_path / "unit" / "r.json"
+    report.write_bytes(data)
+    with pytest.raises(UsageError) as caught:
+        sign_file(report, signer_key, signer="J. Doe", meaning="approved")
+    assert str(caught.value).endswith(f"cannot be approved: {why} (sign it as performed or "
+                                      "reviewed)")
+    assert not (tmp_path / "unit" / "r.json.sig").exists()
+    sign_file(report, signer_key, signer="J. Doe", meaning="reviewed")  # allowed
 
 
 def test_people_signing_at_once_lose_no_signature(signer_key: Any, tmp_path: Path) -> None:
@@ -571,7 +637,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
 
     folder = tmp_path_factory.mktemp("stack")
     report = folder / "r.json"
-    report.write_bytes(b'{"report": "any bytes"}\n')
+    report.write_bytes(APPROVABLE)
     keys = []
     for n, meaning in enumerate(MEANINGS):
         key = Ed25519PrivateKey.generate()

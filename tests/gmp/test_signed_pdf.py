@@ -132,8 +132,10 @@ def test_signing_a_pdf_writes_it_again_with_the_signature_block(here: Path) -> N
         "embedded report)\n"))
     assert "the PDF's visible pages are not protected" not in run.out
     only_first = _verify("s.pdf", "qa")  # the last signature unchecked: pages not covered
-    assert only_first.code == 0 and "the PDF's visible pages are not protected" in (
+    assert only_first.code == 1 and "the PDF's visible pages are not protected" in (
         only_first.out)
+    assert (f"  - signature: the last signature (key {_fp('rv')}) was not checked with a given "
+            "key: the pages it covers are not protected\n") in only_first.out
 
 
 def test_the_sign_command_says_it_wrote_the_pdf_again(here: Path) -> None:
@@ -249,6 +251,18 @@ def test_approving_a_failing_pdf_is_refused_and_nothing_changes(here: Path) -> N
     assert run.err == ("exoqc: '--meaning approved': x.pdf cannot be approved: it states that "
                        "a batch does not conform (sign it as performed or reviewed)\n")
     assert (Path("x.pdf").read_bytes(), Path("x.pdf.sig").read_bytes()) == before
+    from qc.errors import UsageError
+    from qc.gmp.signing import load_private_key, pdf_renderer, sign_file
+    from qc.gmp.verify import verify_report
+
+    evaluated = verify_report("x.pdf").evaluated
+    assert evaluated is not None
+    renderer = pdf_renderer(evaluated)
+    with pytest.raises(UsageError, match=re.escape("x.pdf cannot be approved: it states that "
+                                                   "a batch does not conform")):  # B6
+        sign_file(Path("x.pdf"), load_private_key("qp"), signer="A. Prover",
+                  meaning="approved", render_pdf=renderer)
+    assert (Path("x.pdf").read_bytes(), Path("x.pdf.sig").read_bytes()) == before
 
 
 def test_a_pdf_signature_without_its_pdf_sha256_is_bad(here: Path) -> None:
@@ -298,3 +312,50 @@ def test_signing_a_pdf_is_recorded_with_the_pdf_written_again(here: Path) -> Non
         Path("s.pdf.sig").read_bytes()).hexdigest()
     assert entry["signature_made"]["meaning"] == "approved"
     assert run_cli("audit", "verify", "a.log").code == 0
+
+
+def _whited_out(pdf: bytes) -> bytes:
+    """`pdf` with a white box painted over each page after its content: every word stays in
+    the page's text (what verify compares), but a reader sees a blank page."""
+    import io
+
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(pdf)))
+    for page in writer.pages:
+        content = page.get_contents()
+        assert content is not None
+        content.set_data(content.get_data() + b"\nq 1 1 1 rg 0 0 2000 2000 re f Q\n")
+        page.replace_contents(content)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_pages_altered_and_signed_again_with_another_key_fail_with_the_keys_given(
+        here: Path) -> None:
+    """B3: a third party lays the signed PDF out again, alters its visible pages, and adds
+    its OWN signature (key mx, which the verifier did not give): the chain is intact and
+    the earlier signatures are good, but the pages shown are covered only by mx's. With
+    --public-key (and --require-signature) verify fails, naming the last signature's key."""
+    from qc.gmp.signing import load_private_key, pdf_renderer, sign_file
+    from qc.gmp.verify import verify_report
+
+    assert run_cli("keygen", "mx").code == 0
+    evaluated = verify_report("s.pdf").evaluated
+    assert evaluated is not None
+    honest = pdf_renderer(evaluated)
+    sign_file(Path("s.pdf"), load_private_key("mx"), signer="M. Allory", meaning="reviewed",
+              render_pdf=lambda signatures: _whited_out(honest(signatures)))
+    assert b"2000 2000 re f" in Path("s.pdf").read_bytes()  # the altered pages are signed
+    expected = (f"  - signature: the last signature (key {_fp('mx')}) was not checked with a "
+                "given key: the pages it covers are not protected\n")
+    for extra in ((), ("--require-signature",), ("--require-signature", "--require-meaning",
+                                                 "reviewed")):
+        run = run_cli("verify", "s.pdf", "--public-key", "qa.pub", "--public-key", "rv.pub",
+                      *extra)
+        assert run.code == 1, (extra, run)
+        assert run.out.startswith("NOT VERIFIED: s.pdf: 1 difference:\n" + expected), run
+    # with the third party's key given too, its signature is good: what it signed verifies
+    assert _verify("s.pdf", "qa", "rv", "mx").code == 0
+    # without any key, nothing is claimed: verified, with the note that pages are unprotected
+    run = run_cli("verify", "s.pdf")
+    assert run.code == 0 and "the PDF's visible pages are not protected" in run.out, run

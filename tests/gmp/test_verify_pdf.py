@@ -100,8 +100,11 @@ def test_an_unsigned_pdf_verifies_and_says_its_pages_are_not_protected(here: Pat
     result = run_cli("verify", "r.pdf")
     assert result.code == 0, result
     assert result.out.startswith("verified: r.pdf: 2 batches, inputs and spec unchanged, every "
-                                 "result reproduced (the JSON report embedded in the PDF; its "
-                                 "certificate pages agree with it)\n")
+                                 "result reproduced (the JSON report embedded in the PDF; the "
+                                 "text found on its certificate pages matches it, but without a "
+                                 "good last signature content covered or added on the pages is "
+                                 "not detected)\n")
+    assert "agree" not in verdict(result.out)  # B10: no wording that reads as assurance
     assert UNPROTECTED in result.out
     # the same answer as for the JSON report of the same run, but for the PDF's own words
     as_json = run_cli("verify", "r.json")
@@ -278,4 +281,6 @@ def test_a_test_named_in_another_tests_description_is_no_false_alarm(here: Path)
     result = run_cli("verify", "w.pdf")
     assert (result.code, verdict(result.out).splitlines()[0]) == (0, (
         "verified: w.pdf: 2 batches, inputs and spec unchanged, every result reproduced (the "
-        "JSON report embedded in the PDF; its certificate pages agree with it)")), result
+        "JSON report embedded in the PDF; the text found on its certificate pages matches "
+        "it, but without a good last signature content covered or added on the pages is not "
+        "detected)")), result
