@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from qc.model import Check, ReportOnly, Rule
 
-__all__ = ["alert", "criterion", "rule_text"]
+__all__ = ["alert", "brief", "criterion", "rule_text"]
 
 
 def criterion(check: Check) -> str:
@@ -18,6 +18,25 @@ def criterion(check: Check) -> str:
     if check.report_only:
         return "report only"
     return rule_text(check.rule)
+
+
+LISTED = 10  # entries of one word list a certificate shows before it counts the rest
+
+
+def brief(text: str, listed: int = LISTED) -> str:
+    """A criterion for a page that must fit one certificate: each word list of more than
+    `listed` entries shows its first ones and counts the others (`..., and 40 more (exoqc
+    spec show lists them)`); the full criterion is the spec's, whose sha256 the
+    certificate states."""
+    parts = []
+    for part in text.split("; "):
+        label, sep, entries = part.partition(": ")
+        words = entries.split(", ") if sep else []
+        if len(words) > listed:
+            part = (f"{label}: {', '.join(words[:listed])}, and {len(words) - listed} more "
+                    "(exoqc spec show lists them)")
+        parts.append(part)
+    return "; ".join(parts)
 
 
 def rule_text(rule: Rule) -> str:

@@ -88,3 +88,18 @@ def test_spec_authoring_rules() -> None:
     assert criterion(check(strict)) == "date > made and \u2264 2030-12-31"
     assert criterion(check(DateLimits(max_exclusive=DateBound("today")))) == "date < today"
     assert criterion(Check("c", "col", Allowed(("x",)), report_only=True)) == "report only"
+
+
+def test_a_certificate_counts_the_rest_of_a_long_word_list() -> None:
+    """Clinical 2026.7's identity check names 60 qualifiers: listed whole, the certificate of
+    every batch took two printed pages. The certificate shows ten and counts the rest; the
+    criterion itself (spec show) keeps them all."""
+    from qc.render.notation import brief
+
+    words = ", ".join(f"w{i}" for i in range(14))
+    text = f"identified as one of: BM-MSC, AT-MSC; not: {words}"
+    assert brief(text) == ("identified as one of: BM-MSC, AT-MSC; not: "
+                           + ", ".join(f"w{i}" for i in range(10))
+                           + ", and 4 more (exoqc spec show lists them)")
+    assert brief("one of: a, b, c") == "one of: a, b, c"
+    assert brief("50–200 nm") == "50–200 nm"

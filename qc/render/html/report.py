@@ -40,7 +40,7 @@ from qc.model import (
 )
 from qc.render import RenderOptions
 from qc.render.attribution import judged_as_of
-from qc.render.notation import alert, criterion
+from qc.render.notation import alert, brief, criterion
 
 MAX_BATCHES = 5000
 FULL_CERTIFICATES = 500
@@ -258,7 +258,7 @@ def _certificate(report: Report, i: int, report_hash: str, unjudged: bool
             "name": check.name,
             "description": check.description,
             "method": check.method,
-            "criterion": criterion(check),
+            "criterion": brief(criterion(check)),
             "alert": alert(check),
             "optional": not check.required,
             # one entry per individual result (replicates and retests will add more)
