@@ -290,3 +290,20 @@ def test_a_failing_batch_with_no_spec_check_judged_still_reads_as_failing(
         assert '<span class="status s-fail">Does not conform</span>' in section
         assert "No check judged" not in section
         assert "The batch does not conform" in section
+
+
+def test_the_certificate_shows_every_individual_result_and_the_lineage(tmp_path: Path) -> None:
+    """Issue 18 / FDA OOS guidance: every individual result is kept and shown on the
+    certificate, the invalidated original too, with what decided the reportable result."""
+    import re
+
+    out = tmp_path / "r.html"
+    run = run_cli("check", ROOT / "sample_data" / "replicates.csv", "--spec",
+                  ROOT / "sample_data" / "replicates.yaml", "-o", out, "-q")
+    assert run.code == 1, run
+    html = out.read_text("utf-8")
+    start = html.index("Batch EXO-R-003")
+    text = " ".join(re.sub(r"<[^>]+>", " ", html[start:start + 12000]).split())
+    assert ("invalidated 1: 41 (not counted); invalidated 2: 44 (not counted); invalidated 3: "
+            "43 (not counted); retest 1: 97; retest 2: 101; retest 3: 99") in text
+    assert "original invalidated (DEV-2026-014): 41; 44; 43; retests decide" in text

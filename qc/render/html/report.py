@@ -247,6 +247,23 @@ def _source(report: Report, i: int) -> str:
     return f"{report.inputs[int(report.input_index[i])].path} row {int(report.rows[i])}"
 
 
+def _individual(result: Any, i: int) -> list[str]:
+    """Every individual result of a batch's check as the certificate lists it (FDA OOS
+    guidance: every result is kept and shown): `original 1: 96`, `invalidated 1: 41 (not
+    counted)`, `retest 2: 101`; empty for a check without replicates or retests."""
+    entries = result.replicates[i] if result.replicates is not None else None
+    if not entries:
+        return []
+    out = []
+    for rep in entries:
+        label = " ".join(x for x in (rep.lineage, rep.replicate) if x)
+        text = f"{label}: {rep.value}" if label else rep.value
+        if not rep.counted:
+            text += " (not counted)"
+        out.append(text)
+    return out
+
+
 def _certificate(report: Report, i: int, report_hash: str, unjudged: bool
                  ) -> dict[str, Any]:
     batch = report.batch(i)
@@ -261,8 +278,9 @@ def _certificate(report: Report, i: int, report_hash: str, unjudged: bool
             "criterion": brief(criterion(check)),
             "alert": alert(check),
             "optional": not check.required,
-            # one entry per individual result (replicates and retests will add more)
+            # the reportable result; the individual results (replicates, retests) below it
             "results": [view.value] if view.value else [],
+            "individual": _individual(result, i),
             "unit": unit if view.value and _needs_unit(view.value, unit) else "",
             "text": _conformance(view.status, view.reason, view.message, not check.required),
             "css": view.status.label,
