@@ -129,9 +129,16 @@ def _name_clash(spec: Spec) -> tuple[str, ...]:
     first = spec.files[0].path
     if first.startswith("builtin:"):
         return ()
+    from qc.model import header_key
     from qc.spec.shipped import builtin_names
+    from qc.text import skeleton
 
-    shipped = builtin_names().get(spec.name)
+    def same(name: str) -> str:  # case, spaces, dashes and look-alike letters ignored
+        return header_key(skeleton(name))
+
+    wanted = same(spec.name)
+    shipped = next((file for name, file in builtin_names().items() if same(name) == wanted),
+                   None)
     if shipped is None:
         return ()
     return (f"spec {first} states the name {spec.name!r} of the built-in spec "

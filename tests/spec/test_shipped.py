@@ -60,6 +60,16 @@ def test_a_spec_file_stating_a_builtin_name_is_said_in_every_report(tmp_path: Pa
     said = (f"spec {copy} states the name 'clinical-msc-ev' of the built-in spec 'clinical', "
             "but it is another file: judged as written in it, not as the built-in")
     assert said in run.json()["notes"]
+    # attack round 4: a name that only looks the same (case, a trailing space, a Cyrillic
+    # letter, another hyphen) is said too
+    for name in ("Clinical-MSC-EV", "clinical-msc-ev ", "\u0441linical-msc-ev",
+                 "clinical\u2010msc\u2010ev"):
+        text = copy.read_text("utf-8").replace("name: clinical-msc-ev", f"name: {name!r}", 1)
+        copy.write_text(text, encoding="utf-8")
+        run = run_cli("check", ROOT / "sample_data" / "batches.csv", "-s", copy, "-f", "json")
+        assert any("of the built-in spec 'clinical'" in n for n in run.json()["notes"]), name
+        copy.write_text(text.replace(f"name: {name!r}", "name: clinical-msc-ev", 1),
+                        encoding="utf-8")
     builtin = run_cli("check", ROOT / "sample_data" / "batches.csv", "-s", "clinical", "-f",
                       "json")
     assert not any("states the name" in n for n in builtin.json()["notes"])
