@@ -149,12 +149,27 @@ def _read(path: str, stdin: bytes | None, sheet: str | None = None,
         frame, rows = frame.iloc[:len(frame) - cut].reset_index(drop=True), rows[:-cut]
     if frame.empty:
         raise InputError(f"{shown}: no batch rows below the header")
+    _headerless(header, lambda j: [str(v) for v in frame[j].tolist()], rows, shown)
     frame, duplicated = _keyed(frame, header, shown, layout)
     file = InputFile(path=shown, sha256=digest.result(), rows=len(frame),
                      header_row=found.row)
     return _Read(file, _columns(frame), rows, duplicated, header=found,
                  not_batches=set_aside, units=_named(header, layout)[0],
                  headers=_named(header, layout)[1])
+
+
+def _headerless(header: list[str], cells_of: Callable[[int], list[str]],
+                rows: npt.NDArray[np.int64], shown: str) -> None:
+    """InputError when a batch row holds a value in a column whose header is empty: that
+    value would be read under no name and never judged (Excel's reader says the same)."""
+    for j, name in enumerate(header):
+        if name.strip():
+            continue
+        for k, value in enumerate(cells_of(j)):
+            if value.strip():
+                raise InputError(f"{shown}: row {int(rows[k])}, column {j + 1}: {value!r} has a "
+                                 "value but its column has no header; name the column or "
+                                 "remove the value")
 
 
 def _first_row_header(header: list[str], layout: Layout) -> bool:
@@ -340,6 +355,8 @@ def _fast_read(parsed: Parsed, raw: bytes, shown: str, digest: _Digest,
                for key, column in first.items()}
     if not rows.size:
         raise InputError(f"{shown}: no batch rows below the header")
+    _headerless(header, lambda j: [str(v) for v in (
+        positions[j] if keep is None else positions[j].take(keep)).to_pylist()], rows, shown)
     file = InputFile(path=shown, sha256=digest.result(), rows=int(rows.size))
     return _Read(file, columns, rows, _duplicates(keys, header, shown),
                  not_batches=set_aside, units=_named(header, layout)[0],

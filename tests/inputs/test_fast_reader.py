@@ -114,7 +114,7 @@ def test_fast_reader_agrees_with_the_general_reader(tmp_path: Path, raw: bytes) 
     b"id,size\r\nA,1\r\nB,2\r\n",
     b"\xef\xbb\xbfid,size\nA,0.1 \xc2\xb5m\n",
     b"id;size\nA;1,5\n",
-    b"id,,size\nA,x,1\n,,\nB,,2",
+    b"id,,size\nA,,1\n,,\nB,,2",  # an unnamed column with no value in it
     b"id,size,Size\nA,1,2\n",
     b'id,size\nA,"1"\n',  # quotes around whole fields: the Quick-start sample
     b'"batch id",source\r\n"A","UC-MSC, P4, donor 011"\r\nB,""\r\n',
@@ -125,6 +125,19 @@ def test_fast_reader_takes_common_files(tmp_path: Path, raw: bytes) -> None:
     path = tmp_path / "f.csv"
     path.write_bytes(raw)
     assert _plain(records._read(str(path), None)) == _plain(_general(str(path)))
+
+
+def test_both_readers_refuse_a_value_under_an_empty_header(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"id,,size\nA,x,1\n,,\nB,,2")
+    assert records.read_fast(path.read_bytes()) is not None
+    said = []
+    for read in (lambda: records._read(str(path), None), lambda: _general(str(path))):
+        with pytest.raises(InputError) as caught:
+            read()
+        said.append(str(caught.value))
+    assert said[0] == said[1] == (f"{path}: row 2, column 2: 'x' has a value but its column "
+                                  "has no header; name the column or remove the value")
 
 
 @pytest.mark.parametrize("raw", [

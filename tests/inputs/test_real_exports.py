@@ -387,3 +387,26 @@ def test_a_header_unit_whose_case_changes_its_meaning_is_not_read_as_nm(
     assert "is not a unit exoqc knows" in run.err
     path.write_text("batch_id,SIZE (NM)\nB1,120\n", encoding="utf-8")
     assert run_cli("check", path, "-s", spec, "-q").code == 0
+
+
+@pytest.mark.parametrize("text", [
+    "batch_id,size,potency,\nEXO-001,120,80,5.0\n",                 # the fast reader
+    'batch_id,size,potency,\nEXO-001,"1""20",80,5.0\n',            # the general reader
+    "batch_id;size;potency;\nEXO-001;120;80;x\n",
+])
+def test_a_value_under_an_empty_header_is_never_dropped(tmp_path: Path, spec: Path,
+                                                         text: str) -> None:
+    """Attack round 4: a value in a column with no header (a second replicate beside its
+    result, a header centred across two columns in Excel) was read under no name and never
+    judged, while Excel's reader refused it. Both readers now say so (exit 2)."""
+    path = tmp_path / "b.csv"
+    path.write_text(text, encoding="utf-8")
+    run = run_cli("check", path, "-s", spec)
+    assert run.code == 2, run
+    assert "row 2, column 4:" in run.err and "its column has no header" in run.err
+
+
+def test_an_empty_trailing_column_is_still_read(tmp_path: Path, spec: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text("batch_id,size,potency,\nEXO-001,120,80,\n", encoding="utf-8")
+    assert run_cli("check", path, "-s", spec, "-q").code == 0

@@ -95,6 +95,10 @@ ERRORS: list[tuple[str, bytes, str]] = [
      "line 3: 9 fields where the header has 7"),
     ("rows-padded-but-not-the-header", _lines(HEADER, OK_ROW + ",,,"),
      "line 2: 10 fields where the header has 7"),
+    # a value under an empty header would be read under no name and never judged
+    ("values-under-empty-header-names", _lines(HEADER + ",,", OK_ROW + ",junk,#N/A"),
+     "row 2, column 8: 'junk' has a value but its column has no header; name the column or "
+     "remove the value"),
     ("header-only", _lines(HEADER), "no batch rows below the header"),
     ("header-and-blank-rows", _lines(HEADER, ",,,,,,", "", " , ,"),
      "no batch rows below the header"),
@@ -138,7 +142,7 @@ READS: list[tuple[str, bytes, list[tuple[str, str]]]] = [
     ("header-padded-with-trailing-delimiters", _lines(HEADER + ",,,", OK_ROW + ",,,"),
      [("B1", "pass")]),
     ("header-padded-rows-not", _lines(HEADER + ",,,", OK_ROW), [("B1", "pass")]),
-    ("empty-header-names-are-not-checked", _lines(HEADER + ",,", OK_ROW + ",junk,#N/A"),
+    ("empty-header-names-with-no-values", _lines(HEADER + ",,", OK_ROW + ",,"),
      [("B1", "pass")]),
     ("duplicate-header-no-check-needs", _lines(HEADER + ",note,note", OK_ROW + ",a,b"),
      [("B1", "pass")]),
