@@ -308,9 +308,11 @@ def _table(grid: Sequence[Sequence[object]], shown: str, name: str,
         if not any(row) and not marks:
             continue
         width = len(header)
-        extra = next((c for c in range(width, len(row)) if row[c]), None)
+        # beyond the header, or under an empty header cell inside it: read under no name
+        unnamed = [c for c in range(len(row)) if c >= width or not header[c].strip()]
+        extra = next((c for c in unnamed if row[c]), None)
         if extra is None:
-            extra = next((c for c in marks if c >= width), None)
+            extra = next((c for c in marks if c >= width or not header[c].strip()), None)
         if extra is not None:
             raise InputError(f"{shown}: sheet {name!r}: cell {_ref(r, extra)} has a value but "
                              "its column has no header")

@@ -229,3 +229,24 @@ def test_several_visible_sheets_with_the_id_column_are_still_refused(tmp_path: P
     code, _, err = check(path, spec)
     assert code == 2
     assert "2 visible sheets hold the id column 'batch_id'" in err
+
+
+def test_a_value_under_an_empty_header_cell_inside_the_header_is_refused(
+        tmp_path: Path) -> None:
+    """Attack round 4: a header centred across two columns ("Center Across Selection", no
+    merge) leaves the second column's header cell empty; its value (a second replicate,
+    5.0 EU/mL) was read under no name and never judged."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["batch_id", "endotoxin", None, "potency"])
+    sheet.append(["EXO-001", 0.08, 5.0, 80])
+    path = tmp_path / "lab.xlsx"
+    book.save(path)
+    spec = tmp_path / "s.yaml"
+    spec.write_text("name: s\nversion: '1'\nid_column: batch_id\nchecks:\n"
+                    "  - name: endotoxin\n    column: endotoxin\n    max: 0.5\n",
+                    encoding="utf-8")
+    run = run_cli("check", path, "-s", spec)
+    assert run.code == 2, run
+    assert "cell C2 has a value but its column has no header" in run.err
