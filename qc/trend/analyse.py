@@ -251,15 +251,6 @@ def order_by_date(texts: list[str], column: str, sources: list[str]) -> Ints:
     return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
 
 
-def exact_text(text: str) -> bool:
-    """Whether a reportable value as the engine wrote it is a plain number (`112.33`)."""
-    try:
-        float(text.replace(" ", ""))
-    except ValueError:
-        return False
-    return True
-
-
 CENSORED_SHARE = 0.10  # more censored results than this share of the results: a caveat
 
 
@@ -282,8 +273,10 @@ def attribute(result: CheckResult, rule: Limits, lo: Floats, hi: Floats, valid: 
             why = "censored (a detection-limit result): excluded from the statistics"
         elif missing[i]:
             why = "no value"
-        elif messages and messages[i] and ((text := texts[i]) is None or exact_text(text)):
-            why = f"not a valid result: {messages[i]}"  # read, but the check is invalid (CV)
+        elif messages and messages[i] and texts[i] is None:
+            # no reportable value, but a reason: the engine found the result not valid (a CV
+            # over the method's limit); trend never reads cell text itself
+            why = f"not a valid result: {messages[i]}"
         else:
             why = "not readable as a number"
         excluded.append(Excluded(i, texts[i], why))
