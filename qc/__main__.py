@@ -1,5 +1,5 @@
 """`python -m qc`: the same as the `exoqc` command."""
 
-from qc.cli import main
+from qc.cli.process import run
 
-main()
+run()

@@ -2,18 +2,20 @@
 
 Each report goes to a temporary file beside its target and is renamed into place only
 when complete, so a crash, a kill or a failed run never leaves a truncated or stale
-report that a CI dashboard would read. A temporary file names its writer (host and pid):
-one left behind by a killed run (`kill -9` during a large write) is removed by the next
-run that writes the same target, once that writer is gone.
+report that a CI dashboard would read. Past its first 32 MiB a report is written by a
+second thread while the renderer renders the rest (`_Writer`). A temporary file names its
+writer (host and pid): one left behind by a killed run (`kill -9` during a large write) is
+removed by the next run that writes the same target, once that writer is gone.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import re
 import socket
-import tempfile
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,7 @@ from qc.model import Report
 from qc.render import BINARY, SUFFIXES, RenderOptions, get_binary_renderer, get_renderer, require
 
 WRITE_SIZE = 1 << 20  # bytes gathered from the renderer per write
+BEHIND_FROM = 32 << 20  # bytes written before a second thread takes over the writing
 # A large report (a million batches: 1.4 GB) asks the kernel to start writing each 32 MiB
 # back to disk while the next blocks render, so that the final fsync does not wait for the
 # whole file (measured: 7.3 s without, about 4.8 s with, for the 1M-row JSON report). A
@@ -100,6 +103,8 @@ def _require(raw: str, fmt: str) -> None:
 
 
 def _prepare_folder(raw: str, parent: Path) -> None:
+    import tempfile  # imported where used: a run without -o writes no file
+
     blocker = next((p for p in (parent, *parent.parents) if p.exists() and not p.is_dir()),
                    None)
     if blocker is not None:
@@ -161,29 +166,30 @@ def write_atomically(files: Sequence[tuple[Path, Callable[[], Iterable[str | byt
 
 
 def _write_temp(path: Path, chunks: Iterable[str | bytes]) -> str:
+    import tempfile
+
     _remove_stale(path)
     try:
         fd, temp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write report: {exc.strerror or exc}") from None
+    writer = _Writer(fd)
     try:
         try:
             pending: list[bytes] = []
-            size = written = flushed = 0
+            size = 0
             for chunk in chunks:
                 data = chunk if isinstance(chunk, bytes) else chunk.encode("utf-8")
                 pending.append(data)
                 size += len(data)
                 if size >= WRITE_SIZE:
-                    _write_all(fd, b"".join(pending))
-                    written += size
+                    writer.write(b"".join(pending))
                     pending, size = [], 0
-                    if written - flushed >= WRITEBACK:
-                        _start_writeback(fd, flushed, written - flushed)
-                        flushed = written
-            _write_all(fd, b"".join(pending))
+            writer.write(b"".join(pending))
+            writer.finish()
             os.fsync(fd)
         finally:
+            writer.stop()
             os.close(fd)
     except OSError as exc:
         _discard(temp)
@@ -193,6 +199,67 @@ def _write_temp(path: Path, chunks: Iterable[str | bytes]) -> str:
         raise
     os.chmod(temp, 0o644)
     return temp
+
+
+class _Writer:
+    """Writes a report's bytes to its temporary file. Past the first BEHIND_FROM bytes a
+    second thread writes (os.write releases the GIL) while the renderer renders the next
+    blocks: a million-batch JSON report is 1.4 GB, and rendering and writing each take
+    seconds (docs/performance.md, benchmarks/writer_ab.py). A smaller report is written
+    by the caller's thread alone. Every WRITEBACK bytes the kernel is asked to start
+    writing the file back to disk, so that the final fsync does not wait for all of it.
+    The writer thread's first error is raised to the caller at its next call."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.written = self.flushed = 0
+        self._queue: queue.Queue[bytes | None] | None = None
+        self._thread: threading.Thread | None = None
+        self._error: OSError | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._queue is None and self.written + len(data) <= BEHIND_FROM:
+            self._put(data)
+            return
+        if self._queue is None:
+            self._queue = queue.Queue(maxsize=2)
+            self._thread = threading.Thread(target=self._drain, name="exoqc-writer",
+                                            daemon=True)
+            self._thread.start()
+        self._queue.put(data)
+
+    def finish(self) -> None:
+        """Wait until every byte is written; raise the writer thread's error if any."""
+        self.stop()
+        if self._error is not None:
+            raise self._error
+
+    def stop(self) -> None:
+        """End the writer thread once it has written (or, after an error, dropped) what
+        is queued."""
+        if self._thread is not None and self._thread.is_alive():
+            assert self._queue is not None
+            self._queue.put(None)
+            self._thread.join()
+
+    def _put(self, data: bytes) -> None:
+        _write_all(self.fd, data)
+        self.written += len(data)
+        if self.written - self.flushed >= WRITEBACK:
+            _start_writeback(self.fd, self.flushed, self.written - self.flushed)
+            self.flushed = self.written
+
+    def _drain(self) -> None:
+        assert self._queue is not None
+        while (data := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # keep taking chunks, so that the caller never blocks
+            try:
+                self._put(data)
+            except OSError as exc:
+                self._error = exc
 
 
 def _start_writeback(fd: int, offset: int, length: int) -> None:

@@ -10,6 +10,7 @@ this matches (tests/test_versions.py).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -19,21 +20,31 @@ def installed_version(name: str) -> str | None:
     """The version of distribution `name`, or None when it is not installed."""
     wanted = _normalise(name)
     for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
+        folder = _distributions(entry).get(wanted)
+        if folder is None:
             continue
-        for folder in names:
-            if folder.endswith((".egg-info", ".egg")) and _normalise(
-                    folder.split("-")[0]) == wanted:
-                return _slow(name)
-            if not folder.endswith(".dist-info"):
-                continue
-            if _normalise(folder[:-len(".dist-info")].split("-")[0]) != wanted:
-                continue
-            version = _metadata_version(os.path.join(entry or ".", folder, "METADATA"))
-            return version if version is not None else _slow(name)
+        if not folder.endswith(".dist-info"):
+            return _slow(name)
+        version = _metadata_version(os.path.join(entry or ".", folder, "METADATA"))
+        return version if version is not None else _slow(name)
     return _slow(name)
+
+
+@functools.cache
+def _distributions(entry: str) -> dict[str, str]:
+    """The distribution folders of one `sys.path` entry by normalised name, the first one
+    listed for each (a provenance asks about several names: each folder is listed once)."""
+    try:
+        names = os.listdir(entry or ".")
+    except OSError:
+        return {}
+    found: dict[str, str] = {}
+    for folder in names:
+        if folder.endswith((".dist-info", ".egg-info", ".egg")):
+            found.setdefault(_normalise(folder.split("-")[0].removesuffix(".dist-info")
+                                        .removesuffix(".egg-info").removesuffix(".egg")),
+                             folder)
+    return found
 
 
 def _normalise(name: str) -> str:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qc.text import id_keys, lookalike, tokens
+from qc.text import _ascii_id_keys, _unicode_id_keys, id_keys, lookalike, tokens
 from tests.conftest import run_cli
 
 CYRILLIC_EN, CYRILLIC_IE = "\u041d", "\u0435"
@@ -84,6 +84,24 @@ def test_id_keys_fold_case_invisibles_and_separators() -> None:
     keys = id_keys(ids).to_pylist()
     assert len(set(keys[:5])) == 1
     assert keys[5] != keys[0]
+
+
+@given(st.lists(st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=12),
+                min_size=1, max_size=20),
+       st.integers(min_value=0, max_value=3), st.booleans())
+def test_ascii_id_keys_are_the_general_keys(ids: list[str], start: int, narrow: bool) -> None:
+    """Byte by byte for ASCII ids (every control, space, `-`, `_`, capitals, empty ids), on
+    slices and on both string widths: the same keys as NFKC, lower case and the regex."""
+    column = pa.array(ids, type=pa.string() if narrow else pa.large_string())
+    column = column.slice(min(start, len(ids)))
+    expected = _unicode_id_keys(column).to_pylist()
+    assert _ascii_id_keys(column).to_pylist() == expected
+    assert id_keys(column).to_pylist() == expected
+
+
+def test_id_keys_take_the_general_path_for_text_beyond_ascii() -> None:
+    ids = pa.array(["EXO-\u0660\u0660\u0661", "EXO-001", "exo\u2011001"])
+    assert id_keys(ids).to_pylist() == ["exo001"] * 3
 
 
 def _report(tmp_path: Path, csv: str, spec: str) -> dict[str, object]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import shutil
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -81,7 +80,11 @@ def terminal(default_width: int = 100, minimum: int = 60) -> Terminal:
     if columns.isdigit() and 0 < int(columns) < 100_000:
         width = int(columns)
     else:
-        width = shutil.get_terminal_size((default_width, 24)).columns if tty else default_width
+        width = default_width
+        if tty:
+            import shutil  # imported where used: only a terminal has a size
+
+            width = shutil.get_terminal_size((default_width, 24)).columns
     return Terminal(color=use_color(color_choice(), tty=tty, environ=os.environ),
                     width=max(width, minimum))
 

@@ -44,6 +44,18 @@ def indices(positions: npt.NDArray[Any]) -> pa.Array:
     return pa.Array.from_buffers(pa.int64(), len(data), [None, pa.py_buffer(data)])
 
 
+def string_bytes(array: pa.Array) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
+    """A string array without nulls as (offsets from 0, the bytes they index): views of its
+    buffers, no copy of the text."""
+    assert not array.null_count, "string_bytes: an array with nulls"
+    wide = pa.types.is_large_string(array.type) or pa.types.is_large_binary(array.type)
+    raw = np.frombuffer(array.buffers()[1], dtype=np.int64 if wide else np.int32,
+                        count=len(array) + 1, offset=array.offset * (8 if wide else 4))
+    offsets = raw.astype(np.int64) - raw[0]
+    data = np.frombuffer(array.buffers()[2] or b"", dtype=np.uint8)[raw[0]:raw[-1]]
+    return offsets, data
+
+
 def to_numpy(array: pa.Array | pa.ChunkedArray) -> npt.NDArray[Any]:
     """A boolean or fixed-width numeric Arrow array as a (writable) NumPy array."""
     if isinstance(array, pa.ChunkedArray):

@@ -38,7 +38,6 @@ GRAMMAR = (
 )
 PLAIN = r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
 _GRAMMAR = re.compile(GRAMMAR, re.S)
-_DECIMAL_COMMA = re.compile(r"[<>≤≥]?=?\s*[-+\u2212]?[0-9]+,[0-9]+(?:[eE][-+]?[0-9]+)?(?:\s|$)")
 # no-break, narrow no-break, figure and thin spaces that Excel, Word and LIMS leave behind
 _SPACES = ("\u00a0", "\u202f", "\u2007", "\u2009")
 # `0,3`, `2,1E+11`, `<0,5 EU/mL`: a decimal comma (read only with --decimal ,)

@@ -164,24 +164,23 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
     ]
     inputs = [_inert(_enc(f.path)) for f in report.inputs]
     coded = [_coded_fragments(r, pre) for r, pre in zip(report.results, prefixes, strict=True)]
+    seen: list[_Repeats] = [_Repeats() for _ in report.results]
     for start in range(0, n, BLOCK):
         stop = min(start + BLOCK, n)
         # Every fragment is made inert itself (coded ones once per distinct text): the
         # rest of a line is ASCII without DEL, so the block needs no pass of its own.
         checks = [
-            fragments[codes[start:stop]].tolist() if fragments is not None else _inert_all([
-                f"{pre[s][q]}{_text(v)}, \"message\": {_text(m)}}}"
-                for s, q, v, m in zip(
-                    r.status[start:stop].tolist(), r.reason[start:stop].tolist(),
-                    r.value[start:stop], r.message[start:stop], strict=True)
-            ]) if r.replicates is None else _inert_all([
+            fragments[codes[start:stop]].tolist() if fragments is not None
+            else again.fragments(pre, r, start, stop)
+            if r.replicates is None else _inert_all([
                 f"{pre[s][q]}{_text(v)}, \"message\": {_text(m)}{x}}}"
                 for s, q, v, m, x in zip(
                     r.status[start:stop].tolist(), r.reason[start:stop].tolist(),
                     r.value[start:stop], r.message[start:stop],
                     _replicates(r, start, stop), strict=True)
             ])
-            for r, pre, (fragments, codes) in zip(report.results, prefixes, coded, strict=True)
+            for r, pre, (fragments, codes), again in zip(report.results, prefixes, coded, seen,
+                                                         strict=True)
         ]
         ids = _inert_all([_enc(i) for i in report.batch_ids[start:stop]])
         rows = report.rows[start:stop].tolist()
@@ -208,6 +207,39 @@ def render(report: Report, options: RenderOptions) -> Iterator[str]:
         columns.append(repeat("]}", m))
         yield "".join(chain.from_iterable(zip(*columns, strict=True)))
     yield BATCHES_END if n else EMPTY_END
+
+
+class _Repeats:
+    """The fragments of a check judged row by row (dates, batch ids, derived values), each
+    distinct (status, reason, value, message) rendered once: a date column holds a few
+    thousand distinct dates over a million rows. A check whose first block repeats little
+    (batch ids, all distinct) is rendered row by row without the lookup."""
+
+    SIZE = 100_000  # distinct fragments kept at most
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[int, int, str | None, str | None], str] | None = {}
+
+    def fragments(self, pre: list[list[str]], r: CheckResult, start: int, stop: int
+                  ) -> list[str]:
+        rows = zip(r.status[start:stop].tolist(), r.reason[start:stop].tolist(),
+                   r.value[start:stop], r.message[start:stop], strict=True)
+        known = self.known
+        if known is None:  # `_text`, written out: a call per value costs a tenth here
+            return _inert_all([f"{pre[s][q]}{'null' if v is None else _enc(v)}, \"message\": "
+                               f"{'null' if m is None else _enc(m)}}}" for s, q, v, m in rows])
+        out = []
+        for row in rows:
+            fragment = known.get(row)
+            if fragment is None:
+                s, q, v, m = row
+                fragment = _inert(f"{pre[s][q]}{_text(v)}, \"message\": {_text(m)}}}")
+                if len(known) < self.SIZE:
+                    known[row] = fragment
+            out.append(fragment)
+        if start == 0 and len(known) > (stop - start) // 2:
+            self.known = None  # mostly distinct: not worth a lookup per row
+        return out
 
 
 def _rows(group: tuple[int, ...]) -> str:

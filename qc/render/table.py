@@ -30,8 +30,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from rich.cells import cell_len
-
 from qc.model import BatchView, CheckView, Report, Status
 from qc.render import RenderOptions
 from qc.render import hints as hint_counts
@@ -50,6 +48,21 @@ MIN_DETAIL = 30  # a table whose detail column would be narrower is stacked inst
 GAP = "  "  # between the table's columns
 INDENT = 2  # the stacked layout's detail, and the continuation of its first line
 HANG = 4  # the continuation of a title, summary or note line
+
+# Text that is one terminal cell per character (a subset of rich's own single-cell ranges:
+# printable ASCII, Latin-1 and Latin Extended without the soft hyphen, box drawing):
+# measured without importing rich's Unicode width tables, which only other text needs.
+_ONE_CELL_EACH = re.compile("[\x20-\x7e\xa0-\xac\xae-\u02ff\u2500-\u25fc]*")
+
+
+def cell_len(text: str) -> int:
+    """How many terminal cells `text` takes, as rich measures it."""
+    if _ONE_CELL_EACH.fullmatch(text):
+        return len(text)
+    from rich.cells import cell_len as rich_cell_len
+
+    return rich_cell_len(text)
+
 
 # A word, with a quoted value glued to what touches it (`'85 mL'`, `read '7,4':`).
 _WORD = re.compile(r"""(?:'[^'\n]*'|"[^"\n]*"|\S)+""")

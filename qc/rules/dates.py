@@ -70,34 +70,38 @@ def read_dates(cells: Cells, formats: tuple[str, ...], partial: str | None = Non
     encoded = pc.dictionary_encode(cells.text)
     codes = to_numpy(encoded.indices).astype(np.intp, copy=False)
     distinct: list[str] = encoded.dictionary.to_pylist()
+    # Each distinct text is read and judged once; its reading is spread to its rows last.
     starts, ends = _readings(distinct, formats)
-    starts, ends = starts[:, codes], ends[:, codes]
     ok = ~np.isnat(starts)
-    count = ok.sum(axis=0)
-    pick = np.argmax(ok, axis=0), np.arange(len(codes))
+    pick = np.argmax(ok, axis=0), np.arange(len(distinct))
     first, last = starts[pick], ends[pick]
     conflict = (ok & ((starts != first) | (ends != last))).any(axis=0)
-    readable = (count > 0) & ~conflict & ~cells.missing
-    problem = np.full(len(codes), None, dtype=object)
+    readable = ok.any(axis=0) & ~conflict
+    problem = np.full(len(distinct), None, dtype=object)
     shown = " or ".join("ISO 2026-03-07" if f == ISO else f for f in formats
                         if f not in PARTIAL_ISO)
-    for i in np.flatnonzero(~readable & ~cells.missing).tolist():
-        cell = distinct[codes[i]]
-        if conflict[i]:
-            reads = ", ".join(f"{f} reads {_period(starts[k, i], ends[k, i])}"
-                              for k, f in enumerate(formats) if ok[k, i])
-            problem[i] = f"{cell!r} is ambiguous: {reads}"
+    for j in np.flatnonzero(~readable).tolist():
+        cell = distinct[j]
+        if conflict[j]:
+            reads = ", ".join(f"{f} reads {_period(starts[k, j], ends[k, j])}"
+                              for k, f in enumerate(formats) if ok[k, j])
+            problem[j] = f"{cell!r} is ambiguous: {reads}"
         else:
-            problem[i] = f"cannot read {cell!r} as a date ({shown})"
+            problem[j] = f"cannot read {cell!r} as a date ({shown})"
     nat = np.datetime64("NaT")
     first = np.where(readable, first, nat).astype("datetime64[D]")
     last = np.where(readable, last, nat).astype("datetime64[D]")
     spans = readable & (first != last)
     if partial == "start":
-        last = first.copy()
+        last = first
     elif partial == "end":
-        first = last.copy()
-    return Dates(first, last, readable, problem, spans)
+        first = last
+    present = ~cells.missing
+    first, last, problem = first[codes], last[codes], problem[codes]
+    if not present.all():
+        first[~present] = last[~present] = nat
+        problem[~present] = None
+    return Dates(first, last, readable[codes] & present, problem, spans[codes] & present)
 
 
 def _readings(distinct: list[str], formats: tuple[str, ...]) -> tuple[Days, Days]:

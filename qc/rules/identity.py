@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qc.engine.arrowbuf import indices, texts, to_numpy
+from qc.engine.arrowbuf import indices, string_bytes, texts, to_numpy
 from qc.engine.cells import Cells
 from qc.model import Identity, Readings, Reason, Status
 from qc.rules.outcome import Outcome, blank, mark, states
@@ -34,6 +34,10 @@ SHOWN = 3  # other rows named in a duplicate-id message; the rest are counted
 assert all(re.fullmatch(r"[a-z% ]+", w) for w in SUMMARY_WORDS)
 _MAYBE_SUMMARY = ("(?i)^ *(?:" + "|".join(w.replace(" ", " +") for w in SUMMARY_WORDS)
                   + ") *(?::|$)")
+
+# The bytes that can begin a text _MAYBE_SUMMARY matches.
+_STARTS = np.zeros(256, dtype=bool)
+_STARTS[[ord(" "), *(ord(c) for w in SUMMARY_WORDS for c in (w[0], w[0].upper()))]] = True
 
 RULE = Identity
 CELLWISE = False  # looks at every row: a repeated id fails on each of them
@@ -58,11 +62,13 @@ def evaluate(rule: Identity, cells: Cells, *, rows: npt.NDArray[np.int64],
             out.message[i] = (f"{cells.text[i].as_py()!r} looks like a summary row inside the "
                               "data, not a batch id")
         junk = junk | summary
-    # Every copy of a repeated id: a code that occurs more than once (hashing, no sort).
-    keys = to_numpy(pc.dictionary_encode(id_keys(cells.text)).indices).astype(np.intp,
-                                                                             copy=False)
-    counts = np.bincount(keys)
-    dup = (counts[keys] > 1) & ~cells.missing & ~junk
+    # Every copy of a repeated id: a key that occurs more than once.
+    keys = np.full(len(cells), -1, dtype=np.intp)
+    candidates, codes, counts = repeats(id_keys(cells.text))
+    keys[candidates] = codes
+    dup = np.zeros(len(cells), dtype=bool)
+    dup[candidates[counts[codes] > 1]] = True
+    dup &= ~cells.missing & ~junk
     out = replace(out, readings=Readings(states(len(cells), not_a_result=junk)))
     if not dup.any():
         return out
@@ -98,13 +104,75 @@ def notation(rule: Identity) -> str:
     return "present and unique"
 
 
+Ints = npt.NDArray[np.intp]
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_WIDEST_HASHED = 64  # bytes: longer keys are all compared exactly
+
+
+def repeats(keys: pa.Array) -> tuple[Ints, Ints, Ints]:
+    """(rows, codes, counts): the rows whose key may occur more than once, each one's code
+    among them (equal codes exactly when the keys are equal) and how many rows hold each
+    code. A row left out holds a key no other row holds.
+
+    Every key is compared exactly: a 64-bit hash of each key (ASCII keys of at most
+    _WIDEST_HASHED bytes, padded to one width) only narrows the rows to those whose hash
+    repeats, since equal keys have equal hashes; a sort of the hashes finds them
+    (dictionary-encoding a million distinct ids took several times as long)."""
+    rows = np.arange(len(keys), dtype=np.intp)
+    hashes = _hashes(keys)
+    if hashes is not None and len(keys):
+        ordered = np.sort(hashes)
+        twice = ordered[1:][ordered[1:] == ordered[:-1]]
+        rows = np.flatnonzero(np.isin(hashes, twice)).astype(np.intp)
+    if not rows.size:
+        return rows, rows, rows
+    exact = pc.dictionary_encode(keys if rows.size == len(keys) else pc.take(keys, indices(rows)))
+    codes = to_numpy(exact.indices).astype(np.intp, copy=False)
+    return rows, codes, np.bincount(codes).astype(np.intp)
+
+
+def _hashes(keys: pa.Array) -> npt.NDArray[np.uint64] | None:
+    """A 64-bit hash of each key, or None where keys are not ASCII or some is too long."""
+    if keys.null_count or not pc.all(pc.string_is_ascii(keys)).as_py():
+        return None
+    width = pc.max(pc.binary_length(keys)).as_py() or 0
+    if width > _WIDEST_HASHED:
+        return None
+    width = max(8, -(-width // 8) * 8)
+    # ASCII padded with one byte (NUL: never part of a key) to one width: equal keys are
+    # equal rows of 8-byte words, mixed into one hash word by word.
+    _, data = string_bytes(pc.utf8_rpad(keys, width=width, padding="\x00"))
+    words = data.view(np.uint64).reshape(len(keys), width // 8)
+    hashes = np.zeros(len(keys), dtype=np.uint64)
+    for j in range(width // 8):
+        hashes ^= words[:, j]
+        hashes *= _MIX
+        hashes ^= hashes >> np.uint64(29)
+    return hashes
+
+
 def summary_rows(text: pa.Array) -> npt.NDArray[np.bool_]:
     """Which cells `summary_word` reads a summary word in, each distinct text asked once
     and only where the answer can be a word (at 1M distinct batch ids, asking every one
     took seconds)."""
-    plain = to_numpy(pc.string_is_ascii(text)) & ~to_numpy(
-        pc.match_substring_regex(text, r"[\x00-\x1f\x7f]"))
-    maybe = np.flatnonzero(~plain | to_numpy(pc.match_substring_regex(text, _MAYBE_SUMMARY)))
+    if not text.null_count and pc.all(pc.string_is_ascii(text)).as_py():
+        # ASCII, the common case, byte by byte: a control character anywhere, or a first
+        # byte that can start a summary word (then the pattern decides).
+        control = ~to_numpy(pc.ascii_is_printable(text))
+        offsets, data = string_bytes(text)
+        filled = np.flatnonzero(np.diff(offsets))
+        may_start = np.zeros(len(text), dtype=bool)
+        may_start[filled] = _STARTS[data[offsets[filled]]]
+        starts = np.flatnonzero(may_start & ~control)
+        if starts.size:
+            control[starts] = to_numpy(pc.match_substring_regex(
+                pc.take(text, indices(starts)), _MAYBE_SUMMARY))
+        maybe = np.flatnonzero(control)
+    else:
+        plain = to_numpy(pc.string_is_ascii(text)) & ~to_numpy(
+            pc.match_substring_regex(text, r"[\x00-\x1f\x7f]"))
+        maybe = np.flatnonzero(~plain | to_numpy(
+            pc.match_substring_regex(text, _MAYBE_SUMMARY)))
     out = np.zeros(len(text), dtype=bool)
     if maybe.size:
         encoded = pc.dictionary_encode(pc.take(text, indices(maybe)))

@@ -11,7 +11,6 @@ test checks that what jsonschema-rs accepts, jsonschema accepts too
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 from typing import Any
@@ -108,6 +107,8 @@ def _describe(error: Any) -> tuple[SpecPath, str]:
             and "properties" in error.schema:
         known = list(error.schema.get("properties", {}))
         extra = sorted(k for k in error.instance if k not in known)[0]
+        import difflib  # imported where used: only a spec with an unknown key
+
         close = difflib.get_close_matches(extra, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         return (*path, extra, "<key>"), f"unknown key {extra!r}{hint}"

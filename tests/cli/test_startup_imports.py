@@ -29,8 +29,11 @@ exo-1,2026-01-04,N/A,N/A,91,131,Growth,0.2,negative,HeLa,No
 HEAVY = ("pandas", "pyarrow", "numpy", "jsonschema", "rich", "yaml", "cryptography",
          "matplotlib", "jinja2")
 CHILD = """
-import json, runpy, sys
+import json, os, runpy, sys
 watched = json.loads(sys.argv[2])
+def _exit(code):  # the process entry ends with os._exit (qc/cli/process.py): observe first
+    raise SystemExit(code)
+os._exit = _exit
 args = json.loads(sys.argv[1])  # the command's arguments, or Python code to run
 code = None
 try:

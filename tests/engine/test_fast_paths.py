@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from decimal import Decimal
 
@@ -178,3 +179,15 @@ def test_integer_and_float_helpers_agree_with_pyarrow(values: list[int], start: 
 def test_texts_builds_the_same_array_as_pyarrow(values: list[str]) -> None:
     assert arrowenv.texts(values).equals(pa.array(values, pa.large_string()))
     assert all(arrowenv.text_scalar(v).as_py() == v for v in values)
+
+
+@given(st.lists(st.text(max_size=6), max_size=12), st.integers(0, 4),
+       st.sampled_from(["string", "large_string"]))
+def test_string_bytes_are_the_texts_bytes(values: list[str], start: int, kind: str) -> None:
+    """arrowbuf.string_bytes: offsets from 0 and the bytes they index, for slices and both
+    string widths (what identity's hashes and summary-word scan read)."""
+    column = pa.array(values, type=getattr(pa, kind)()).slice(min(start, len(values)))
+    offsets, data = arrowenv.string_bytes(column)
+    got = [bytes(data[a:b]).decode("utf-8") for a, b in itertools.pairwise(offsets.tolist())]
+    assert got == column.to_pylist()
+    assert offsets[0] == 0 and len(data) == offsets[-1]

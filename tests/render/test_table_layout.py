@@ -207,3 +207,24 @@ def test_a_line_with_a_tab_goes_through_rich(monkeypatch: pytest.MonkeyPatch,
     out = "".join(render(report, options))
     assert re.search(r"FAIL +a +b +out of spec", out) and "\t" not in out, out
     assert out == no_workflow_commands(table.through_rich(report, options))
+
+
+@given(st.text(max_size=12))
+def test_cell_width_is_what_rich_measures(text: str) -> None:
+    """The table measures one-cell text itself and asks rich about the rest: the same
+    width for any text (wide CJK, combining marks, controls, the soft hyphen)."""
+    from rich.cells import cell_len as rich_cell_len
+
+    from qc.render.table import cell_len
+
+    assert cell_len(text) == rich_cell_len(text)
+
+
+@pytest.mark.parametrize("text", ["", "EXO-001", "µ·°─é", "\u00ad", "\u0301a", "\u4e2d",
+                                  "\x07", "\u25fd", "\u2500\u25fc"])
+def test_cell_width_at_the_edges_of_the_one_cell_ranges(text: str) -> None:
+    from rich.cells import cell_len as rich_cell_len
+
+    from qc.render.table import cell_len
+
+    assert cell_len(text) == rich_cell_len(text)

@@ -178,16 +178,21 @@ def test_spooled_file_holds_every_chunk_in_order(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
 
 
+@pytest.mark.parametrize("behind", [False, True])
 @pytest.mark.parametrize("after", [0, 3])
-def test_disk_full_mid_write_keeps_the_old_report(tmp_path: Path, after: int,
+def test_disk_full_mid_write_keeps_the_old_report(tmp_path: Path, after: int, behind: bool,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """A write error reaches the caller as a one-line OutputError; the temporary file goes,
-    the old report stays, and no writer thread is left running."""
+    """A write error reaches the caller as a one-line OutputError, whether the caller or
+    the writer thread met it; the temporary file goes, the old report stays, and no writer
+    thread is left running."""
     import errno
     import threading
 
     from qc import output
     from qc.errors import OutputError
+
+    if behind:  # the writer thread takes over after the first write
+        monkeypatch.setattr(output, "BEHIND_FROM", output.WRITE_SIZE)
 
     target = tmp_path / "r.json"
     target.write_text("old report\n")
@@ -224,6 +229,64 @@ def test_renderer_error_mid_write_keeps_the_old_report(tmp_path: Path) -> None:
         write_atomically([(target, broken)])  # type: ignore[list-item]
     assert target.read_text() == "old report\n"
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_the_writer_thread_keeps_every_byte_in_order(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from qc import output
+
+    started: list[str] = []
+    real = threading.Thread
+
+    def thread(*args: object, **kwargs: object) -> threading.Thread:
+        started.append(str(kwargs.get("name")))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(output.threading, "Thread", thread)
+    monkeypatch.setattr(output, "BEHIND_FROM", 2 * output.WRITE_SIZE)
+    parts = [f"{i}:{'é' * (i % 7)}{'x' * (i % 5000)}\n" for i in range(3000)]
+    target = tmp_path / "r.json"
+    output.write_atomically([(target, _chunks(parts))])  # type: ignore[list-item]
+    assert target.read_bytes() == "".join(parts).encode("utf-8")
+    assert started == ["exoqc-writer"]
+    assert not [t for t in threading.enumerate() if t.name == "exoqc-writer"]
+
+
+def test_a_small_report_is_written_without_a_thread(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from qc import output
+
+    def no_thread(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a thread for a small report")
+
+    monkeypatch.setattr(output.threading, "Thread", no_thread)
+    target = tmp_path / "r.md"
+    output.write_atomically([(target, _chunks(["a\n"] * 100_000))])  # type: ignore[list-item]
+    assert target.read_text() == "a\n" * 100_000
+
+
+def test_a_renderer_error_stops_the_writer_thread(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from qc import output
+
+    monkeypatch.setattr(output, "BEHIND_FROM", output.WRITE_SIZE)
+    target = tmp_path / "r.json"
+    target.write_text("old report\n")
+
+    def broken() -> object:
+        for _ in range(5):
+            yield "a" * output.WRITE_SIZE
+        raise RuntimeError("renderer bug")
+
+    with pytest.raises(RuntimeError, match="renderer bug"):
+        output.write_atomically([(target, broken)])  # type: ignore[list-item]
+    assert target.read_text() == "old report\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+    assert not [t for t in threading.enumerate() if t.name == "exoqc-writer"]
 
 
 def test_writes_without_posix_fadvise(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -108,6 +108,22 @@ def test_summary_rows_asks_only_where_a_word_can_be(cells: list[str]) -> None:
         summary_word(t) is not None for t in cells]
 
 
+ASCII_SUMMARY_TEXTS = st.one_of(
+    st.lists(_PIECES.filter(str.isascii), max_size=5).map("".join),
+    st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=12))
+
+
+@SETTINGS
+@given(st.lists(ASCII_SUMMARY_TEXTS, min_size=1, max_size=30))
+def test_summary_rows_of_ascii_text_byte_by_byte(cells: list[str]) -> None:
+    """The ASCII path (controls and first bytes read from the buffer) as asking every text."""
+    from qc.engine.arrowbuf import texts
+    from qc.text import summary_word
+
+    assert identity.summary_rows(texts(cells)).tolist() == [
+        summary_word(t) is not None for t in cells]
+
+
 def test_summary_rows_finds_them_all() -> None:
     from qc.engine.arrowbuf import texts
 
@@ -115,3 +131,35 @@ def test_summary_rows_finds_them_all() -> None:
              "M\u200bean", "sd\x01", "EXO-001", "N1", "Mean size", "n", "Mean"]
     assert identity.summary_rows(texts(cells)).tolist() == [
         True, True, True, True, True, True, False, False, False, True, True]
+
+
+KEYS = st.lists(st.one_of(st.sampled_from(["exo1", "exo2", "", "a" * 64, "a" * 65, "ä1"]),
+                          st.text(alphabet="ab\x00", max_size=9)), max_size=40)
+HASHES = {
+    "real": identity._hashes,
+    # Every key colliding, or colliding by length: rows are still told apart exactly.
+    "constant": lambda keys: np.zeros(len(keys), dtype=np.uint64),
+    "length": lambda keys: np.array([len(k) for k in keys.to_pylist()], dtype=np.uint64),
+    "none": lambda keys: None,
+}
+
+
+@SETTINGS
+@given(KEYS, st.sampled_from(sorted(HASHES)))
+def test_repeats_are_exactly_the_keys_held_twice(keys: list[str], hashing: str) -> None:
+    """identity.repeats (a hash and a sort narrow the rows, dictionary encoding decides)
+    against counting every key, whatever the hash does."""
+    from unittest import mock
+
+    from qc.engine.arrowbuf import texts
+
+    with mock.patch.object(identity, "_hashes", HASHES[hashing]):
+        rows, codes, counts = identity.repeats(texts(keys))
+    held = pd.Series(keys, dtype=object).duplicated(keep=False).to_numpy()
+    found = np.zeros(len(keys), dtype=bool)
+    found[rows[counts[codes] > 1]] = True
+    assert found.tolist() == held.tolist()
+    for a, ca in zip(rows.tolist(), codes.tolist(), strict=True):
+        for b, cb in zip(rows.tolist(), codes.tolist(), strict=True):
+            assert (ca == cb) == (keys[a] == keys[b])
+    assert counts.tolist() == np.bincount(codes, minlength=len(counts)).tolist()

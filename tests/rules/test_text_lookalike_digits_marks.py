@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qc.rules.forbidden import _named
+from qc.rules.forbidden import _Index, _named
 from qc.rules.text import key
 from qc.text import _latin_lookalikes, ascii_digits, lookalike, skeleton, tokens
 from tests.conftest import run_cli
@@ -153,7 +153,7 @@ def test_a_disguised_forbidden_entry_never_passes(case: tuple[str, str]) -> None
     written with, the cell is invalid (the engine's look-alike step) or names the entry
     (the forbidden rule): never a pass."""
     entry, cell = case
-    assert lookalike(cell) is not None or _named([(entry, key(entry))], cell) == [entry], cell
+    assert lookalike(cell) is not None or _named(_Index([(entry, key(entry))]), cell) == [entry], cell
 
 
 def test_an_id_in_other_digits_is_invalid_and_a_duplicate(write: Callable[..., Path]) -> None:

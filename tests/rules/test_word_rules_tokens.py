@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qc.rules.forbidden import names
 from qc.rules.text import key
@@ -121,3 +123,19 @@ def test_match_applies_only_to_allowed(tmp_path: Path) -> None:
     run = run_cli("spec", "validate", str(spec))
     assert (run.code, run.out) == (2, f"{spec}:8:12: checks[0].match: match applies only to "
                                       "allowed\n")
+
+
+TOKENS = st.sampled_from(["hek", "293", "t", "he", "hela", "la", "s", "3", "?", "-", "+",
+                          "cd", "63", "or", "organ", "donor", "i", "psc", "ips"])
+
+
+@given(st.lists(st.lists(TOKENS, min_size=1, max_size=3).map(tuple), min_size=1, max_size=8),
+       st.lists(TOKENS, max_size=7).map(tuple))
+def test_the_entry_index_finds_what_trying_every_entry_finds(
+        entries: list[tuple[str, ...]], cell: tuple[str, ...]) -> None:
+    """forbidden's index (entries by token and by prefix) against `names` tried for every
+    entry: the same entries, for one-token entries (prefixes) and longer ones."""
+    from qc.rules.forbidden import _Index
+
+    named = [(" ".join(e) + f"#{i}", e) for i, e in enumerate(entries)]
+    assert _Index(named).named(cell) == {v for v, e in named if names(e, cell)}

@@ -455,14 +455,14 @@ def _numbers(values: Any) -> Any:
     plain = (size != 0) & ~sci & ~small
     if sci.any():
         # Through arrowbuf: pa.array and to_numpy would make pyarrow import pandas.
-        text = texts(np.char.mod("%.3E", values[sci]).tolist())
+        text = texts([f"{v:.3E}" for v in values[sci].tolist()])
         text = pc.replace_substring_regex(text, "0+E", "E")
         text = pc.replace_substring_regex(text, r"\.E", ".0E")
         out[sci] = text.to_pylist()
     if small.any():
-        out[small] = np.char.mod("%.4g", values[small]).astype(object)
+        out[small] = [f"{v:.4g}" for v in values[small].tolist()]
     if plain.any():
-        out[plain] = np.char.mod("%.6g", values[plain]).astype(object)
+        out[plain] = [f"{v:.6g}" for v in values[plain].tolist()]
     return out
 
 

@@ -1,0 +1,62 @@
+"""How an `exoqc` process runs and ends: the console script and `python -m qc` call `run`.
+
+Two things a short command-line run does not need from Python, about a sixth of a Quick
+start (docs/performance.md):
+
+- **The cyclic garbage collector.** A command runs for seconds and makes few reference
+  cycles, while the collector walks the objects that imports create again and again (about
+  10 ms of the Quick start). Memory is still freed by reference counting as it always is.
+- **The interpreter's teardown.** Once the command has its exit code, stdout and stderr
+  are flushed and the exit handlers have run (`atexit`), the process ends with `os._exit`:
+  freeing every module's objects (numpy's and Arrow's among them) writes nothing and took
+  20 to 30 ms. Every file exoqc writes is closed (and its report renamed into place)
+  before the command returns. When another Python thread is still running, or the exit
+  status is not a number, Python's own exit runs instead.
+
+The click group (`qc.cli.main`) is untouched: the Python API and tests that call the
+group in-process (click's CliRunner) keep the collector and Python's exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import gc
+import os
+import sys
+import threading
+from typing import NoReturn
+
+from qc.cli import main
+
+
+def run() -> NoReturn:
+    """Run the `exoqc` command line as a process: parse, run, flush, exit."""
+    gc.disable()
+    try:
+        main()  # click's standalone mode: ends by raising SystemExit with the exit code
+    except SystemExit as stop:
+        code = stop.code
+    else:  # pragma: no cover - standalone mode always raises SystemExit
+        code = 0
+    end(code)
+
+
+def end(code: int | str | None) -> NoReturn:
+    """End the process with `code` after flushing, without the interpreter's teardown."""
+    if code is None:
+        code = 0
+    if not isinstance(code, int) or threading.active_count() > 1:
+        raise SystemExit(code)  # a message to print, or a thread to wait for: Python's exit
+    from qc.cli.terminal import finish
+
+    try:
+        finish()  # stdout; a reader that left is handled quietly, as on any exit
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        raise SystemExit(code) from None  # Python's exit says what could not be written
+    atexit._run_exitfuncs()
+    with contextlib.suppress(OSError, ValueError):  # what an exit handler printed
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code & 0xFF)  # the status Python's exit gives (sys.exit(-1) is 255)

@@ -1,0 +1,102 @@
+"""The `exoqc` process (qc/cli/process.py): it ends without the interpreter's teardown, and
+still gives every byte of output, the same exit status, exit handlers and waiting threads
+what Python's own exit would."""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run_cli, run_process
+
+
+def _python(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=600)
+
+
+def _batches(tmp_path: Path, rows: int) -> Path:
+    lines = ["batch_id,purity_pct"] + [f"B{i:05d},{90 + i % 20}" for i in range(rows)]
+    path = tmp_path / "b.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    spec = tmp_path / "s.yaml"
+    spec.write_text('name: s\nversion: "1"\nid_column: batch_id\nchecks:\n'
+                    "  - name: purity\n    column: purity_pct\n    min: 95\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_every_byte_of_a_long_output_arrives_through_a_pipe(tmp_path: Path) -> None:
+    data = _batches(tmp_path, 20_000)
+    run = run_process("check", data, "--spec", tmp_path / "s.yaml", "-f", "json")
+    assert run.code == 1, run
+    report = json.loads(run.out)  # the whole report, up to its last byte
+    assert report["summary"]["batches"] == 20_000
+    assert report["summary"]["fail"] == 20_000 * 5 // 20
+
+
+def test_a_report_file_is_whole_when_the_process_ends(tmp_path: Path) -> None:
+    data = _batches(tmp_path, 5_000)
+    out = tmp_path / "r.json"
+    run = run_process("check", data, "--spec", tmp_path / "s.yaml", "-o", out, "--quiet")
+    assert run.code == 1, run
+    assert json.loads(out.read_text(encoding="utf-8"))["summary"]["batches"] == 5_000
+
+
+@pytest.mark.parametrize(("args", "code"), [(["--version"], 0),
+                                            (["check", "missing.csv", "-s", "clinical"], 2),
+                                            (["no-such-command"], 2)])
+def test_the_exit_status_is_the_commands(args: list[str], code: int) -> None:
+    assert run_process(*args).code == code
+
+
+def test_exit_handlers_run_and_what_they_print_arrives(tmp_path: Path) -> None:
+    done = _python("import atexit, sys\n"
+                   "atexit.register(lambda: print('handler ran', file=sys.stderr))\n"
+                   "sys.argv = ['exoqc', '--version']\n"
+                   "from qc.cli.process import run\nrun()\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("exoqc ")
+    assert "handler ran" in done.stderr
+
+
+def test_a_running_thread_is_waited_for(tmp_path: Path) -> None:
+    """Python's exit joins threads that are not daemons: so does exoqc's."""
+    done = _python("import sys, threading, time\n"
+                   "def late():\n"
+                   "    time.sleep(0.5)\n"
+                   "    open('late.txt', 'w').write('written')\n"
+                   "threading.Thread(target=late).start()\n"
+                   "sys.argv = ['exoqc', '--version']\n"
+                   "from qc.cli.process import run\nrun()\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "late.txt").read_text() == "written"
+
+
+@pytest.mark.parametrize(("code", "status"), [(None, 0), (3, 3), (-1, 255), (256, 0)])
+def test_end_gives_the_status_python_gives(tmp_path: Path, code: int | None,
+                                           status: int) -> None:
+    done = _python(f"from qc.cli.process import end\nend({code!r})\n", tmp_path)
+    assert done.returncode == status, done.stderr
+    plain = _python(f"import sys\nsys.exit({code!r})\n", tmp_path)
+    assert plain.returncode == status
+
+
+def test_a_message_as_exit_code_is_printed_by_python(tmp_path: Path) -> None:
+    done = _python("from qc.cli.process import end\nend('stopped')\n", tmp_path)
+    assert (done.returncode, done.stderr.strip()) == (1, "stopped")
+
+
+def test_the_command_group_in_process_keeps_the_collector() -> None:
+    """Only the process entry turns the collector off: the library and in-process runs
+    (click's CliRunner, as in these tests) keep it."""
+    assert gc.isenabled()
+    assert run_cli("--version").code == 0
+    assert gc.isenabled()
