@@ -6,10 +6,11 @@ Usage (from the repository root):
 
 OTHER and THIS are folders holding a `qc/` package (THIS defaults to this checkout; copy
 `qc/` elsewhere to keep editing while it runs): e.g. OTHER the `qc/` of commit 2b9697d,
-whose writer had no thread (this checkout's writes past 32 MiB from a second thread). Each round runs, in rotating order,
-the pandas baseline, exoqc from THIS and exoqc from OTHER, each writing
-the full JSON report of ROWS batches; the ratios exoqc / baseline are taken per round (the
-machine may be shared) and their medians printed. Target: <= 3 (docs/performance.md).
+whose writer had no thread (this checkout's writes past 32 MiB from a second thread).
+Each round runs, in rotating order, the pandas baseline, exoqc from THIS and exoqc from
+OTHER, each writing the full JSON report of ROWS batches; the ratios exoqc / baseline are
+taken per round (the machine may be shared) and their medians printed. Target: <= 3
+(docs/performance.md).
 """
 
 from __future__ import annotations

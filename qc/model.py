@@ -583,6 +583,8 @@ class BatchView:
 
 @dataclass(frozen=True)
 class Summary:
+    """How many batches passed, warned and failed, and how many checks were judged."""
+
     batches: int
     passed: int
     warned: int

@@ -35,6 +35,8 @@ WRITEBACK = 32 << 20
 
 @dataclass(frozen=True)
 class Planned:
+    """A report file to write: its path and format, checked before any work."""
+
     path: Path
     fmt: str
 

@@ -69,6 +69,8 @@ DASH_LIKE = r"\x{2043}\x{02D7}\x{2796}"
 
 def visible(text: str) -> str:
     """The text without the characters that show nothing (format, control, blank)."""
+    if text.isascii() and text.isprintable():
+        return text  # printable ASCII holds none of them
     text = BLANK.sub("", text)
     return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc")
                    or ch in "\t\n\r")
@@ -85,6 +87,7 @@ def ascii_digits(text: str) -> str:
     return _OTHER_DIGIT.sub(lambda m: str(unicodedata.digit(m.group())), text)
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def tokens(text: str) -> tuple[str, ...]:
     """The token sequence of a cell: NFKC, case folded, separators folded, letters split
     from digits, end-of-word polarity kept. `HEK-293` -> ("hek", "293")."""

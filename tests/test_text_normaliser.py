@@ -162,3 +162,17 @@ def test_many_rows_sharing_an_id_name_a_few(tmp_path: Path,
     ]
     longest = max(len(_checks(report, i)["batch_identity"]["message"]) for i in range(rows))
     assert longest < 80
+
+
+@given(st.text(max_size=10))
+def test_visible_of_printable_ascii_is_the_text_and_of_any_text_as_char_by_char(
+        text: str) -> None:
+    """`visible` returns printable ASCII as it is (nothing in it is invisible); any other
+    text loses its format, control and blank characters, tab and line breaks kept."""
+    import unicodedata
+
+    from qc.text import BLANK, visible
+
+    expected = "".join(ch for ch in BLANK.sub("", text)
+                       if unicodedata.category(ch) not in ("Cf", "Cc") or ch in "\t\n\r")
+    assert visible(text) == expected

@@ -27,6 +27,7 @@ from qc.model import DECIMAL_COMMA_NOT_READ, DOUBLE_MAX
 from qc.text import BLANK, BLANK_LETTERS
 
 MISSING_TOKENS = ("", "na", "n/a")
+_LONGEST_MISSING = max(len(t) for t in MISSING_TOKENS)
 
 # One grammar for both engines (RE2 in Arrow, Python's re in parse_one): a qualifier,
 # a decimal number, an optional `x 10^n` scale, and an optional unit.
@@ -120,8 +121,15 @@ def read_cells(column: pa.Array) -> Cells:
     if column.null_count:
         column = pc.fill_null(column, text_scalar("").cast(column.type))
     text = pc.utf8_trim_whitespace(column)
-    missing = pc.is_in(pc.utf8_lower(text), value_set=texts(MISSING_TOKENS))
-    return Cells(text, to_numpy(missing))
+    # Lower case maps each code point to one code point, so only a cell as short as the
+    # longest token can be one: a million ids or dates are not lower-cased to learn it.
+    short = np.flatnonzero(to_numpy(pc.utf8_length(text)) <= _LONGEST_MISSING)
+    missing = np.zeros(len(text), dtype=bool)
+    if short.size:
+        cells = text if short.size == len(text) else pc.take(text, indices(short))
+        missing[short] = to_numpy(pc.is_in(pc.utf8_lower(cells),
+                                           value_set=texts(MISSING_TOKENS)))
+    return Cells(text, missing)
 
 
 # Characters a spreadsheet does not show: format characters (zero-width spaces and joiners,
@@ -139,7 +147,12 @@ _INVISIBLE = re.compile(r"[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08
 
 
 def invisible(cells: Cells) -> Bools:
-    """Which cells hold a character that a spreadsheet does not show (see INVISIBLE)."""
+    """Which cells hold a character that a spreadsheet does not show (see INVISIBLE).
+    ASCII text holds none unless it holds a control character: most columns are answered
+    by two quick passes instead of the pattern."""
+    if not cells.text.null_count and pc.all(pc.ascii_is_printable(cells.text)).as_py() \
+            and pc.all(pc.string_is_ascii(cells.text)).as_py():
+        return np.zeros(len(cells), dtype=bool)
     return to_numpy(pc.match_substring_regex(cells.text, INVISIBLE))
 
 

@@ -26,6 +26,8 @@ from decimal import Decimal
 
 @dataclass(frozen=True)
 class Unit:
+    """A unit exoqc converts: its symbol, what it measures and its factor to the base unit."""
+
     symbol: str  # how exoqc writes it
     dimension: str
     factor: Decimal  # multiply a value in this unit by factor to get the base unit

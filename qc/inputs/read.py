@@ -42,6 +42,8 @@ STDIN = "-"
 
 @dataclass(frozen=True, eq=False)
 class _Read:
+    """One input file as read: its columns of text cells, row numbers and what was set aside."""
+
     file: InputFile
     columns: dict[str, pa.ChunkedArray]  # keyed by header_key, large_string, no nulls
     rows: npt.NDArray[np.int64]

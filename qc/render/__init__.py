@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RenderOptions:
+    """How a renderer lays out its output: colour, detail and line width."""
+
     color: bool = False
     verbose: bool = False
     width: int = 100

@@ -30,6 +30,8 @@ HINTS = (
 
 @dataclass(frozen=True)
 class Counted:
+    """A hint and how many cells it applies to."""
+
     hint: Hint
     cells: int
 

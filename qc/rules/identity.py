@@ -122,8 +122,11 @@ def repeats(keys: pa.Array) -> tuple[Ints, Ints, Ints]:
     hashes = _hashes(keys)
     if hashes is not None and len(keys):
         ordered = np.sort(hashes)
-        twice = ordered[1:][ordered[1:] == ordered[:-1]]
-        rows = np.flatnonzero(np.isin(hashes, twice)).astype(np.intp)
+        twice = ordered[1:][ordered[1:] == ordered[:-1]]  # sorted (np.unique imports np.ma)
+        rows = np.empty(0, dtype=np.intp)
+        if twice.size:  # each row's hash looked up among the few repeated ones
+            at = np.minimum(np.searchsorted(twice, hashes), len(twice) - 1)
+            rows = np.flatnonzero(twice[at] == hashes).astype(np.intp)
     if not rows.size:
         return rows, rows, rows
     exact = pc.dictionary_encode(keys if rows.size == len(keys) else pc.take(keys, indices(rows)))

@@ -191,3 +191,24 @@ def test_string_bytes_are_the_texts_bytes(values: list[str], start: int, kind: s
     got = [bytes(data[a:b]).decode("utf-8") for a, b in itertools.pairwise(offsets.tolist())]
     assert got == column.to_pylist()
     assert offsets[0] == 0 and len(data) == offsets[-1]
+
+
+CELL_TEXT = st.one_of(
+    st.sampled_from(["", "NA", "n/a", "N/A ", " na", "nA1", "n/aa", "\u212a", "\uff2e\uff21",
+                     "N\u00c0", "EXO-1", "2026-01-02", "a\x01", "a\tb", "\x7f", "\u200b"]),
+    st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=5),
+    st.text(max_size=4))
+
+
+@given(st.lists(CELL_TEXT, min_size=1, max_size=30))
+def test_missing_and_invisible_cells_as_the_patterns_find_them(values: list[str]) -> None:
+    """read_cells lower-cases only the cells short enough to be a missing token, and
+    `invisible` skips the pattern for ASCII without control characters: the same cells as
+    lower-casing every cell and running the pattern over every cell."""
+    from qc.engine.cells import INVISIBLE, MISSING_TOKENS, invisible
+
+    cells = read_cells(pa.array(values, type=pa.large_string()))
+    every = pc.is_in(pc.utf8_lower(cells.text), value_set=pa.array(MISSING_TOKENS))
+    assert cells.missing.tolist() == every.to_pylist()
+    assert invisible(cells).tolist() == pc.match_substring_regex(
+        cells.text, INVISIBLE).to_pylist()
