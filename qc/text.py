@@ -295,7 +295,7 @@ def id_keys(column: pa.Array) -> pa.Array:
     import pyarrow.compute as pc
 
     if not column.null_count and pc.all(pc.string_is_ascii(column)).as_py() is not False:
-        return _ascii_id_keys(column)  # the common case: a few NumPy passes over the bytes
+        return _ascii_id_keys(column)  # the common case: no Unicode pattern
     return _unicode_id_keys(column)
 
 

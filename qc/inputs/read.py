@@ -267,15 +267,20 @@ class _Digest(threading.Thread):
 Parsed = tuple[dict[str, pa.ChunkedArray], list[str]]  # columns by position, header
 
 
+# Bytes from which Arrow reads a file with its thread pool: a smaller file is read in one
+# block of 1 MiB anyway, and starting the pool took 9 ms of a 24-batch file's 11.
+_THREADED_FROM = 2 << 20
+
+
 def read_fast(raw: bytes) -> Parsed | None:
     """The common case, parsed straight into Arrow (pyarrow.csv) without pandas: UTF-8
     whose quote characters only wrap whole fields (see _plainly_quoted), '\\n' or '\\r\\n'
     line ends, every row exactly as wide as the header (a blank line is a row of empty
     cells, set aside as blank with its line counted, as the general reader does). None
-    for anything else (other encodings, quotes, CR-only or
-    stray CR line ends, ragged rows), which the general reader then reads
-    with the same result or refuses with its exact message. Same cells as the general
-    reader for every file it accepts (tests/inputs/test_fast_reader.py)."""
+    for anything else (other encodings, quotes, CR-only or stray CR line ends, ragged
+    rows), which the general reader then reads with the same result or refuses with its
+    exact message. Same cells as the general reader for every file it accepts
+    (tests/inputs/test_fast_reader.py)."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw:
         return None
     if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
@@ -318,11 +323,6 @@ def read_fast(raw: bytes) -> Parsed | None:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
         return None
     return {str(i): table.column(i) for i in range(len(header))}, header
-
-
-# Bytes from which Arrow reads a file with its thread pool: a smaller file is read in one
-# block of 1 MiB anyway, and starting the pool took 9 ms of a 24-batch file's 11.
-_THREADED_FROM = 2 << 20
 
 
 def _plainly_quoted(raw: bytes, delimiter: str) -> bool:
