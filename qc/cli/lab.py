@@ -42,7 +42,7 @@ def nta(files: tuple[str, ...], outputs: tuple[str, ...], window: tuple[Decimal,
     from qc.output import plan_outputs, write_atomically
 
     planned = plan_outputs(outputs, files, NTA_SUFFIXES)
-    show = sys.stderr.isatty() and len(files) >= NTA_PROGRESS_FROM
+    show = sys.stderr is not None and sys.stderr.isatty() and len(files) >= NTA_PROGRESS_FROM
     color = use_color(color_choice(), tty=True, environ=os.environ)
     with progress_bar(len(files), enabled=show, color=color) as advance:
         result = run_nta(NtaOptions(files, window, id_pattern), progress=advance)

@@ -52,11 +52,13 @@ def end(code: int | str | None) -> NoReturn:
 
     try:
         finish()  # stdout; a reader that left is handled quietly, as on any exit
-        sys.stderr.flush()
+        if sys.stderr is not None:
+            sys.stderr.flush()
     except (OSError, ValueError):
         raise SystemExit(code) from None  # Python's exit says what could not be written
     atexit._run_exitfuncs()
-    with contextlib.suppress(OSError, ValueError):  # what an exit handler printed
-        sys.stdout.flush()
-        sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):  # what an exit handler printed
+        if stream is not None:
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
     os._exit(code & 0xFF)  # the status Python's exit gives (sys.exit(-1) is 255)

@@ -75,7 +75,7 @@ def use_color(choice: str, *, tty: bool, environ: Mapping[str, str]) -> bool:
 def terminal(default_width: int = 100, minimum: int = 60) -> Terminal:
     """Colour as `use_color` decides; the width from COLUMNS (a positive number) when set,
     else the terminal's width, else `default_width`; never less than `minimum`."""
-    tty = sys.stdout.isatty()
+    tty = sys.stdout is not None and sys.stdout.isatty()
     columns = os.environ.get("COLUMNS", "").strip()
     if columns.isdigit() and 0 < int(columns) < 100_000:
         width = int(columns)
@@ -116,6 +116,8 @@ def write(chunks: Iterable[str], *, json: bool = False, commands: bool = False) 
     from qc.render.text import workflow_safe
 
     out = sys.stdout
+    if out is None:  # started with stdout closed (`exoqc ... >&-`): nothing to print to
+        return
     if not commands:
         chunks = workflow_safe(chunks, JSON_ESCAPE if json else TEXT_ESCAPE)
     try:
@@ -129,6 +131,8 @@ def write(chunks: Iterable[str], *, json: bool = False, commands: bool = False) 
 def finish() -> None:
     """Flush stdout at the end of a command, while a reader that left can still be handled
     quietly (at interpreter exit Python would print "Exception ignored ... BrokenPipeError")."""
+    if sys.stdout is None:  # started with stdout closed: nothing was printed
+        return
     try:
         sys.stdout.flush()
     except BrokenPipeError:

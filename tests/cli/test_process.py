@@ -100,3 +100,19 @@ def test_the_command_group_in_process_keeps_the_collector() -> None:
     assert gc.isenabled()
     assert run_cli("--version").code == 0
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    (["--version"], 0),
+    (["check", "sample_data/batches.csv", "--spec", "clinical"], 1),
+    (["spec", "show", "clinical"], 0),
+])
+def test_a_closed_stdout_is_a_reader_that_left(args: list[str], code: int) -> None:
+    """Started with stdout closed (`exoqc ... >&-`): nothing to print to, the command's
+    own exit status, no traceback and no internal error."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "qc", *args], capture_output=False,
+                          stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT, timeout=600,
+                          preexec_fn=lambda: os.close(1))
+    assert done.returncode == code, done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
