@@ -37,6 +37,8 @@ def run() -> NoReturn:
         main()  # click's standalone mode: ends by raising SystemExit with the exit code
     except SystemExit as stop:
         code = stop.code
+    except OSError:  # stderr itself unwritable (`2>/dev/full`): the run could not report
+        code = 2
     else:  # pragma: no cover - standalone mode always raises SystemExit
         code = 0
     end(code)

@@ -64,7 +64,7 @@ class _Index:
     which `names` compares whole. Finds exactly what `names` finds."""
 
     def __init__(self, entries: list[tuple[str, tuple[str, ...]]]) -> None:
-        self.order = {value: i for i, (value, _) in enumerate(entries)}
+        self.values = [value for value, _ in entries]  # as the spec lists them, repeats too
         self.single: dict[str, list[str]] = {}
         self.longer: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         for value, tokens in entries:
@@ -96,7 +96,7 @@ def _named(index: _Index, text: str) -> list[str]:
     for cell in readings:
         if cell:
             found |= index.named(cell)
-    return sorted(found, key=index.order.__getitem__)
+    return [value for value in index.values if value in found]
 
 
 def _maybe(entries: list[tuple[str, tuple[str, ...]]], cells: Cells) -> npt.NDArray[np.bool_]:

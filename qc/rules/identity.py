@@ -62,9 +62,17 @@ def evaluate(rule: Identity, cells: Cells, *, rows: npt.NDArray[np.int64],
             out.message[i] = (f"{cells.text[i].as_py()!r} looks like a summary row inside the "
                               "data, not a batch id")
         junk = junk | summary
+    # An id made only of separators (`_`, `-_-`, a zero-width space) names no batch.
+    folded = id_keys(cells.text)
+    empty = (to_numpy(pc.binary_length(folded)) == 0) & ~cells.missing & ~junk
+    if empty.any():
+        mark(out, empty, Status.FAIL, Reason.INVALID)
+        for i in np.flatnonzero(empty).tolist():
+            out.message[i] = f"{cells.text[i].as_py()!r} is not a batch id"
+        junk = junk | empty
     # Every copy of a repeated id: a key that occurs more than once.
     keys = np.full(len(cells), -1, dtype=np.intp)
-    candidates, codes, counts = repeats(id_keys(cells.text))
+    candidates, codes, counts = repeats(folded)
     keys[candidates] = codes
     dup = np.zeros(len(cells), dtype=bool)
     dup[candidates[counts[codes] > 1]] = True

@@ -116,3 +116,14 @@ def test_a_closed_stdout_is_a_reader_that_left(args: list[str], code: int) -> No
                           preexec_fn=lambda: os.close(1))
     assert done.returncode == code, done.stderr
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+
+
+def test_an_unwritable_stderr_is_exit_2_not_a_verdict(tmp_path: Path) -> None:
+    """The error line cannot be written (`2>/dev/full`): the run could not report, exit 2
+    (it was 1, the exit status of a failed batch)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "qc", "check", str(tmp_path / "none.csv"),
+                               "--spec", "clinical"], stdout=subprocess.DEVNULL, stderr=full,
+                              env=env, cwd=ROOT, timeout=600)
+    assert done.returncode == 2

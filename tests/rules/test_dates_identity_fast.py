@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qc.engine.cells import read_cells
-from qc.model import Identity
+from qc.model import Identity, Status
 from qc.rules import dates, identity
 from qc.rules.text import NON_RESULTS
 
@@ -163,3 +163,17 @@ def test_repeats_are_exactly_the_keys_held_twice(keys: list[str], hashing: str) 
         for b, cb in zip(rows.tolist(), codes.tolist(), strict=True):
             assert (ca == cb) == (keys[a] == keys[b])
     assert counts.tolist() == np.bincount(codes, minlength=len(counts)).tolist()
+
+
+def test_an_id_made_only_of_separators_is_no_batch_id() -> None:
+    """`_`, `-_-` or a zero-width space fold to no key at all: invalid, never a pass (and
+    never a repeat of another such row)."""
+    values = ["_", "-_-", "\u200b", "EXO-1", " _ "]
+    cells = read_cells(pa.array(values, pa.large_string()))
+    n = len(values)
+    out = identity.evaluate(Identity(), cells, rows=np.arange(2, n + 2, dtype=np.int64),
+                            inputs=["b.csv"], input_index=np.zeros(n, dtype=np.int64))
+    fail, ok = int(Status.FAIL), int(Status.PASS)
+    assert out.status.tolist() == [fail, fail, fail, ok, fail]
+    assert out.message[0] == "'_' is not a batch id"
+    assert out.message[3] is None

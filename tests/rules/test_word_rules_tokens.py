@@ -139,3 +139,11 @@ def test_the_entry_index_finds_what_trying_every_entry_finds(
 
     named = [(" ".join(e) + f"#{i}", e) for i, e in enumerate(entries)]
     assert _Index(named).named(cell) == {v for v, e in named if names(e, cell)}
+
+
+def test_a_repeated_entry_keeps_the_message_in_the_specs_order() -> None:
+    from qc.rules.forbidden import _Index, _named
+
+    entries = [(v, key(v)) for v in ("HeLa", "HEK293", "HeLa", "He La")]
+    assert _named(_Index(entries), "HeLa and HEK293") == ["HeLa", "HEK293", "HeLa"]
+    assert _named(_Index(entries), "hela") == ["HeLa", "HeLa"]
