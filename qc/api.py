@@ -10,9 +10,10 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from qc.errors import ExoqcError, SpecError, UsageError
 from qc.model import BatchView, Check, Spec, Status, Summary
@@ -36,8 +37,7 @@ def load_spec(spec: Path) -> Spec:
     return load(os.fspath(spec))
 
 
-@dataclass(frozen=True, eq=False)
-class Report:
+class Report(msgspec.Struct, frozen=True, eq=False, dict=True):
     """What a check decided: `batches`, `checks`, `verdicts`, `exit_code`, and the same
     report in JSON (`to_json`), as a pandas DataFrame (`to_dataframe`) or as HTML in
     Jupyter. `result` is the engine's report, which every renderer of exoqc reads."""

@@ -1,4 +1,10 @@
-"""The vocabulary shared by every part of exoqc: specs, checks, verdicts and the report."""
+"""The vocabulary shared by every part of exoqc: specs, checks, verdicts and the report.
+
+exoqc's types are frozen `msgspec.Struct` classes: immutable, compared by value (or by
+identity where `eq=False`), changed with `msgspec.structs.replace`, as frozen dataclasses
+would be. msgspec makes a class in C when its module loads, where a dataclass compiles the
+source of its methods: with about 60 types on the way, that was 25 ms of every start-up.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,10 @@ import enum
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 import numpy as np
 import numpy.typing as npt
 
@@ -109,8 +115,7 @@ class Reason(enum.IntEnum):
 # --- spec ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(msgspec.Struct, frozen=True):
     """Numeric action limits (fail outside) and alert limits (warn outside), inclusive.
 
     Values are exact decimals as written in the spec, in the check's unit.
@@ -134,8 +139,7 @@ class Limits:
         return self.max if self.max is not None else self.max_exclusive
 
 
-@dataclass(frozen=True)
-class Allowed:
+class Allowed(msgspec.Struct, frozen=True):
     """The value is one entry (its tokens equal one entry's), or with `match: words` for an
     identification, begins with one entry's whole tokens (`UC-MSC (Wharton's jelly), P4`).
 
@@ -150,37 +154,32 @@ class Allowed:
     forbidden: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Forbidden:
+class Forbidden(msgspec.Struct, frozen=True):
     """The value fails when an entry occurs in it as whole words."""
 
     values: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Equals:
+class Equals(msgspec.Struct, frozen=True):
     """A yes/no result that must equal the given truth value."""
 
     value: bool
 
 
-@dataclass(frozen=True)
-class Pattern:
+class Pattern(msgspec.Struct, frozen=True):
     """The whole value must match a regular expression."""
 
     regex: str
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(msgspec.Struct, frozen=True):
     """Built in: the batch id is present and unique across every input."""
 
 
 DATE_KEYS = ("min", "max", "warn_min", "warn_max", "min_exclusive", "max_exclusive")
 
 
-@dataclass(frozen=True)
-class DateBound:
+class DateBound(msgspec.Struct, frozen=True):
     """A date limit: a fixed ISO date, `today` plus `days`, or another column of the row
     moved by an optional offset (`{column: manufacture_date, offset: 24 months}`)."""
 
@@ -203,8 +202,7 @@ class DateBound:
         return f"{self.column} {sign} {abs(self.offset)} {self.offset_unit}{plural}"
 
 
-@dataclass(frozen=True)
-class DateLimits:
+class DateLimits(msgspec.Struct, frozen=True):
     """`type: date`: date limits (inclusive, or strict `min_exclusive`/`max_exclusive`);
     cells in ISO or a declared strftime format."""
 
@@ -230,13 +228,11 @@ class DateLimits:
         return {key: bound for key in DATE_KEYS if (bound := getattr(self, key)) is not None}
 
 
-@dataclass(frozen=True)
-class ReportOnly:
+class ReportOnly(msgspec.Struct, frozen=True):
     """Recorded and shown, never judged."""
 
 
-@dataclass(frozen=True)
-class Replicates:
+class Replicates(msgspec.Struct, frozen=True):
     """A check's replicate rule (`replicates:`): how many results make one reportable
     result, how they are combined (`each` judged alone, or their `mean` / `median`),
     the method's variability criteria and the limits each replicate must meet."""
@@ -255,8 +251,7 @@ Rule = Limits | Allowed | Forbidden | Equals | Pattern | Identity | DateLimits |
 IDENTITY_CHECK = "batch_identity"
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(msgspec.Struct, frozen=True):
     """One criterion of a spec: which column, which rule, whether a value is required."""
 
     name: str
@@ -274,16 +269,14 @@ class Check:
         return self.columns or (self.column,)
 
 
-@dataclass(frozen=True)
-class SpecFile:
+class SpecFile(msgspec.Struct, frozen=True):
     """A spec file as read: where it came from and the sha256 of its bytes."""
 
     path: str
     sha256: str
 
 
-@dataclass(frozen=True)
-class Lineage:
+class Lineage(msgspec.Struct, frozen=True):
     """Where a check of an extending spec comes from: `inherited` as `file` defines it,
     `overridden` by `file` (over `parent`'s definition), or `removed` by `file`."""
 
@@ -313,8 +306,7 @@ def lineage_notes(lineage: tuple[Lineage, ...]) -> tuple[str, ...]:
     return tuple(notes)
 
 
-@dataclass(frozen=True)
-class Spec:
+class Spec(msgspec.Struct, frozen=True):
     """A release specification after validation."""
 
     name: str
@@ -353,14 +345,13 @@ class Spec:
         return next((d for d in self.derived if d.key == key), None)
 
 
-@dataclass(frozen=True)
-class Derived:
+class Derived(msgspec.Struct, frozen=True):
     """A named attribute computed from columns: `expression` as written, `tree` parsed
     (see qc/engine/derived/expr.py), `inputs` the columns it reads."""
 
     name: str
     expression: str
-    tree: object = field(compare=False, repr=False)
+    tree: object
     inputs: tuple[str, ...] = ()
 
     @property
@@ -371,8 +362,7 @@ class Derived:
 # --- results ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class InputFile:
+class InputFile(msgspec.Struct, frozen=True):
     """A batch file (role "batches") or a file joined onto the batches (role "join"), as read."""
 
     path: str
@@ -497,8 +487,7 @@ class Readings:
         return f"Readings(kind={self.kind!r}, n={len(self)})"
 
 
-@dataclass(frozen=True, eq=False)
-class CheckResult:
+class CheckResult(msgspec.Struct, frozen=True, eq=False):
     """One check over every batch, as columns aligned with the report's batches.
 
     `value` is the trimmed cell text (None where the column is absent), `message`
@@ -519,8 +508,7 @@ class CheckResult:
     replicates: Sequence[tuple[Replicate, ...] | None] | None = None
 
 
-@dataclass(frozen=True)
-class Replicate:
+class Replicate(msgspec.Struct, frozen=True):
     """One individual result of a batch's check: the file `row` it came from, the
     `value` as written, its own `status`/`reason`/`message` (against the check's own
     limits, whatever the reportable result is), and its
@@ -538,8 +526,7 @@ class Replicate:
     counted: bool
 
 
-@dataclass(frozen=True, eq=False)
-class BatchDate:
+class BatchDate(msgspec.Struct, frozen=True, eq=False):
     """A batch date the certificate shows (`manufacture` or `expiry`, from the spec's
     `manufacture_column` / `expiry_column`), as the engine read it: `value` the trimmed
     cell text (None where the column is absent), `message` why a cell could not be read
@@ -553,8 +540,7 @@ class BatchDate:
     readings: Readings
 
 
-@dataclass(frozen=True)
-class CheckView:
+class CheckView(msgspec.Struct, frozen=True):
     """One check's result for one batch."""
 
     name: str
@@ -565,8 +551,7 @@ class CheckView:
     message: str | None
 
 
-@dataclass(frozen=True)
-class BatchView:
+class BatchView(msgspec.Struct, frozen=True):
     """One batch with every check's result, built on demand from the columns."""
 
     index: int
@@ -581,8 +566,7 @@ class BatchView:
         return tuple(c for c in self.checks if c.status in (Status.WARN, Status.FAIL))
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(msgspec.Struct, frozen=True):
     """How many batches passed, warned and failed, and how many checks were judged."""
 
     batches: int
@@ -595,8 +579,7 @@ class Summary:
     reported: int = 0  # check results of report-only checks
 
 
-@dataclass(frozen=True)
-class Provenance:
+class Provenance(msgspec.Struct, frozen=True):
     """Who ran which command, where, with which software: a report's attribution (ALCOA+).
 
     `versions` pairs a component with its version, exoqc first. The options are those
@@ -620,8 +603,7 @@ class Provenance:
     encoding: str | None = None  # --encoding
 
 
-@dataclass(frozen=True, eq=False)
-class Report:
+class Report(msgspec.Struct, frozen=True, eq=False):
     """Everything a run decided; renderers read it and never recompute a verdict."""
 
     spec: Spec
@@ -633,8 +615,8 @@ class Report:
     verdicts: Codes
     tool_version: str
     generated_at: str
-    notes: tuple[str, ...] = field(default=())
-    joins: tuple[InputFile, ...] = field(default=())  # files joined onto the batches (--join)
+    notes: tuple[str, ...] = ()
+    joins: tuple[InputFile, ...] = ()  # files joined onto the batches (--join)
     provenance: Provenance | None = None
     as_of: str = ""  # the date `today` meant in this run (ISO)
     not_for_release: str = ""  # why the spec may not release batches ("" = it may)
@@ -644,7 +626,7 @@ class Report:
     groups: Sequence[tuple[int, ...]] | None = None
     # rows under the data that are not batches (qc/inputs/layout.py NotBatch: input, row,
     # text); never judged, listed in the report and its notes
-    not_batches: tuple[Any, ...] = field(default=())
+    not_batches: tuple[Any, ...] = ()
 
     @property
     def summary(self) -> Summary:

@@ -17,8 +17,9 @@ import re
 import socket
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from qc.errors import OutputError
 from qc.model import Report
@@ -33,8 +34,7 @@ BEHIND_FROM = 32 << 20  # bytes written before a second thread takes over the wr
 WRITEBACK = 32 << 20
 
 
-@dataclass(frozen=True)
-class Planned:
+class Planned(msgspec.Struct, frozen=True):
     """A report file to write: its path and format, checked before any work."""
 
     path: Path

@@ -5,7 +5,9 @@ No printing, no click, no files written: `qc.gmp.session` does that around `run`
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+
+import msgspec
+from msgspec.structs import replace
 
 from qc import __version__
 from qc.engine.evaluate import Options, evaluate
@@ -20,14 +22,13 @@ from qc.spec import load_spec
 from qc.spec.column_map import read_columns, taken_away
 
 
-@dataclass(frozen=True)
-class RunOptions:
+class RunOptions(msgspec.Struct, frozen=True):
     """Everything `exoqc check` was asked to do, as plain data."""
 
     inputs: tuple[str, ...]
     spec: str
     decimal_comma: bool = False
-    stdin: bytes | None = field(default=None, repr=False)
+    stdin: bytes | None = None
     sheet: str | None = None  # the sheet of Excel inputs; None: the first
     joins: tuple[str, ...] = ()  # --join: summary CSVs or instrument exports
     id_pattern: str | None = None  # batch id of instrument exports given to --join

@@ -16,14 +16,13 @@ import io
 import os
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import click
+import msgspec
 
 
-@dataclass(frozen=True)
-class Terminal:
+class Terminal(msgspec.Struct, frozen=True):
     """How to print on stdout: in colour or not, and how wide."""
 
     color: bool

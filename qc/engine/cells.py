@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+import msgspec
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -38,31 +38,31 @@ GRAMMAR = (
     r"[ \t]*(?P<u>.*?)$"
 )
 PLAIN = r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
-_GRAMMAR = re.compile(GRAMMAR, re.S)
 # no-break, narrow no-break, figure and thin spaces that Excel, Word and LIMS leave behind
 _SPACES = ("\u00a0", "\u202f", "\u2007", "\u2009")
 # `0,3`, `2,1E+11`, `<0,5 EU/mL`: a decimal comma (read only with --decimal ,)
-_DECIMAL_COMMA = re.compile(r"(?:<=|>=|[<>≤≥])?\s*[-+\u2212]?\d+,\d+(?:[eE][-+]?\d+)?(?!\d)")
+_DECIMAL_COMMA = r"(?:<=|>=|[<>≤≥])?\s*[-+\u2212]?\d+,\d+(?:[eE][-+]?\d+)?(?!\d)"
 QUALIFIERS = {"": 0, "<": 1, "<=": 2, "≤": 2, ">": 3, ">=": 4, "≥": 4}
 
 # Shapes of a cell that hold a number but are not one result. Each gets a message that
-# sends the lab to the right fix, instead of "unknown unit" (see `shape_problem`).
+# sends the lab to the right fix, instead of "unknown unit" (see `shape_problem`). These
+# Python patterns are kept as text: `re` compiles (and caches) one the first time a cell
+# needs it, so a run whose cells all read pays nothing for them.
 _NUM = r"[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?"
 _Q = r"(?:<=|>=|[<>≤≥])?\s*"
 _UNIT_TAIL = r"(?:\s*[^\d\s.,;|+-].*)?"
-_SEVERAL = re.compile(rf"{_Q}{_NUM}(?:\s*[;|]\s*{_Q}{_NUM})+{_UNIT_TAIL}", re.S)
-_COMMA_LIST = re.compile(rf"{_Q}{_NUM}(?:\s*,\s+{_Q}{_NUM})+{_UNIT_TAIL}"
-                         rf"|{_Q}\d+(?:,\d+){{2,}}{_UNIT_TAIL}", re.S)
-_RANGE = re.compile(rf"{_Q}{_NUM}\s*(?:-|–|—|to)\s*{_NUM}{_UNIT_TAIL}", re.S)
-_PLUS_MINUS = re.compile(rf"{_Q}{_NUM}\s*(?:±|\+/-|\+-|\+/−)\s*{_NUM}.*", re.S)
+_SEVERAL = rf"(?s){_Q}{_NUM}(?:\s*[;|]\s*{_Q}{_NUM})+{_UNIT_TAIL}"
+_COMMA_LIST = (rf"(?s){_Q}{_NUM}(?:\s*,\s+{_Q}{_NUM})+{_UNIT_TAIL}"
+               rf"|{_Q}\d+(?:,\d+){{2,}}{_UNIT_TAIL}")
+_RANGE = rf"(?s){_Q}{_NUM}\s*(?:-|–|—|to)\s*{_NUM}{_UNIT_TAIL}"
+_PLUS_MINUS = rf"(?s){_Q}{_NUM}\s*(?:±|\+/-|\+-|\+/−)\s*{_NUM}.*"
 # A grouping separator: `1,200`, `1 200`, `1'200` (and `1.200` under --decimal ,): a
 # separator followed by exactly three digits, then no further digit.
-_GROUP_ANY = re.compile(
-    rf"{_Q}[-+]?\d{{1,3}}(?:(?P<s>[ '\u2019])\d{{3}})+(?![\d])(?:[.,]\d+)?{_UNIT_TAIL}", re.S)
-_GROUP_COMMA = re.compile(
-    rf"{_Q}[-+]?\d{{1,3}}(?:,\d{{3}})+(?![\d])(?:\.\d+)?{_UNIT_TAIL}", re.S)
-_GROUP_DOT = re.compile(
-    rf"{_Q}[-+]?\d+(?:\.\d{{3}})+(?![\d])(?:,\d+)?(?:[eE][-+]?\d+)?{_UNIT_TAIL}", re.S)
+_GROUP_ANY = (rf"(?s){_Q}[-+]?\d{{1,3}}(?:(?P<s>[ '\u2019])\d{{3}})+(?![\d])(?:[.,]\d+)?"
+              rf"{_UNIT_TAIL}")
+_GROUP_COMMA = rf"(?s){_Q}[-+]?\d{{1,3}}(?:,\d{{3}})+(?![\d])(?:\.\d+)?{_UNIT_TAIL}"
+_GROUP_DOT = (rf"(?s){_Q}[-+]?\d+(?:\.\d{{3}})+(?![\d])(?:,\d+)?(?:[eE][-+]?\d+)?"
+              rf"{_UNIT_TAIL}")
 # The same `.`-grouping test in RE2 for the vectorised reader (--decimal , only).
 GROUP_DOT = (r"^(?:<=|>=|[<>≤≥])?[\s\x{00a0}\x{202f}\x{2007}\x{2009}]*[-+\x{2212}]?"
              r"[0-9]+(?:\.[0-9]{3})+(?:[^0-9]|$)")
@@ -75,24 +75,24 @@ def shape_problem(text: str, decimal_comma: bool) -> str | None:
     for space in _SPACES:
         text = text.replace(space, " ")
     text = text.replace("\u2212", "-").strip()
-    comma_grouped = not decimal_comma and _GROUP_COMMA.fullmatch(text)
-    several = _SEVERAL.fullmatch(text)
-    if several or (not decimal_comma and not comma_grouped and _COMMA_LIST.fullmatch(text)):
+    comma_grouped = not decimal_comma and re.fullmatch(_GROUP_COMMA, text)
+    several = re.fullmatch(_SEVERAL, text)
+    if several or (not decimal_comma and not comma_grouped and re.fullmatch(_COMMA_LIST, text)):
         count = len(re.split(r"\s*[;|]\s*" if several else r"\s*,\s*", text))
         return f"{count} values in one cell: replicates need a replicate rule in the spec"
-    if _PLUS_MINUS.fullmatch(text):
+    if re.fullmatch(_PLUS_MINUS, text):
         return "a result with its uncertainty: give the result alone"
-    grouped = _GROUP_ANY.fullmatch(text)
+    grouped = re.fullmatch(_GROUP_ANY, text)
     if grouped:
         sep = "a space" if grouped["s"] == " " else f"{grouped['s']!r}"
         return f"{sep} groups the digits: write the number without a grouping separator"
     if comma_grouped:
         return ("',' groups thousands or is a decimal comma: write the number without a "
                 "grouping separator (or give --decimal , for a decimal comma)")
-    if decimal_comma and _GROUP_DOT.fullmatch(text):
+    if decimal_comma and re.fullmatch(_GROUP_DOT, text):
         return ("'.' groups thousands under --decimal ,: write the number without a grouping "
                 "separator")
-    if _RANGE.fullmatch(text):
+    if re.fullmatch(_RANGE, text):
         return "a range, not a result: give the result"
     return None
 
@@ -100,8 +100,7 @@ Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 
 
-@dataclass(frozen=True, eq=False)
-class Cells:
+class Cells(msgspec.Struct, frozen=True, eq=False):
     """One column's cells: trimmed text (never null) and which ones are missing."""
 
     text: pa.Array
@@ -139,11 +138,11 @@ def read_cells(column: pa.Array) -> Cells:
 # (Hangul fillers, variation selectors, ...: qc/text.py BLANK_LETTERS) are invisible too.
 INVISIBLE = (r"[\p{Cf}\x{01}-\x{08}\x{0B}\x{0C}\x{0E}-\x{1F}\x{7F}-\x{9F}"
              rf"{BLANK_LETTERS}]")
-_INVISIBLE = re.compile(r"[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
-                        r"\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
-                        r"\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
-                        r"\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
-                        r"\U000e0020-\U000e007f\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_INVISIBLE = (r"[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+              r"\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+              r"\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+              r"\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+              r"\U000e0020-\U000e007f\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def invisible(cells: Cells) -> Bools:
@@ -158,12 +157,11 @@ def invisible(cells: Cells) -> Bools:
 
 def first_invisible(text: str) -> str:
     """The first invisible character of a cell as `U+200B`, for the message."""
-    found = _INVISIBLE.search(text) or BLANK.search(text)
+    found = re.search(_INVISIBLE, text) or BLANK.search(text)
     return f"U+{ord(found.group()):04X}" if found else "an invisible character"
 
 
-@dataclass(frozen=True)
-class Interval:
+class Interval(msgspec.Struct, frozen=True):
     """A value in the check's unit: an exact number or a censored bound."""
 
     lo: Decimal
@@ -185,9 +183,9 @@ def parse_one(text: str, target: Unit | None, *, decimal_comma: bool = False) ->
     shape = shape_problem(text, decimal_comma)
     if shape is not None:
         return shape
-    if not decimal_comma and _DECIMAL_COMMA.match(text.strip()):
+    if not decimal_comma and re.match(_DECIMAL_COMMA, text.strip()):
         return DECIMAL_COMMA_NOT_READ
-    found = _GRAMMAR.match(_prepare(text, decimal_comma))
+    found = re.match(GRAMMAR, _prepare(text, decimal_comma), re.S)
     if found is None:
         return "not a number"
     try:
@@ -234,8 +232,7 @@ def parse_one(text: str, target: Unit | None, *, decimal_comma: bool = False) ->
     return Interval(value, value, False, False, written)
 
 
-@dataclass(frozen=True, eq=False)
-class Numbers:
+class Numbers(msgspec.Struct, frozen=True, eq=False):
     """A column read as intervals (floats, in the check's unit).
 
     `valid` is False for missing and unreadable cells; their bounds are NaN.

@@ -32,10 +32,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import cast
 
+import msgspec
 import numpy as np
 import numpy.typing as npt
 
@@ -57,8 +57,7 @@ _ASCII_DIGITS = frozenset("0123456789")
 _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-@dataclass(frozen=True)
-class DateFormat:
+class DateFormat(msgspec.Struct, frozen=True):
     """How one format is read: its regular expression, and its ISO shape if it has one."""
 
     pattern: re.Pattern[str]

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from typing import Any
 
+import msgspec
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from msgspec.structs import replace
 
 from qc.engine import units
 from qc.engine.arrowbuf import text_scalar, to_numpy
@@ -56,8 +57,7 @@ from qc.rules.outcome import Outcome, blank, mark
 from qc.text import lookalike, tokens
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(msgspec.Struct, frozen=True):
     """How cells are read, and the date `today` means."""
 
     decimal_comma: bool = False

@@ -6,11 +6,10 @@ read in a unit its header contradicts."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from msgspec.structs import replace
 
 from qc.engine import units
 from qc.engine.arrowbuf import to_numpy

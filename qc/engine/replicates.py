@@ -16,12 +16,13 @@ import re
 import statistics
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+import msgspec
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from msgspec.structs import replace
 
 from qc.engine import units
 from qc.engine.cells import MISSING_TOKENS, Interval, parse_one, read_cells
@@ -54,8 +55,7 @@ _SPLIT = re.compile(r"\s*[;|]\s*")
 Judge = Callable[[Check, Table], CheckResult]
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(msgspec.Struct, frozen=True):
     """One row of a batch: its table index, lineage, replicate label, invalidation
     reference and, for a summary row, its word (Mean, SD, %CV)."""
 
@@ -66,8 +66,7 @@ class Member:
     summary: str | None = None
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(msgspec.Struct, frozen=True):
     """The batches of a table: each batch's rows (table indices, first first) and why a
     batch's lineage makes it invalid (judged on the batch identity check)."""
 
@@ -207,8 +206,7 @@ def _lineage_problems(batch: list[Member], spec: Spec, table: Table) -> list[str
 # --- judging the individual results ---------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(msgspec.Struct, frozen=True):
     """One individual result: its batch, member row, place in its cell and text."""
 
     batch: int
@@ -323,8 +321,7 @@ def _interval(readings: Readings, k: int) -> tuple[float, float, int]:
     return (float(lo[k]), float(hi[k]), int(readings.state[k]))
 
 
-@dataclass(frozen=True)
-class _Judged:
+class _Judged(msgspec.Struct, frozen=True):
     item: Item
     status: Status
     reason: Reason
@@ -596,8 +593,7 @@ class _Combiner:
         return notes
 
 
-@dataclass(frozen=True)
-class _SetOut:
+class _SetOut(msgspec.Struct, frozen=True):
     status: int
     reason: int
     message: str | None

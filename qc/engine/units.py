@@ -20,12 +20,12 @@ true).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
+import msgspec
 
-@dataclass(frozen=True)
-class Unit:
+
+class Unit(msgspec.Struct, frozen=True):
     """A unit exoqc converts: its symbol, what it measures and its factor to the base unit."""
 
     symbol: str  # how exoqc writes it

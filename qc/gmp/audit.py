@@ -35,9 +35,10 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from qc.errors import AuditError, OutputError
 from qc.inputs.files import read_bytes
@@ -197,8 +198,7 @@ def _last_line(fd: int, path: str) -> bytes | None:
 # --- the head kept elsewhere -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Head:
+class Head(msgspec.Struct, frozen=True):
     """What `exoqc audit head` prints: entry `entries` of the log has sha256 `head`."""
 
     entries: int
@@ -251,8 +251,7 @@ def read_head(path: str) -> Head:
 # --- verifying ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LogCheck:
+class LogCheck(msgspec.Struct, frozen=True):
     lines: int
     head: str  # sha256 of the last line
     problems: tuple[str, ...]

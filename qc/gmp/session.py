@@ -13,9 +13,11 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
+from msgspec.structs import replace
 
 from qc import run as runner  # looked up at each call: tests replace runner.run
 from qc.errors import AuditError, ExoqcError, OutputError
@@ -38,8 +40,7 @@ INTERNAL_ERROR = "internal error"  # any other exception: a bug in exoqc
 INTERRUPTED = "interrupted"  # Ctrl-C (KeyboardInterrupt)
 
 
-@dataclass(frozen=True)
-class SessionOptions:
+class SessionOptions(msgspec.Struct, frozen=True):
     """Everything `exoqc check` does besides judging: report files, signing, the record."""
 
     outputs: tuple[str, ...] = ()  # -o paths; the format follows the suffix
@@ -51,8 +52,7 @@ class SessionOptions:
     protected: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(msgspec.Struct, frozen=True):
     """What a session that reached a verdict leaves: the report, its exit code, the files
     written (reports and signatures) and the audit log's new head (None without a log)."""
 

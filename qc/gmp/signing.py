@@ -54,9 +54,10 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from qc.errors import ExoqcError, KeyFileError, OutputError, UsageError
 from qc.inputs.files import Kind, excerpt, read_bytes
@@ -217,8 +218,7 @@ def fingerprint(key: Ed25519PublicKey) -> str:
 # --- what a signature states ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Signature:
+class Signature(msgspec.Struct, frozen=True):
     """One signature manifestation as the signature file states it, in stack order
     (`index` from 1). `signer`, `meaning` and `time` are None for a signature of exoqc's
     single-signature file, which stated none of them."""
@@ -248,8 +248,7 @@ class Signature:
         return f"{head}, key sha256 {self.fingerprint}{reason}"
 
 
-@dataclass(frozen=True)
-class Checked:
+class Checked(msgspec.Struct, frozen=True):
     """A signature and what checking it found: GOOD (checked with a key given), UNCHECKED
     (intact as far as its own key shows, but that key was not given) or BAD (`problem`)."""
 
@@ -258,8 +257,7 @@ class Checked:
     problem: str | None = None
 
 
-@dataclass(frozen=True)
-class StackCheck:
+class StackCheck(msgspec.Struct, frozen=True):
     """Every signature of a signature file, checked in order, and the problems of the file
     itself (its fields, and each key given that made no signature)."""
 
@@ -281,8 +279,7 @@ class StackCheck:
         return out
 
 
-@dataclass(frozen=True)
-class _Document:
+class _Document(msgspec.Struct, frozen=True):
     """A signature file read for its shape: the report name and sha256 it states, its
     entries (a 0.x file as one entry without meaning) and the problems of its own fields."""
 

@@ -29,15 +29,15 @@ cannot be verified at all (VerifyError, exit 2).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from qc import __version__
 from qc.errors import ExoqcError, VerifyError
@@ -68,8 +68,7 @@ RERUN_OPTIONS = ("spec", "inputs", "as_of", "decimal", "sheet", "fail_on", "join
 CommandParser = Callable[[Sequence[str]], Mapping[str, Any]]
 
 
-@dataclass(frozen=True)
-class Verification:
+class Verification(msgspec.Struct, frozen=True):
     """What verify proved. `differences`: the record disagrees with the hashed files or
     with itself; `rederived`: results that a different exoqc version re-derives
     differently (kept apart: they may be the versions, not an edit); `attested`: what
@@ -91,15 +90,14 @@ class Verification:
     signatures: tuple[Checked, ...] = ()
     # The report re-derived from the hashed files, as recorded (None when not re-run): what
     # `exoqc sign` lays out again to sign a PDF report.
-    evaluated: Report | None = dataclasses.field(default=None, repr=False, compare=False)
+    evaluated: Report | None = None
 
     @property
     def ok(self) -> bool:
         return not self.differences and not self.rederived
 
 
-@dataclass(frozen=True)
-class _Recorded:
+class _Recorded(msgspec.Struct, frozen=True):
     """The files a report names, each with its recorded sha256."""
 
     spec: tuple[tuple[str, str], ...]  # the extends chain, the file asked for first
@@ -192,7 +190,7 @@ def verify_report(path: str, *, inputs_dir: str | None = None,
     made = result
 
     def with_report(n: int, rederived: tuple[str, ...]) -> Verification:
-        return dataclasses.replace(made(n, rederived), evaluated=fresh)
+        return msgspec.structs.replace(made(n, rederived), evaluated=fresh)
 
     if _same_bytes(fresh, data):  # the fast, common case: exactly what exoqc would write
         return with_report(batches, ())
@@ -595,13 +593,13 @@ def _as_recorded(report: Report, head: Mapping[str, Any]) -> Report | None:
     inputs = inputs[:len(report.inputs)]
     if len(joined) != len(report.joins) or len(files) != len(report.spec.files):
         return None
-    spec = dataclasses.replace(report.spec, files=tuple(
-        dataclasses.replace(f, path=p) for f, p in zip(report.spec.files, files, strict=True)))
-    return dataclasses.replace(
+    spec = msgspec.structs.replace(report.spec, files=tuple(
+        msgspec.structs.replace(f, path=p) for f, p in zip(report.spec.files, files, strict=True)))
+    return msgspec.structs.replace(
         report, spec=spec, generated_at=stamp, tool_version=version, provenance=provenance,
-        inputs=tuple(dataclasses.replace(f, path=p)
+        inputs=tuple(msgspec.structs.replace(f, path=p)
                      for f, p in zip(report.inputs, inputs, strict=True)),
-        joins=tuple(dataclasses.replace(f, path=p)
+        joins=tuple(msgspec.structs.replace(f, path=p)
                     for f, p in zip(report.joins, joined, strict=True)))
 
 

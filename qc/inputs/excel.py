@@ -32,11 +32,13 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element, ParseError, iterparse
 from xml.sax.saxutils import unescape
+
+import msgspec
+from msgspec.structs import replace
 
 from qc.errors import InputError
 from qc.inputs.layout import (
@@ -66,8 +68,7 @@ _V = re.compile(rb"<(?:\w+:)?v\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?v\s*>)", re.S)
 _CELL_REF = re.compile(r"([A-Z]+)([0-9]+)")
 
 
-@dataclass(frozen=True)
-class Sheet:
+class Sheet(msgspec.Struct, frozen=True):
     """The non-empty rows of a sheet as text, below its header row.
 
     `rows[i]` is the spreadsheet row number of `cells[i]`. `broken` maps (index into

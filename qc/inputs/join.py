@@ -15,11 +15,10 @@ Python loop over rows.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -33,8 +32,7 @@ from qc.text import id_keys
 MAX_LISTED = 10  # unmatched ids named in a note before "and N more"
 
 
-@dataclass(frozen=True, eq=False)
-class JoinSource:
+class JoinSource(msgspec.Struct, frozen=True, eq=False):
     """One join input as text columns keyed like the batch table's."""
 
     name: str  # how messages name it: the file, or the exports
@@ -42,7 +40,7 @@ class JoinSource:
     columns: dict[str, pa.ChunkedArray]
     duplicated: dict[str, str]
     locate: Callable[[int], str]  # join row index -> "row 7" or the export's file name
-    headers: dict[str, str] = field(default_factory=dict)  # key -> the header as written
+    headers: dict[str, str] = msgspec.field(default_factory=dict)  # key -> the header as written
 
 
 def load_joins(paths: Sequence[str], id_column: str, *, id_pattern: str | None = None
@@ -59,7 +57,7 @@ def load_joins(paths: Sequence[str], id_column: str, *, id_pattern: str | None =
 
 def _csv_source(path: str) -> JoinSource:
     table = load_table([path])
-    file = dataclasses.replace(table.inputs[0], role="join")
+    file = msgspec.structs.replace(table.inputs[0], role="join")
     rows = table.rows
     return JoinSource(path, (file,), dict(table.columns), dict(table.duplicated),
                       lambda i: f"row {int(rows[i])}", dict(table.headers))
@@ -74,7 +72,7 @@ def _export_source(paths: Sequence[str], id_column: str, id_pattern: str | None
     id_key = header_key(id_column)
     columns = {id_key if k == "batch_id" else header_key(k): pa.chunked_array(
         [pa.array(v, pa.large_string())]) for k, v in text.items()}
-    files = tuple(dataclasses.replace(f, role="join") for f in run.inputs)
+    files = tuple(msgspec.structs.replace(f, role="join") for f in run.inputs)
     name = paths[0] if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more exports)"
     return JoinSource(name, files, columns, {}, lambda i: str(paths[i]))
 
@@ -120,7 +118,7 @@ def join_inputs(table: Table, sources: Sequence[JoinSource], id_column: str
                     duplicated.setdefault(key, source.duplicated[key])
             present[key] = everywhere
     joined = tuple(f for s in sources for f in s.files)
-    out = dataclasses.replace(table, columns=columns, present=present, duplicated=duplicated,
+    out = msgspec.structs.replace(table, columns=columns, present=present, duplicated=duplicated,
                               joined=table.joined + joined)
     return out, tuple(notes)
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+
+import msgspec
 
 from qc.errors import InputError
 from qc.model import header_key
@@ -22,8 +23,7 @@ SEARCHED = 20  # rows searched for the header when the first row does not hold i
 SHOWN_TEXT = 40  # characters of a set-aside row's text quoted in a note
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(msgspec.Struct, frozen=True):
     """What the readers need from the spec and the command line to find the table.
 
     `wanted`: the header keys of the columns the spec's required checks read; `columns`:
@@ -35,7 +35,7 @@ class Layout:
     wanted: tuple[str, ...] = ()
     id_pattern: str | None = None
     header_row: int | None = None
-    columns: Mapping[str, str] = field(default_factory=dict)
+    columns: Mapping[str, str] = msgspec.field(default_factory=dict)
     encoding: str | None = None
     set_aside: bool = True  # set aside rows under the data (batch files, not --join files)
 
@@ -66,8 +66,7 @@ class Layout:
             return False
 
 
-@dataclass(frozen=True)
-class Header:
+class Header(msgspec.Struct, frozen=True):
     """The header found in one file: its spreadsheet row and the non-empty rows above it
     (row number, first text), which are not read."""
 
@@ -75,8 +74,7 @@ class Header:
     above: tuple[tuple[int, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class NotBatch:
+class NotBatch(msgspec.Struct, frozen=True):
     """A row under the data that is not a batch: a summary, a note or a sign-off."""
 
     input: str

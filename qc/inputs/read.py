@@ -18,10 +18,10 @@ import re
 import threading
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -40,19 +40,19 @@ DELIMITERS = (",", ";", "\t")
 STDIN = "-"
 
 
-@dataclass(frozen=True, eq=False)
-class _Read:
+class _Read(msgspec.Struct, frozen=True, eq=False):
     """One input file as read: its columns of text cells, row numbers and what was set aside."""
 
     file: InputFile
     columns: dict[str, pa.ChunkedArray]  # keyed by header_key, large_string, no nulls
     rows: npt.NDArray[np.int64]
     duplicated: dict[str, str]
-    broken: dict[str, dict[int, str]] = field(default_factory=dict)
-    header: Header = field(default_factory=lambda: Header(1))
+    broken: dict[str, dict[int, str]] = msgspec.field(default_factory=dict)
+    header: Header = msgspec.field(default_factory=lambda: Header(1))
     not_batches: tuple[NotBatch, ...] = ()
-    units: dict[str, str] = field(default_factory=dict)  # key -> the header's bracketed unit
-    headers: dict[str, str] = field(default_factory=dict)  # key -> the header as written
+    # key -> the header's bracketed unit
+    units: dict[str, str] = msgspec.field(default_factory=dict)
+    headers: dict[str, str] = msgspec.field(default_factory=dict)  # key -> the header as written
     sheet_note: str | None = None  # the other sheets of a workbook, not read
 
 
@@ -199,7 +199,7 @@ def _find_header(text: str, layout: Layout, shown: str) -> Header:
         except InputError:
             candidates.append([line])
     found = find_header(candidates, layout, shown)
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from qc.inputs.layout import SHOWN_TEXT
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+import msgspec
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -12,8 +11,7 @@ from qc.inputs.layout import NotBatch
 from qc.model import InputFile
 
 
-@dataclass(frozen=True, eq=False)
-class Table:
+class Table(msgspec.Struct, frozen=True, eq=False):
     """The batches of every input, in file order then row order."""
 
     inputs: tuple[InputFile, ...]
@@ -25,7 +23,7 @@ class Table:
     joined: tuple[InputFile, ...] = ()  # files whose columns were joined on (qc/inputs/join.py)
     # header_key -> {cell index: why}: Excel cells with no value to judge (a formula never
     # calculated, an error value such as #N/A); the engine judges them invalid.
-    broken: dict[str, dict[int, str]] = field(default_factory=dict)
+    broken: dict[str, dict[int, str]] = msgspec.field(default_factory=dict)
     # Rows under the data that are not batches (a `Mean` row, notes, a sign-off), and a
     # note per file whose header is not row 1 (qc/inputs/layout.py).
     not_batches: tuple[NotBatch, ...] = ()
@@ -34,8 +32,8 @@ class Table:
     sheet_notes: tuple[str, ...] = ()
     # header_key -> {input index: unit}: the unit in brackets at the end of the header
     # (`Mean size (µm)`), the unit of that column's unit-less numbers in that input.
-    units: dict[str, dict[int, str]] = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict)  # header_key -> as written
+    units: dict[str, dict[int, str]] = msgspec.field(default_factory=dict)
+    headers: dict[str, str] = msgspec.field(default_factory=dict)  # header_key -> as written
 
     def __len__(self) -> int:
         return len(self.rows)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
+
+import msgspec
 
 from qc.errors import ExportFormatError
 
@@ -37,8 +38,7 @@ ROW_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class Distribution:
+class Distribution(msgspec.Struct, frozen=True):
     """A number-weighted size distribution: bin centres (nm) and one value per bin."""
 
     centres: tuple[Decimal, ...]
@@ -121,8 +121,7 @@ class Distribution:
         return self.percentile(_PERCENTILES[name])
 
 
-@dataclass(frozen=True)
-class ParsedExport:
+class ParsedExport(msgspec.Struct, frozen=True):
     """What a parser read from one export, before any statistic is computed."""
 
     instrument: str
@@ -136,11 +135,10 @@ class ParsedExport:
     reported_sizes: Mapping[str, float]  # keys from SIZE_STATISTICS found in the file
     distribution: Distribution
     distribution_total_per_ml: float
-    notes: Mapping[str, str] = field(default_factory=dict)
+    notes: Mapping[str, str] = msgspec.field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class NtaSummary:
+class NtaSummary(msgspec.Struct, frozen=True):
     """One particle-size export, reduced to the figures a batch check needs.
 
     `sources` maps each statistic (concentration_per_ml, mean_nm, mode_nm, d10_nm, d50_nm,
@@ -170,7 +168,7 @@ class NtaSummary:
     sources: Mapping[str, str]
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
+        msgspec.structs.force_setattr(self, "sources", MappingProxyType(dict(self.sources)))
 
     def as_row(self) -> dict[str, str]:
         """The output columns, in order, as text; a missing value is ""."""

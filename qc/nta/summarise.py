@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+
+import msgspec
 
 from qc import __version__
 from qc.gmp.provenance import utc_now
@@ -22,8 +23,7 @@ from qc.nta.model import format_window
 NTA_SUFFIXES: dict[str, str] = {".csv": "csv", ".json": "json"}
 
 
-@dataclass(frozen=True)
-class NtaOptions:
+class NtaOptions(msgspec.Struct, frozen=True):
     """Everything `exoqc nta` was asked to do, as plain data."""
 
     files: tuple[str, ...]
@@ -31,8 +31,7 @@ class NtaOptions:
     id_pattern: str | None = None
 
 
-@dataclass(frozen=True)
-class NtaRun:
+class NtaRun(msgspec.Struct, frozen=True):
     """The summaries of every file, in the order given, and what was read."""
 
     summaries: tuple[NtaSummary, ...]

@@ -5,15 +5,13 @@ only a short form. The report's own messages (JSON, CSV, ...) are unchanged."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+import msgspec
 import numpy as np
 
 from qc.model import DECIMAL_COMMA_NOT_READ, Reason, Report
 
 
-@dataclass(frozen=True)
-class Hint:
+class Hint(msgspec.Struct, frozen=True):
     """A message ending (`cause`), what a finding's detail says instead (`short`), and the
     summary line for `n` such cells (`line`, formatted with n and a noun)."""
 
@@ -28,8 +26,7 @@ HINTS = (
 )
 
 
-@dataclass(frozen=True)
-class Counted:
+class Counted(msgspec.Struct, frozen=True):
     """A hint and how many cells it applies to."""
 
     hint: Hint

@@ -27,8 +27,9 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
+
+import msgspec
 
 from qc.model import BatchView, CheckView, Report, Status
 from qc.render import RenderOptions
@@ -125,16 +126,14 @@ def _rich_text(text: str = "") -> Text:
     return Text(text)
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(msgspec.Struct, frozen=True):
     """What a line may not break inside: a word, a name, a quoted value."""
 
     text: str
     style: str = ""
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True):
     """One row of the table, one block of the stacked layout."""
 
     batch: str

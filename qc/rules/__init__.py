@@ -2,7 +2,7 @@
 
 A rule kind's module owns everything about it (yamllint style):
 
-- `RULE`: the dataclass it judges with (in qc.model);
+- `RULE`: the frozen type it judges with (a `msgspec.Struct` in qc.model);
 - `KEYS`: the keys of a spec's check it owns (specs/spec.schema.json lists the same);
 - `chosen(item)`, `build(entry)`: whether a check's mapping sets this rule, and the rule
   built from it (a located SpecError when the mapping cannot be meant);

@@ -21,11 +21,11 @@ Beside the accepted entries a check may list, matched the same way:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from msgspec.structs import replace
 
 from qc.engine.cells import Cells
 from qc.model import Allowed, Forbidden, Readings, Reason, Status

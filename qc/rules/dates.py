@@ -28,12 +28,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
 from typing import Any
 
+import msgspec
 import numpy as np
 import numpy.typing as npt
 import pyarrow.compute as pc
+from msgspec.structs import replace
 
 from qc.engine.arrowbuf import to_numpy
 from qc.engine.cells import MISSING_TOKENS, Cells
@@ -46,8 +47,7 @@ Days = npt.NDArray[np.datetime64]
 Bools = npt.NDArray[np.bool_]
 
 
-@dataclass(frozen=True, eq=False)
-class Dates:
+class Dates(msgspec.Struct, frozen=True, eq=False):
     """A column read as dates: each cell's period `first` to `last` (one day for a full
     date, NaT where unreadable), and why each bad cell is."""
 

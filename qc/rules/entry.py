@@ -7,9 +7,10 @@ Light on purpose (no numpy, no pyarrow): the spec's schema messages use `shown` 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
+
+import msgspec
 
 from qc.errors import SpecError
 
@@ -22,8 +23,7 @@ class Where(Protocol):
     def error(self, path: SpecPath, message: str) -> SpecError: ...
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(msgspec.Struct, frozen=True):
     """A check's mapping as written, where it sits, and the spec-wide defaults it inherits."""
 
     item: Mapping[str, Any]

@@ -11,11 +11,11 @@ anything else (`GMP-like`, `pending`) is invalid, never read as yes.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pyarrow.compute as pc
+from msgspec.structs import replace
 
 from qc.engine.arrowbuf import texts, to_numpy
 from qc.engine.cells import Cells

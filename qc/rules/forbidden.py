@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow.compute as pc
+from msgspec.structs import replace
 
 from qc.engine.arrowbuf import indices, to_numpy
 from qc.engine.cells import Cells

@@ -12,12 +12,12 @@ that work and report size grow linearly with the rows sharing an id.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
+from msgspec.structs import replace
 
 from qc.engine.arrowbuf import indices, string_bytes, texts, to_numpy
 from qc.engine.cells import Cells

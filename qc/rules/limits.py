@@ -21,11 +21,11 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 import numpy as np
+from msgspec.structs import replace
 
 from qc.engine import units
 from qc.engine.cells import Bools, Cells, Floats, Interval, Numbers, parse_numbers, parse_one

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+import msgspec
 import numpy as np
 import numpy.typing as npt
 
 from qc.model import Codes, Reading, Readings, Reason, Status
 
 
-@dataclass(frozen=True, eq=False)
-class Outcome:
+class Outcome(msgspec.Struct, frozen=True, eq=False):
     """`readings`: what the rule read from each cell it was given (the engine adds the
     missing, absent, broken and invisible cells); None for a rule that reads text only."""
 

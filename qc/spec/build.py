@@ -4,9 +4,10 @@ attributes here, each check's rule by the module of its rule kind (qc.rules.KIND
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
+
+import msgspec
 
 from qc import rules
 from qc.errors import ExpressionError, LinkError, SpecError
@@ -114,8 +115,7 @@ def _raise(error: SpecError) -> None:
     raise error
 
 
-@dataclass(frozen=True)
-class _Context:
+class _Context(msgspec.Struct, frozen=True):
     where: Locator
     derived: dict[str, Derived]
     rounding: str | None

@@ -3,8 +3,9 @@ one spec it means, with each merged value still located in the file it came from
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from qc.errors import SpecError
 from qc.model import Lineage, header_key
@@ -20,8 +21,7 @@ TOP_ORDER = ("name", "version", "title", "status", "effective_date", "approved_b
              "rounding", "date_format", "columns", "derived", "checks")
 
 
-@dataclass(frozen=True)
-class Resolved:
+class Resolved(msgspec.Struct, frozen=True):
     """A spec and its ancestors: chain[0] is the file asked for, chain[-1] the farthest."""
 
     chain: tuple[Source, ...]

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from qc.errors import SpecError, YamlError
 from qc.spec.location import Locator
@@ -35,8 +36,7 @@ def specs_dir() -> Traversable:
     return Path(__file__).resolve().parents[2] / "specs"
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(msgspec.Struct, frozen=True):
     """One spec file as read: its data, positions, and where it lives."""
 
     shown: str

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field, replace
 
+import msgspec
 import numpy as np
 import numpy.typing as npt
+from msgspec.structs import replace
 
 from qc.errors import InputError, SpecError
 from qc.model import Check, CheckResult, Codes, InputFile, Limits, Reading, Reason, Spec, Status
@@ -26,19 +27,17 @@ Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
 
 
-@dataclass(frozen=True)
-class TrendOptions:
+class TrendOptions(msgspec.Struct, frozen=True):
     """Everything `exoqc trend` was asked to do, as plain data."""
 
     inputs: tuple[str, ...]
     spec: str
     by: str | None = None
     decimal_comma: bool = False
-    stdin: bytes | None = field(default=None, repr=False)
+    stdin: bytes | None = None
 
 
-@dataclass(frozen=True)
-class Excluded:
+class Excluded(msgspec.Struct, frozen=True):
     """A batch left out of one attribute's statistics, and why."""
 
     position: int  # in the trend's order, 0-based
@@ -46,8 +45,7 @@ class Excluded:
     why: str
 
 
-@dataclass(frozen=True, eq=False)
-class Attribute:
+class Attribute(msgspec.Struct, frozen=True, eq=False):
     """One numeric check over the batches in time order.
 
     `values` holds only the exact results (positions in `positions`); the chart, signals
@@ -83,8 +81,7 @@ class Attribute:
         return np.flatnonzero(self.status == Status.WARN).astype(np.int64)
 
 
-@dataclass(frozen=True, eq=False)
-class Trend:
+class Trend(msgspec.Struct, frozen=True, eq=False):
     """Every numeric check of a spec charted over a history of batches."""
 
     spec: Spec

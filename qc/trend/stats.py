@@ -36,9 +36,9 @@ import itertools
 import math
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
 
+import msgspec
 import numpy as np
 import numpy.typing as npt
 
@@ -65,8 +65,7 @@ RULES: dict[int, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Signal:
+class Signal(msgspec.Struct, frozen=True):
     """One out-of-trend signal: the Nelson rule and the positions (0-based) it involves."""
 
     rule: int
@@ -77,8 +76,7 @@ class Signal:
         return RULES[self.rule]
 
 
-@dataclass(frozen=True)
-class Capability:
+class Capability(msgspec.Struct, frozen=True):
     """A capability index and which one it is: `Cpk` (within sigma) or `Ppk` (overall
     sigma), or `CPU`/`CPL` (`PPU`/`PPL`) for a one-sided spec. `why` says why `value` is
     None: "no variation" (sigma 0) or "no spec limit"."""
@@ -92,8 +90,7 @@ class Capability:
         return "computed" if self.value is not None else "not_computed"
 
 
-@dataclass(frozen=True)
-class Chart:
+class Chart(msgspec.Struct, frozen=True):
     """The I-MR numbers for one attribute."""
 
     n: int

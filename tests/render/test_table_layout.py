@@ -154,14 +154,14 @@ def test_no_word_is_ever_split(tmp_path_factory: pytest.TempPathFactory, ids: li
 
 def test_hint_count_the_same_for_coded_and_plain_messages(tmp_path: Path) -> None:
     """hints.count reads a coded column once per distinct message, a plain one per row."""
-    import dataclasses
+    from msgspec.structs import replace
 
     from qc.render import hints
 
     path = _decimal_comma_file(tmp_path, 50)
     report = qc.check(path, tmp_path / "spec.yaml").result
-    plain = dataclasses.replace(report, results=tuple(
-        dataclasses.replace(r, message=list(r.message)) for r in report.results))
+    plain = replace(report, results=tuple(
+        replace(r, message=list(r.message)) for r in report.results))
     assert any(hasattr(r.message, "codes") for r in report.results)
     assert [c.cells for c in hints.count(report)] == [c.cells for c in hints.count(plain)] \
         == [100]

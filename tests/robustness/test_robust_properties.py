@@ -99,7 +99,7 @@ _FORBIDDEN = [re.compile(rf"(?:^|[\W_]){w}(?:$|[\W_])", re.I) for w in ("HeLa", 
 def may_pass(column: str, cell: str) -> bool:
     """Whether a required cell could be in spec, read the documented way (a superset)."""
     text = cell.strip()
-    if text.lower() in MISSING_TOKENS or _INVISIBLE.search(text):
+    if text.lower() in MISSING_TOKENS or re.search(_INVISIBLE, text):
         return False
     if column in NUMBER_LIMITS:
         unit, low, high = NUMBER_LIMITS[column]

@@ -22,10 +22,10 @@ import decimal
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from qc.errors import ExpressionError, LinkError
@@ -73,23 +73,19 @@ ONLY = "only numbers, column names, + - * / and parentheses"
 # --- the tree ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Num:
+class Num(msgspec.Struct, frozen=True):
     value: Decimal
 
 
-@dataclass(frozen=True)
-class Col:
+class Col(msgspec.Struct, frozen=True):
     name: str  # as written (without backticks)
 
 
-@dataclass(frozen=True)
-class Neg:
+class Neg(msgspec.Struct, frozen=True):
     operand: Node
 
 
-@dataclass(frozen=True)
-class Bin:
+class Bin(msgspec.Struct, frozen=True):
     op: str  # + - * /
     left: Node
     right: Node
@@ -287,8 +283,7 @@ def show(node: Node) -> str:
 # --- interval arithmetic -------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
-class Box:
+class Box(msgspec.Struct, frozen=True, eq=False):
     """Intervals over rows: bounds (float or Decimal object arrays), open flags, and rows
     whose value cannot be computed (`bad`: an invalid input or a zero divisor)."""
 

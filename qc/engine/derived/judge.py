@@ -8,10 +8,10 @@ derived value as text (`1.51E+10`, `>1.0E+11`); its message names the inputs as 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 
 import numpy as np
+from msgspec.structs import replace
 
 from qc.engine import evaluate as engine
 from qc.engine import units

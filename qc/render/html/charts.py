@@ -14,9 +14,9 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import numpy as np
 import numpy.typing as npt
 
@@ -34,8 +34,7 @@ CONTROL = "#4d4d4d"
 WIDTH, HEIGHT = 7.2, 2.6  # inches; the page scales the SVG to its column
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(msgspec.Struct, frozen=True):
     """The spec's limits of one check, as floats in the check's unit."""
 
     min: float | None = None
@@ -44,8 +43,7 @@ class Limits:
     warn_max: float | None = None
 
 
-@dataclass(frozen=True)
-class Points:
+class Points(msgspec.Struct, frozen=True):
     """One value per batch, in plotting order. Censored values: lo or hi is infinite."""
 
     lo: Floats

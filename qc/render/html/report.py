@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from qc.errors import OutputError
@@ -83,8 +83,7 @@ def _conformance(status: Status, reason: Reason, message: str | None, optional: 
     return check_words(status, reason)
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(msgspec.Struct, frozen=True):
     text: str
     css: str
 
