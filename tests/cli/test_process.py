@@ -127,3 +127,48 @@ def test_an_unwritable_stderr_is_exit_2_not_a_verdict(tmp_path: Path) -> None:
                                "--spec", "clinical"], stdout=subprocess.DEVNULL, stderr=full,
                               env=env, cwd=ROOT, timeout=600)
     assert done.returncode == 2
+
+
+def test_openblas_is_asked_for_one_thread_unless_the_environment_says(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from qc.cli.process import one_blas_thread
+
+    monkeypatch.delitem(sys.modules, "numpy", raising=False)  # as in a fresh `exoqc` process
+    env: dict[str, str] = {"OMP_NUM_THREADS": "8"}
+    one_blas_thread(env)
+    assert env == {"OMP_NUM_THREADS": "8", "OPENBLAS_NUM_THREADS": "1"}  # Arrow's is kept
+    for given in ({"OPENBLAS_NUM_THREADS": "4"}, {"GOTO_NUM_THREADS": "2"}):
+        env = dict(given)
+        one_blas_thread(env)
+        assert env == given  # the user's count stands
+
+
+def test_too_late_once_numpy_is_loaded() -> None:
+    import numpy  # OpenBLAS has read its thread count
+
+    from qc.cli.process import one_blas_thread
+
+    assert numpy.__name__ in sys.modules
+    env: dict[str, str] = {}
+    one_blas_thread(env)
+    assert env == {}
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="threads counted in /proc")
+def test_the_process_starts_no_blas_threads(tmp_path: Path) -> None:
+    # `run` sets the variable before numpy loads: with it, importing numpy starts no thread
+    # (without it, OpenBLAS starts one per core).
+    code = ("import os, sys\n"
+            "from qc.cli import process\n"
+            "def main():\n"
+            "    import numpy\n"
+            "    print(os.environ.get('OPENBLAS_NUM_THREADS', '-'), len(os.listdir('/proc/self/task')))\n"
+            "    sys.exit(0)\n"
+            "process.main = main\n"
+            "process.run()\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**env, "PYTHONPATH": str(ROOT)}, cwd=tmp_path, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "1"]
