@@ -40,6 +40,11 @@ def _check_row(check: Check, spec: Spec) -> tuple[str, str, str]:
     return check.name, column, text
 
 
+def _trimmed(text: str) -> str:
+    """rich pads each table line to the table's width: no line ends in spaces."""
+    return "".join(line.rstrip(" ") + "\n" for line in text.splitlines())
+
+
 def show_table(ref: str, width: int = 100) -> str:
     """The resolved spec as a table a lab person reads: one line per check."""
     from rich import box
@@ -86,7 +91,7 @@ def show_table(ref: str, width: int = 100) -> str:
     for check in spec.checks:
         table.add_row(*(Text(visible(cell)) for cell in _check_row(check, spec)))
     console.print(table)
-    return buffer.getvalue()
+    return _trimmed(buffer.getvalue())
 
 
 def show_json(ref: str) -> str:

@@ -233,7 +233,7 @@ def render_table(trend: Trend, *, color: bool, width: int) -> Iterator[str]:
                                style="dim"))
     for note in trend.notes:
         console.print(Text(f"note: {visible(note)}", style="dim"))
-    yield buffer.getvalue()
+    yield "".join(line.rstrip(" ") + "\n" for line in buffer.getvalue().splitlines())
 
 
 # --- HTML ------------------------------------------------------------------------------

@@ -221,3 +221,11 @@ def test_help_of_every_new_command() -> None:
         run = run_cli(*args, "--help")
         assert run.code == 0, run
         assert run.out.startswith("Usage: "), run
+
+
+def test_spec_show_lines_end_without_padding() -> None:
+    run = run_cli("spec", "show", "clinical")
+    assert run.code == 0, run
+    lines = run.out.splitlines()
+    assert any("criterion" in line for line in lines)  # the table was printed
+    assert [line for line in lines if line != line.rstrip()] == []

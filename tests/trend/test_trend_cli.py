@@ -263,3 +263,10 @@ def test_several_inputs_in_file_order(write) -> None:
     assert [f["rows"] for f in got["inputs"]] == [5, 4]
     assert got["summary"]["batches"] == 9 and got["order_by"] is None
     assert got["attributes"][0]["n"] == 9
+
+
+def test_trend_table_lines_end_without_padding() -> None:
+    result = run_cli("trend", HISTORY, "--spec", "clinical", "--by", "manufacture_date")
+    lines = result.out.splitlines()
+    assert any("UCL" in line for line in lines), result  # the tables were printed
+    assert [line for line in lines if line != line.rstrip()] == []
