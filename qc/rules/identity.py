@@ -11,6 +11,7 @@ that work and report size grow linearly with the rows sharing an id.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -20,7 +21,7 @@ import pyarrow.compute as pc
 from msgspec.structs import replace
 
 from qc.engine.arrowbuf import indices, string_bytes, texts, to_numpy
-from qc.engine.cells import Cells
+from qc.engine.cells import MISSING_TOKENS, Cells
 from qc.model import Identity, Readings, Reason, Status
 from qc.rules.outcome import Outcome, blank, mark, states
 from qc.rules.text import NON_RESULTS
@@ -46,9 +47,10 @@ CELLWISE = False  # looks at every row: a repeated id fails on each of them
 def evaluate(rule: Identity, cells: Cells, *, rows: npt.NDArray[np.int64],
              inputs: list[str], input_index: npt.NDArray[np.int64], **_: object) -> Outcome:
     out = blank(len(cells))  # an empty id fails as missing in the engine, like any cell
-    lowered = pc.utf8_lower(cells.text)
-    # `#N/A`, `NULL`, `TBD`: a formula or an export that failed, not a batch's id.
-    junk = to_numpy(pc.is_in(lowered, value_set=texts(NON_RESULTS))) & ~cells.missing
+    folded = id_keys(cells.text)
+    # `#N/A`, `NULL`, `TBD`: a formula or an export that failed, not a batch's id. Ids are
+    # compared by their keys, so `T-B-D` and `N A` are placeholders as `TBD` and `NA` are.
+    junk = to_numpy(pc.is_in(folded, value_set=_placeholder_keys())) & ~cells.missing
     mark(out, junk, Status.FAIL, Reason.INVALID)
     for i in np.flatnonzero(junk).tolist():
         out.message[i] = f"{cells.text[i].as_py()!r} is not a batch id"
@@ -63,20 +65,22 @@ def evaluate(rule: Identity, cells: Cells, *, rows: npt.NDArray[np.int64],
                               "data, not a batch id")
         junk = junk | summary
     # An id made only of separators (`_`, `-_-`, a zero-width space) names no batch.
-    folded = id_keys(cells.text)
     empty = (to_numpy(pc.binary_length(folded)) == 0) & ~cells.missing & ~junk
     if empty.any():
         mark(out, empty, Status.FAIL, Reason.INVALID)
         for i in np.flatnonzero(empty).tolist():
             out.message[i] = f"{cells.text[i].as_py()!r} is not a batch id"
         junk = junk | empty
-    # Every copy of a repeated id: a key that occurs more than once.
+    # Every copy of a repeated id: a key that occurs more than once among the rows that
+    # hold an id (a missing, placeholder or summary row is no copy of anything).
     keys = np.full(len(cells), -1, dtype=np.intp)
     candidates, codes, counts = repeats(folded)
     keys[candidates] = codes
+    keys[cells.missing | junk] = -1
+    held = np.flatnonzero(keys >= 0)
+    counts = np.bincount(keys[held], minlength=len(counts))
     dup = np.zeros(len(cells), dtype=bool)
-    dup[candidates[counts[codes] > 1]] = True
-    dup &= ~cells.missing & ~junk
+    dup[held[counts[keys[held]] > 1]] = True
     out = replace(out, readings=Readings(states(len(cells), not_a_result=junk)))
     if not dup.any():
         return out
@@ -115,6 +119,14 @@ def notation(rule: Identity) -> str:
 Ints = npt.NDArray[np.intp]
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _WIDEST_HASHED = 64  # bytes: longer keys are all compared exactly
+
+
+@functools.cache
+def _placeholder_keys() -> pa.Array:
+    """The id keys of NON_RESULTS and of the missing tokens (`-` and `--` have none: an id of
+    separators only is caught as such)."""
+    keys = id_keys(texts((*NON_RESULTS, *MISSING_TOKENS)))
+    return pc.take(keys, indices(np.flatnonzero(to_numpy(pc.binary_length(keys)))))
 
 
 def repeats(keys: pa.Array) -> tuple[Ints, Ints, Ints]:

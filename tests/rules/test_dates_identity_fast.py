@@ -177,3 +177,53 @@ def test_an_id_made_only_of_separators_is_no_batch_id() -> None:
     assert out.status.tolist() == [fail, fail, fail, ok, fail]
     assert out.message[0] == "'_' is not a batch id"
     assert out.message[3] is None
+
+
+def _identity(values: list[str]) -> tuple[list[int], list[str | None]]:
+    cells = read_cells(pa.array(values, pa.large_string()))
+    n = len(values)
+    out = identity.evaluate(Identity(), cells, rows=np.arange(2, n + 2, dtype=np.int64),
+                            inputs=["b.csv"], input_index=np.zeros(n, dtype=np.int64))
+    return out.status.tolist(), list(out.message)
+
+
+def test_a_placeholder_is_one_by_its_key_as_ids_compare() -> None:
+    """Ids compare ignoring case, spaces and dashes, so `T-B-D` is the placeholder `TBD`, and
+    `N-A` the missing token `NA`: each is "not a batch id", never a duplicate of the other
+    with a message that names no row."""
+    values = ["TBD", "T-B-D", "In-Progress", "n a", "EXO-1", "#N/A"]
+    status, message = _identity(values)
+    fail, ok = int(Status.FAIL), int(Status.PASS)
+    assert status == [fail, fail, fail, fail, ok, fail]
+    assert message[:4] == [f"{v!r} is not a batch id" for v in values[:4]]
+    assert message[5] == "'#N/A' is not a batch id"
+
+
+IDS = st.lists(st.sampled_from(["B1", "b-1", "B 1", "B2", "TBD", "t-b-d", "NA", "n-a", "",
+                                "Total", "T-otal", "_", "pending", "B3"]),
+               min_size=1, max_size=12)
+
+
+@settings(max_examples=300)
+@given(IDS)
+def test_a_duplicate_message_names_exactly_the_rows_it_counts(values: list[str]) -> None:
+    """Every duplicate-id message names other rows that fail as copies of the same id, and
+    names or counts all of them; no two rows that hold an id pass with the same one."""
+    import re as _re
+
+    from qc.text import id_keys
+
+    status, message = _identity(values)
+    keys = id_keys(pa.array(values, pa.large_string())).to_pylist()
+    copies = {i for i, m in enumerate(message) if m and m.startswith("batch id also on ")}
+    for i in copies:
+        named = _re.findall(r"row (\d+)", message[i])
+        rest = _re.search(r" and (\d+) other rows?$", message[i])
+        assert named, message[i]
+        others = [int(r) - 2 for r in named]
+        assert all(j in copies and keys[j] == keys[i] and j != i for j in others)
+        group = [j for j in copies if keys[j] == keys[i]]
+        assert len(others) + (int(rest.group(1)) if rest else 0) == len(group) - 1
+    missing = read_cells(pa.array(values, pa.large_string())).missing  # the engine's to fail
+    passing = [keys[i] for i, s in enumerate(status) if s == int(Status.PASS) and not missing[i]]
+    assert len(passing) == len(set(passing))
