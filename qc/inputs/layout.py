@@ -117,15 +117,20 @@ _NUMBER = re.compile(r"[<>≤≥]?=?\s*[-+\u2212]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:
 def _checked(header: Header, filled: Sequence[tuple[int, Sequence[str]]], layout: Layout,
              shown: str) -> Header:
     """The header, unless a row above it looks like a batch: a cell matching the spec's id
-    pattern, or results (two or more numbers among three or more values). Such a row
-    would be ignored, and a batch is never dropped silently: InputError naming it."""
+    pattern, or results: two or more numbers among three or more values, or a value for
+    every column of the header, at least half of them numbers (`B1,112` above
+    `batch_id,size`). Such a row would be ignored, and a batch is never dropped silently:
+    InputError naming it."""
+    width = next((sum(1 for c in cells if c.strip()) for row, cells in filled
+                  if row == header.row), 0)
     for row, cells in filled:
         if row >= header.row:
             break
         values = [c.strip() for c in cells if c.strip()]
         ident = next((v for v in values if layout.looks_like_id(v)), None)
         numbers = sum(1 for v in values if _NUMBER.fullmatch(v))
-        if ident is not None or (len(values) >= 3 and numbers >= 2):
+        as_wide = len(values) >= max(width, 2) and 2 * numbers >= len(values)
+        if ident is not None or (len(values) >= 3 and numbers >= 2) or as_wide:
             what = (f"batch id {ident!r}" if ident is not None
                     else f"results ({_first_text(cells)!r}, ...)")
             raise InputError(f"{shown}: row {row} above the header (row {header.row}) holds "

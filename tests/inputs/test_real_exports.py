@@ -314,6 +314,33 @@ def test_a_batch_above_the_header_is_never_ignored(tmp_path: Path, spec: Path, a
     assert words in run.err and run.err.count("\n") == 1
 
 
+@pytest.mark.parametrize(("above", "refused"), [
+    ("EXO-0,-5\n", True),  # a batch of a two-column file
+    ("B1;112\n", True),
+    ("Exported,2026-12-01\n", True),  # as wide as the data and a number: cannot tell
+    ("QC results, lot series 2026\n", False),  # a title with a comma
+    ("Operator,J. Doe\n", False),  # a key and its value
+    ("Release QC export\n", False),
+])
+def test_a_row_as_wide_as_a_narrow_file_with_a_number_is_never_ignored(
+        tmp_path: Path, above: str, refused: bool) -> None:
+    """A file of an id and one result: a batch row above its header has two values, one
+    of them a number, which the three-value rule let through (attack round 5)."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text('name: s\nversion: "1"\nid_column: batch_id\nchecks:\n'
+                    "  - name: x\n    column: x\n    min: 0\n", encoding="utf-8")
+    path = tmp_path / "b.csv"
+    path.write_text(above + "batch_id,x\nEXO-1,1\n", encoding="utf-8")
+    run = run_cli("check", path, "-s", spec)
+    if refused:
+        assert run.code == 2, run
+        assert "row 1 above the header (row 2) holds results" in run.err, run
+        assert "a batch is never ignored" in run.err and run.err.count("\n") == 1
+    else:
+        assert run.code == 0, run
+        assert "header on row 2; ignored" in run.out and "row 1 (" in run.out, run
+
+
 def test_a_batch_above_an_excel_header_is_never_ignored(tmp_path: Path, spec: Path) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
