@@ -42,6 +42,7 @@ from qc.cli import main
 def run() -> NoReturn:
     """Run the `exoqc` command line as a process: parse, run, flush, exit."""
     one_blas_thread(os.environ)
+    blocking_output()
     gc.disable()
     try:
         main()  # click's standalone mode: ends by raising SystemExit with the exit code
@@ -60,6 +61,19 @@ def one_blas_thread(environ: MutableMapping[str, str]) -> None:
     if "numpy" in sys.modules or {"OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS"} & environ.keys():
         return
     environ["OPENBLAS_NUM_THREADS"] = "1"
+
+
+def blocking_output() -> None:
+    """Make stdout and stderr blocking if the process was handed them non-blocking (a
+    parent's own non-blocking pipe, as some process managers pass on): Python's buffered
+    writer drops what a full non-blocking pipe refuses, so a report on stdout arrived cut
+    short with exit code 0 or 1 and no word of it. Blocking, every byte arrives as the
+    reader reads."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            fd = stream.fileno()
+            if not os.get_blocking(fd):
+                os.set_blocking(fd, True)
 
 
 def end(code: int | str | None) -> NoReturn:

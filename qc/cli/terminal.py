@@ -6,7 +6,9 @@ terminal". Width: COLUMNS, else the terminal, else 100.
 
 Every command prints through `echo` or `write`: when stdout is a pipe whose reader has gone
 (`exoqc audit verify LOG | head -2`), the rest of the output is dropped quietly and the
-command ends with the exit code it would have had; nothing is printed about it.
+command ends with the exit code it would have had; nothing is printed about it. Output that
+cannot be written whole otherwise (a full disk, the file-size limit) is exit 2 naming
+stdout: a report is never cut short without a word.
 """
 
 from __future__ import annotations
@@ -120,11 +122,61 @@ def write(chunks: Iterable[str], *, json: bool = False, commands: bool = False) 
     if not commands:
         chunks = workflow_safe(chunks, JSON_ESCAPE if json else TEXT_ESCAPE)
     try:
-        for chunk in chunks:
-            out.write(chunk)
-        out.flush()
+        fd = _descriptor(out)
+        if fd is None:
+            for chunk in chunks:
+                out.write(chunk)
+            out.flush()
+        else:
+            _write_whole(out, fd, chunks)
     except BrokenPipeError:
         _reader_left()
+    except OSError as exc:  # a full disk, the file-size limit: the output is not whole
+        from qc.errors import OutputError
+
+        raise OutputError(f"stdout: the output could not be written whole: "
+                          f"{exc.strerror or exc}") from None
+
+
+_BLOCK = 1 << 20  # bytes gathered before each write
+
+
+def _descriptor(out: Any) -> int | None:
+    """The file descriptor behind stdout on a POSIX system, else None (a test's capture)."""
+    if os.name != "posix":
+        return None
+    try:
+        return int(out.fileno())
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _write_whole(out: Any, fd: int, chunks: Iterable[str]) -> None:
+    """Write the chunks to `fd` as stdout encodes them, checking that every byte went out:
+    Python's buffered writer takes a short write at the file-size limit as done, so a
+    table on stdout was cut short without a word (an error is an OSError here)."""
+    out.flush()  # what was printed before comes first
+    encoding, errors = out.encoding, out.errors or "strict"
+    pending: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        data = chunk.encode(encoding, errors)
+        pending.append(data)
+        size += len(data)
+        if size >= _BLOCK:
+            _send(fd, b"".join(pending))
+            pending.clear()
+            size = 0
+    _send(fd, b"".join(pending))
+
+
+def _send(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        sent = os.write(fd, view)
+        if not sent:
+            raise OSError(f"wrote nothing of {len(view)} bytes")
+        view = view[sent:]
 
 
 def finish() -> None:

@@ -172,3 +172,66 @@ def test_the_process_starts_no_blas_threads(tmp_path: Path) -> None:
                           env={**env, "PYTHONPATH": str(ROOT)}, cwd=tmp_path, timeout=600)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["1", "1"]
+
+
+def _failing_batches(tmp_path: Path, rows: int) -> tuple[Path, Path]:
+    data = _batches(tmp_path, rows)
+    return data, tmp_path / "s.yaml"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="non-blocking pipes and fcntl")
+@pytest.mark.parametrize("fmt", ["github", "json"])
+def test_a_non_blocking_stdout_pipe_gets_every_byte(tmp_path: Path, fmt: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parent that hands its own non-blocking pipe over as stdout: Python's buffered
+    writer dropped what the full pipe refused, so the reader got the first 64 KiB and the
+    exit code said nothing of it."""
+    import fcntl
+    import time
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # the same report twice
+    data, spec = _failing_batches(tmp_path, 4_000)
+    args = ["check", str(data), "--spec", str(spec), "-f", fmt]
+    whole = run_process(*args)
+    assert whole.code == 1 and len(whole.out) > 90_000, whole  # more than a pipe holds
+    read_end, write_end = os.pipe()
+    flags = fcntl.fcntl(write_end, fcntl.F_GETFL)
+    fcntl.fcntl(write_end, fcntl.F_SETFL, flags | os.O_NONBLOCK)
+    child = subprocess.Popen([sys.executable, "-m", "qc", *args], stdout=write_end,
+                             stderr=subprocess.PIPE, cwd=ROOT,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    os.close(write_end)
+    time.sleep(0.5)  # the pipe fills while nobody reads: the child must wait, not drop
+    got = bytearray()
+    while chunk := os.read(read_end, 65536):
+        got += chunk
+    os.close(read_end)
+    assert child.stderr is not None
+    with child.stderr:
+        assert child.stderr.read() == b""
+    assert child.wait(timeout=600) == 1
+    assert got.decode("utf-8") == whole.out
+
+
+@pytest.mark.skipif(os.name != "posix", reason="RLIMIT_FSIZE")
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_stdout_cut_short_by_the_file_size_limit_is_exit_2(tmp_path: Path, fmt: str) -> None:
+    """`ulimit -f`: the write stops short of the output; the table was cut without a word
+    and exit 1, as if whole."""
+    import resource
+
+    data, spec = _failing_batches(tmp_path, 4_000)
+    limit = 8 * 1024  # the table is about 15 KB, the JSON report 1.5 MB
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    with (tmp_path / "out.txt").open("wb") as out:
+        done = subprocess.run([sys.executable, "-m", "qc", "check", str(data), "--spec",
+                               str(spec), "-f", fmt], stdout=out, stderr=subprocess.PIPE,
+                              cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                              preexec_fn=small_files, timeout=600)
+    err = done.stderr.decode()
+    assert done.returncode == 2, err
+    assert err == "exoqc: stdout: the output could not be written whole: File too large\n"
+    assert (tmp_path / "out.txt").stat().st_size == limit
