@@ -8,8 +8,8 @@ start's time on a two-core machine (docs/performance.md):
   the spinning only takes a core from the run (on two cores, 20 to 40 ms of a Quick
   start). The process asks OpenBLAS for one thread (`OPENBLAS_NUM_THREADS=1`) before numpy
   loads, unless the environment already says how many (`OPENBLAS_NUM_THREADS` or
-  `GOTO_NUM_THREADS`). Arrow's own threads are untouched: they read `OMP_NUM_THREADS`, which
-  is left alone.
+  `GOTO_NUM_THREADS`). `OMP_NUM_THREADS`, which OpenBLAS reads when neither is set, is left
+  to Arrow's own threads, which read it too.
 
 - **The cyclic garbage collector.** A command runs for seconds and makes few reference
   cycles, while the collector walks the objects that imports create again and again (about

@@ -15,7 +15,7 @@ from qc import __version__
 from qc.model import Provenance
 
 # The components whose versions a report records, after exoqc and Python itself.
-COMPONENTS = ("numpy", "pandas", "pyarrow", "jsonschema", "click", "rich")
+COMPONENTS = ("numpy", "pandas", "pyarrow", "jsonschema", "click", "rich", "msgspec")
 # Environment overrides, e.g. for byte-identical reports across CI runners.
 OPERATOR_ENV = "EXOQC_OPERATOR"
 HOST_ENV = "EXOQC_HOST"

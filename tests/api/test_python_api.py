@@ -156,6 +156,17 @@ def test_a_loaded_spec_is_used_by_its_file(tmp_path: Path, spec: str) -> None:
         qc.check({"batch_id": ["B1"], "size_nm": ["100"], "endotoxin": ["2"]}, loaded)
 
 
+@pytest.mark.parametrize("name", ["clinical", "research"])
+def test_a_loaded_built_in_spec_is_used_by_its_name(name: str) -> None:
+    """A built-in spec's file is recorded as `builtin:NAME`, which no path names: it was
+    passed on as a path and the check raised "spec file not found"."""
+    loaded = qc.load_spec(name)
+    report = qc.check(SAMPLE, loaded)
+    by_name = qc.check(SAMPLE, name)
+    assert report.spec.files == loaded.files == by_name.spec.files
+    assert report.verdicts == by_name.verdicts and report.summary == by_name.summary
+
+
 def test_audit_entry_only_when_asked(tmp_path: Path, spec: str,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)

@@ -56,7 +56,7 @@ def test_json_report_records_who_what_where(write: Callable[[str, str | bytes], 
                     "columns": None, "encoding": None},
     }
     assert list(prov["versions"]) == ["exoqc", "python", "numpy", "pandas", "pyarrow",
-                                      "jsonschema", "click", "rich"]
+                                      "jsonschema", "click", "rich", "msgspec"]
     assert prov["versions"]["exoqc"] == __version__
 
 

@@ -35,7 +35,7 @@ def test_selftest_passes_and_writes_json_evidence(tmp_path: Path) -> None:
             "specs/clinical.yaml"} <= paths
     assert evidence["installation"]["mismatches"] == []
     assert set(evidence["environment"]["packages"]) >= {"pandas", "pyarrow", "jsonschema",
-                                                          "click", "rich"}
+                                                          "click", "rich", "msgspec"}
 
 
 def test_selftest_writes_html_evidence(tmp_path: Path) -> None:

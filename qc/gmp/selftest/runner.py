@@ -28,7 +28,7 @@ from qc.errors import ExoqcError, OutputError
 CASES = Path(__file__).resolve().parent / "cases"
 EVIDENCE_VERSION = 1
 PACKAGES = ("numpy", "pandas", "pyarrow", "jsonschema", "click", "rich", "PyYAML",
-            "cryptography")
+            "cryptography", "msgspec")
 # What the bundled cases must cover between them (a test keeps this complete).
 OUTCOMES = ("pass", "warn", "out_of_spec", "missing", "invalid", "indeterminate", "not_tested",
             "reported")
